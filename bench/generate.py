@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 
 from . import config, fakepools
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 25_000
 DAY_US = 86_400 * 1_000_000
 TS = pa.timestamp("us", tz="UTC")
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=BATCH_ROWS)

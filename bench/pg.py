@@ -174,7 +174,8 @@ class Embedded:
         os.chown(path, pw.pw_uid, pw.pw_gid)
 
     def _run(self, cmd: list[str]) -> None:
-        kwargs = {"user": SYSTEM_USER} if self.as_root else {}
+        # drop root's groups too: with gid 0 left, group bits of root-owned parents would deny access
+        kwargs = {"user": SYSTEM_USER, "group": pwd.getpwnam(SYSTEM_USER).pw_gid, "extra_groups": []} if self.as_root else {}
         # output to a file, not a pipe: pg_ctl's server inherits the pipe and would hold it open
         with tempfile.TemporaryFile("w+") as out:
             done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd="/", **kwargs)

@@ -1,0 +1,52 @@
+# The suite's targets. `make help` lists them. Everything runs inside .venv (made on first use).
+SHELL := /bin/bash
+PY := .venv/bin/python
+SCALE ?= m
+STAMP := .venv/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup db seed run render report lab test lint bench-seed clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the pinned dependencies (once)
+
+db: setup ## start the embedded PostgreSQL (data/pg)
+	$(PY) -m bench db start
+
+seed: db ## seed the star and relational datasets at SCALE (default m); reused when the manifest matches
+	$(PY) -m bench seed --scale $(SCALE) --variant star
+	$(PY) -m bench seed --scale $(SCALE) --variant relational
+
+run: seed ## run every experiment at SCALE into data/results/<run>
+	$(PY) -m bench run --scale $(SCALE)
+
+render: setup ## execute the notebooks against the newest run and write reports/
+	$(PY) -m bench render
+
+report: run ## the main job: setup, db, seed, run, render
+	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
+
+lab: setup ## JupyterLab on notebooks/ (installs jupyterlab on first use)
+	$(PY) -m pip install --quiet -e '.[lab]'
+	$(PY) -m jupyter lab notebooks/
+
+test: setup ## unit, database and notebook tests at scale xs; ends on pytest's closing line
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench-seed: db ## seeding benchmark at SCALE: rows/s per table and the ratio to a raw COPY
+	$(PY) -m bench seed --scale $(SCALE) --benchmark
+
+lint: setup ## syntax check of the package and tests
+	$(PY) -m compileall -q bench tests
+
+clean: ## stop the server, remove the cluster, local results and .venv
+	-$(PY) -m bench db stop
+	rm -rf data/pg data/results .venv

@@ -1,0 +1,82 @@
+"""`python -m bench <verb>`: argument parsing and error reporting only; the work is in the modules."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import config
+from .config import UsageError
+
+
+def _dsn(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dsn", default=None,
+                   help=f"libpq DSN of an existing server to use instead of the embedded one (or ${config.DSN_ENV})")
+
+
+def _dataset(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", default=config.DEFAULT_SCALE, help=f"one of {', '.join(config.SCALES)} (default %(default)s)")
+    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="random seed (default %(default)s)")
+    p.add_argument("--locale", default=config.DEFAULT_LOCALE, help="Faker locale (default %(default)s)")
+    p.add_argument("--variant", default="star", help="star, relational or star_nofk (default %(default)s)")
+    p.add_argument("--indexes", default="as-written", help="as-written (the memo: no user_id index) or indexed")
+    p.add_argument("--force-foreign-db", action="store_true",
+                   help="allow dropping a database of the same name that the suite did not create")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks the star-schema memo on PostgreSQL.")
+    verbs = ap.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    db = verbs.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
+    db.add_argument("action", choices=("start", "stop", "status", "url"))
+    db.add_argument("--tcp", action="store_true", help="with url: the TCP address instead of the unix socket")
+    _dsn(db)
+
+    seed = verbs.add_parser("seed", help="create and seed one dataset (reused when its manifest matches)")
+    _dsn(seed)
+    _dataset(seed)
+    seed.add_argument("--orphans", type=float, default=0.0, metavar="FRACTION",
+                      help="inject orphan spoke rows for this fraction of users (star, star_nofk)")
+    seed.add_argument("--fresh", action="store_true", help="reseed even if a matching dataset exists")
+    seed.add_argument("--benchmark", action="store_true",
+                      help="reseed and compare rows/s per table with a raw COPY of the same rows")
+    seed.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    run = verbs.add_parser("run", help="run experiments into a new results folder")
+    _dsn(run)
+    _dataset(run)
+    run.add_argument("experiments", nargs="*", help="experiment names (default: all)")
+    run.add_argument("--quick", action="store_true", help="small matrix, for tests")
+    run.add_argument("--out", type=Path, default=config.RESULTS, help="results root (default data/results)")
+
+    val = verbs.add_parser("validate", help="check a results folder")
+    val.add_argument("run_dir", type=Path)
+
+    summ = verbs.add_parser("summary", help="one row per experiment x strategy x condition")
+    summ.add_argument("run_dir", type=Path)
+    summ.add_argument("--format", choices=("table", "csv"), default="table")
+
+    ren = verbs.add_parser("render", help="execute the notebooks against a run and write reports/")
+    ren.add_argument("notebooks", nargs="*", help="notebook names, e.g. 01-dataset (default: all)")
+    ren.add_argument("--run", dest="run_dir", type=Path, default=None,
+                     help="results folder (default: data/reference, else the newest run in data/results)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing marked complete", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args) -> int:
+    from . import commands
+
+    return getattr(commands, args.verb)(args)

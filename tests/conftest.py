@@ -1,0 +1,29 @@
+"""Shared fixtures: the session's PostgreSQL (embedded, or $BENCH_DSN) and seeded xs datasets."""
+from __future__ import annotations
+
+import pytest
+
+from bench import pg, seed
+
+
+@pytest.fixture(scope="session")
+def server() -> str:
+    """Maintenance DSN of the server the database tests use (started once per session)."""
+    return pg.server_dsn()
+
+
+@pytest.fixture(scope="session")
+def xs_star(server) -> seed.Result:
+    return seed.seed(server, seed.Request(scale="xs", variant="star"), progress=False)
+
+
+@pytest.fixture(scope="session")
+def xs_relational(server) -> seed.Result:
+    return seed.seed(server, seed.Request(scale="xs", variant="relational"), progress=False)
+
+
+@pytest.fixture
+def scratch_db(server, request):
+    """An empty suite database (with the marker) named after the test."""
+    name = "bench_t_" + request.node.name.lower().replace("[", "_").replace("]", "").replace("-", "_")[:40]
+    return pg.create_database(server, name)
