@@ -214,7 +214,8 @@ def server_dsn(dsn: str | None = None, *, start: bool = True) -> str:
         try:
             psycopg.conninfo.conninfo_to_dict(dsn)
         except psycopg.ProgrammingError as exc:
-            raise UsageError(f"malformed DSN ({exc}); give a libpq URI or key=value string") from None
+            reason = " ".join(str(exc).split())
+            raise UsageError(f"malformed DSN ({reason}); give a libpq URI or key=value string") from None
         return dsn
     emb = Embedded()
     running = emb.start() if start else emb.status()
@@ -242,7 +243,7 @@ def connect(dsn: str, **kwargs) -> psycopg.Connection:
     try:
         return psycopg.connect(dsn, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise UsageError(f"cannot reach PostgreSQL ({first}); check the DSN or run `python -m bench db start`") from None
 
 
