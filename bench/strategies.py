@@ -1,0 +1,177 @@
+"""The read paths. One contract: `strategy(source, bundle, user_id) -> Fetch`.
+
+Every strategy returns the same logical answer (checked by `bundles.canonical`) and the parts
+of its own cost: nanoseconds spent decoding rows on the client and assembling the bundle.
+The timed path is kept lean: prepared statements, binary results, no per-row Python beyond
+what a client must do to use the data.
+
+With `Source(rest=True)` every request runs as PostgREST runs it: its own transaction with
+`set_config('role', ...)` and `set_config('request.jwt.claims', ...)`. The envelope is sent in
+one pipelined batch, so a request costs one client round trip, as one HTTP call to PostgREST
+does; the extra statements still run on the server, which is the envelope's cost.
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from .bundles import FLAT_PREFIX, KEY, Answer, Bundle
+
+SET_CLAIMS = "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a strategy spends per request, by construction."""
+
+    statements: int
+    round_trips: int  # sequential waits on the critical path
+    connections: int
+
+
+@dataclass
+class Fetch:
+    answer: Answer
+    rows: int  # rows received from the server
+    decode_ns: int
+    assemble_ns: int
+
+
+def _connect(dsn: str) -> psycopg.Connection:
+    return psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.RawCursor)
+
+
+class Source:
+    """Connections for one strategy under test: one dedicated connection and, for parallel
+    fetches, a pool of `pool_size` with a thread per connection (the memo's Promise.all)."""
+
+    def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated"):
+        self.conn = _connect(dsn)
+        self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True,
+                                   kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor})
+        self.pool.wait()
+        self.executor = ThreadPoolExecutor(pool_size)
+        self.rest = rest
+        self.role = role
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.pool.close()
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def claims(self, user_id) -> str:
+        return json.dumps({"sub": str(user_id), "role": self.role})
+
+
+def _send(src: Source, conn: psycopg.Connection, query: str, user_id) -> psycopg.Cursor:
+    """Send one request; with the rest envelope, as its own transaction in one round trip."""
+    cur = conn.cursor()
+    if not src.rest:
+        return cur.execute(query, (user_id,), prepare=True, binary=True)
+    with conn.pipeline():
+        conn.execute("BEGIN")
+        conn.execute(SET_CLAIMS, (src.role, src.claims(user_id)), prepare=True)
+        cur.execute(query, (user_id,), prepare=True, binary=True)
+        conn.execute("COMMIT")
+    return cur
+
+
+def _decode(cur: psycopg.Cursor) -> tuple[tuple[str, ...], list, int]:
+    t = time.perf_counter_ns()
+    rows = cur.fetchall()
+    return tuple(d.name for d in cur.description), rows, time.perf_counter_ns() - t
+
+
+def star_sequential(src: Source, bundle: Bundle, user_id) -> Fetch:
+    answer, n, dec = {}, 0, 0
+    for part, query in bundle.single.items():
+        cols, rows, ns = _decode(_send(src, src.conn, query, user_id))
+        answer[part] = (cols, rows)
+        n += len(rows)
+        dec += ns
+    return Fetch(answer, n, dec, 0)
+
+
+def _one_part(src: Source, query: str, user_id):
+    with src.pool.connection() as conn:
+        return _decode(_send(src, conn, query, user_id))
+
+
+def star_parallel(src: Source, bundle: Bundle, user_id) -> Fetch:
+    futures = {part: src.executor.submit(_one_part, src, q, user_id) for part, q in bundle.single.items()}
+    wait(futures.values())
+    answer, n, dec = {}, 0, 0
+    for part, fut in futures.items():
+        cols, rows, ns = fut.result()
+        answer[part] = (cols, rows)
+        n += len(rows)
+        dec += ns
+    return Fetch(answer, n, dec, 0)
+
+
+def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
+    with src.conn.pipeline():
+        cursors = {part: _send(src, src.conn, q, user_id) for part, q in bundle.single.items()}
+    answer, n, dec = {}, 0, 0
+    for part, cur in cursors.items():
+        cols, rows, ns = _decode(cur)
+        answer[part] = (cols, rows)
+        n += len(rows)
+        dec += ns
+    return Fetch(answer, n, dec, 0)
+
+
+def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
+    cols, rows, dec = _decode(_send(src, src.conn, bundle.join_flat, user_id))
+    t = time.perf_counter_ns()
+    answer = {}
+    for part in bundle.parts:  # fold the multiplied rows back: one entry per key, first seen wins
+        prefix = FLAT_PREFIX[part]
+        idx = [i for i, c in enumerate(cols) if c.startswith(prefix)]
+        names = tuple(cols[i][len(prefix):] for i in idx)
+        key = idx[names.index(KEY[part])]
+        seen = {}
+        for row in rows:
+            k = row[key]
+            if k is not None and k not in seen:
+                seen[k] = tuple(row[i] for i in idx)
+        answer[part] = (names, list(seen.values()))
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t)
+
+
+def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
+    cols, rows, dec = _decode(_send(src, src.conn, bundle.join_json, user_id))
+    t = time.perf_counter_ns()
+    answer = {}
+    if rows:
+        for name, value in zip(cols, rows[0]):
+            items = value if isinstance(value, list) else [value]
+            answer[name] = ((), items)
+    else:
+        answer = {part: ((), []) for part in bundle.parts}
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t)
+
+
+STRATEGIES = {f.__name__: f for f in (star_sequential, star_parallel, star_pipelined, join_flat, join_json)}
+
+
+def shape(strategy: str, bundle: Bundle) -> Shape:
+    n = len(bundle.parts)
+    return {
+        "star_sequential": Shape(n, n, 1),
+        "star_parallel": Shape(n, 1, n),
+        "star_pipelined": Shape(n, 1, 1),
+        "join_flat": Shape(1, 1, 1),
+        "join_json": Shape(1, 1, 1),
+    }[strategy]
