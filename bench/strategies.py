@@ -40,6 +40,7 @@ class Fetch:
     rows: int  # rows received from the server
     decode_ns: int
     assemble_ns: int
+    wire_bytes: int = 0  # DataRow bytes received; counted only when Source(count_bytes=True)
 
 
 def _connect(dsn: str) -> psycopg.Connection:
@@ -50,7 +51,8 @@ class Source:
     """Connections for one strategy under test: one dedicated connection and, for parallel
     fetches, a pool of `pool_size` with a thread per connection (the memo's Promise.all)."""
 
-    def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated"):
+    def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated",
+                 count_bytes: bool = False):
         self.conn = _connect(dsn)
         self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True,
                                    kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor})
@@ -58,6 +60,7 @@ class Source:
         self.executor = ThreadPoolExecutor(pool_size)
         self.rest = rest
         self.role = role
+        self.count_bytes = count_bytes  # an untimed pass: walks every field of every result
 
     def close(self) -> None:
         self.executor.shutdown()
@@ -87,53 +90,59 @@ def _send(src: Source, conn: psycopg.Connection, query: str, user_id) -> psycopg
     return cur
 
 
-def _decode(cur: psycopg.Cursor) -> tuple[tuple[str, ...], list, int]:
+def wire_bytes(cur: psycopg.Cursor) -> int:
+    """Bytes of the DataRow messages of a result: per row 7 bytes of header, per field 4 + data."""
+    res = cur.pgresult
+    fields = res.nfields
+    data = 0
+    for r in range(res.ntuples):
+        for f in range(fields):
+            value = res.get_value(r, f)  # None for NULL (sent as length -1, no data)
+            data += len(value) if value is not None else 0
+    return res.ntuples * (7 + 4 * fields) + data
+
+
+def _decode(src: Source, cur: psycopg.Cursor) -> tuple[tuple[str, ...], list, int, int]:
+    nbytes = wire_bytes(cur) if src.count_bytes else 0
     t = time.perf_counter_ns()
     rows = cur.fetchall()
-    return tuple(d.name for d in cur.description), rows, time.perf_counter_ns() - t
+    return tuple(d.name for d in cur.description), rows, time.perf_counter_ns() - t, nbytes
+
+
+def _gather(results: dict) -> Fetch:
+    """Parts fetched separately -> one Fetch."""
+    fetch = Fetch({}, 0, 0, 0)
+    for part, (cols, rows, ns, nbytes) in results.items():
+        fetch.answer[part] = (cols, rows)
+        fetch.rows += len(rows)
+        fetch.decode_ns += ns
+        fetch.wire_bytes += nbytes
+    return fetch
 
 
 def star_sequential(src: Source, bundle: Bundle, user_id) -> Fetch:
-    answer, n, dec = {}, 0, 0
-    for part, query in bundle.single.items():
-        cols, rows, ns = _decode(_send(src, src.conn, query, user_id))
-        answer[part] = (cols, rows)
-        n += len(rows)
-        dec += ns
-    return Fetch(answer, n, dec, 0)
+    return _gather({part: _decode(src, _send(src, src.conn, q, user_id)) for part, q in bundle.single.items()})
 
 
 def _one_part(src: Source, query: str, user_id):
     with src.pool.connection() as conn:
-        return _decode(_send(src, conn, query, user_id))
+        return _decode(src, _send(src, conn, query, user_id))
 
 
 def star_parallel(src: Source, bundle: Bundle, user_id) -> Fetch:
     futures = {part: src.executor.submit(_one_part, src, q, user_id) for part, q in bundle.single.items()}
     wait(futures.values())
-    answer, n, dec = {}, 0, 0
-    for part, fut in futures.items():
-        cols, rows, ns = fut.result()
-        answer[part] = (cols, rows)
-        n += len(rows)
-        dec += ns
-    return Fetch(answer, n, dec, 0)
+    return _gather({part: fut.result() for part, fut in futures.items()})
 
 
 def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
     with src.conn.pipeline():
         cursors = {part: _send(src, src.conn, q, user_id) for part, q in bundle.single.items()}
-    answer, n, dec = {}, 0, 0
-    for part, cur in cursors.items():
-        cols, rows, ns = _decode(cur)
-        answer[part] = (cols, rows)
-        n += len(rows)
-        dec += ns
-    return Fetch(answer, n, dec, 0)
+    return _gather({part: _decode(src, cur) for part, cur in cursors.items()})
 
 
 def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
-    cols, rows, dec = _decode(_send(src, src.conn, bundle.join_flat, user_id))
+    cols, rows, dec, nbytes = _decode(src, _send(src, src.conn, bundle.join_flat, user_id))
     t = time.perf_counter_ns()
     answer = {}
     for part in bundle.parts:  # fold the multiplied rows back: one entry per key, first seen wins
@@ -147,11 +156,11 @@ def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
             if k is not None and k not in seen:
                 seen[k] = tuple(row[i] for i in idx)
         answer[part] = (names, list(seen.values()))
-    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t)
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
 
 
 def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
-    cols, rows, dec = _decode(_send(src, src.conn, bundle.join_json, user_id))
+    cols, rows, dec, nbytes = _decode(src, _send(src, src.conn, bundle.join_json, user_id))
     t = time.perf_counter_ns()
     answer = {}
     if rows:
@@ -160,7 +169,7 @@ def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
             answer[name] = ((), items)
     else:
         answer = {part: ((), []) for part in bundle.parts}
-    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t)
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
 
 
 STRATEGIES = {f.__name__: f for f in (star_sequential, star_parallel, star_pipelined, join_flat, join_json)}

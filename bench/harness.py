@@ -1,0 +1,60 @@
+"""Timing loops: closed-loop single-client requests with warm-up, repetitions and histograms.
+
+`time_block` runs one strategy for a list of users and returns one record per request: what
+the user waits for (until the bundle is assembled) and its parts. Strategies are interleaved
+block by block by the caller, so slow drift on a shared machine hits all of them alike.
+Percentiles come from HdrHistogram over the pooled samples (never averaged percentiles); the
+interval across repetitions is the range of the per-repetition values.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from hdrh.histogram import HdrHistogram
+
+PERCENTILES = (50, 95, 99, 99.9)
+HIST_MAX_US = 60_000_000  # 60 s
+HIST_DIGITS = 3
+
+
+def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup: int) -> list[dict]:
+    """`requests` timed calls of fn(src, bundle, user), cycling through `users` after `warmup`."""
+    for i in range(warmup):
+        fn(src, bundle, users[i % len(users)])
+    out = []
+    clock = time.perf_counter_ns
+    for i in range(requests):
+        k = i % len(users)
+        t0 = clock()
+        fetch = fn(src, bundle, users[k])
+        elapsed = clock() - t0
+        out.append({"user_idx": k, "latency_us": elapsed / 1_000, "decode_us": fetch.decode_ns / 1_000,
+                    "assemble_us": fetch.assemble_ns / 1_000, "rows": fetch.rows})
+    return out
+
+
+def histogram(values_us) -> HdrHistogram:
+    h = HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
+    for v in np.asarray(values_us, dtype=float):
+        h.record_value(max(1, int(round(v))))
+    return h
+
+
+def merge(histograms) -> HdrHistogram:
+    total = HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
+    for h in histograms:
+        total.add(h)
+    return total
+
+
+def percentiles(h: HdrHistogram) -> dict[str, float]:
+    return {f"p{str(p).replace('.', '_')}_us": float(h.get_value_at_percentile(p)) for p in PERCENTILES}
+
+
+def requests_for(latency_us: float, budget_s: float, lo: int, hi: int) -> int:
+    """How many requests fit a time budget, within [lo, hi]."""
+    if latency_us <= 0:
+        return hi
+    return int(min(hi, max(lo, budget_s * 1e6 / latency_us)))
