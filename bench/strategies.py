@@ -2,8 +2,8 @@
 
 Every strategy returns the same logical answer (checked by `bundles.canonical`) and the parts
 of its own cost: nanoseconds spent decoding rows on the client and assembling the bundle.
-The timed path is kept lean: prepared statements, binary results, no per-row Python beyond
-what a client must do to use the data.
+The timed path is kept lean: prepared statements, text results with the conversions a JSON
+client gets (see `lean`), no per-row Python beyond what a client must do to use the data.
 
 With `Source(rest=True)` every request runs as PostgREST runs it: its own transaction with
 `set_config('role', ...)` and `set_config('request.jwt.claims', ...)`. The envelope is sent in
@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from .bundles import FLAT_PREFIX, KEY, Answer, Bundle
@@ -43,8 +44,22 @@ class Fetch:
     wire_bytes: int = 0  # DataRow bytes received; counted only when Source(count_bytes=True)
 
 
+LEAN_AS_TEXT = ("uuid", "inet", "timestamptz", "timestamp")
+
+
+def lean(conn: psycopg.Connection) -> None:
+    """Minimal conversion: uuid, inet and timestamps stay the strings a JSON client (supabase-js)
+    receives; jsonb is parsed, numbers are numbers. Building UUID, IPv4Address and datetime
+    objects would cost more than the whole round trip for a heavy user, and no client of the
+    memo's API gets them."""
+    for name in LEAN_AS_TEXT:
+        conn.adapters.register_loader(name, TextLoader)
+
+
 def _connect(dsn: str) -> psycopg.Connection:
-    return psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.RawCursor)
+    conn = psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.RawCursor)
+    lean(conn)
+    return conn
 
 
 class Source:
@@ -54,7 +69,7 @@ class Source:
     def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated",
                  count_bytes: bool = False):
         self.conn = _connect(dsn)
-        self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True,
+        self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True, configure=lean,
                                    kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor})
         self.pool.wait()
         self.executor = ThreadPoolExecutor(pool_size)
@@ -81,11 +96,11 @@ def _send(src: Source, conn: psycopg.Connection, query: str, user_id) -> psycopg
     """Send one request; with the rest envelope, as its own transaction in one round trip."""
     cur = conn.cursor()
     if not src.rest:
-        return cur.execute(query, (user_id,), prepare=True, binary=True)
+        return cur.execute(query, (user_id,), prepare=True)
     with conn.pipeline():
         conn.execute("BEGIN")
         conn.execute(SET_CLAIMS, (src.role, src.claims(user_id)), prepare=True)
-        cur.execute(query, (user_id,), prepare=True, binary=True)
+        cur.execute(query, (user_id,), prepare=True)
         conn.execute("COMMIT")
     return cur
 

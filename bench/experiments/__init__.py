@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import pg, results, seed
+from .. import pg, seed
 from ..config import UsageError
 from . import dataset
 
@@ -35,9 +35,13 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, quick: 
     ctx = Context(server, seeded.dsn, req, seeded.manifest, quick)
     topology = "external server via DSN" if explicit_dsn else "embedded PostgreSQL, same host, unix socket"
     with pg.connect(seeded.dsn, autocommit=True) as conn:
+        from .. import results
+
         env = results.collect_environment(conn, topology=topology)
     meta = {**env, "scale": req.scale, "seed": req.seed, "variant": req.variant, "indexes": req.indexes,
             "fingerprint": seeded.manifest["fingerprint"], "manifest": seeded.manifest, "quick": quick}
+    from .. import results
+
     with results.RunWriter(meta=meta, root=root) as run:
         for module in chosen:
             run.write_table(module.NAME, module.run(ctx))

@@ -1,0 +1,133 @@
+"""Read paths: one user's bundle by each strategy, across bundles, round-trip delays, the rest
+envelope and the memo's as-written indexes. Same answer first; then timed, interleaved blocks.
+
+Rows of the table (column `record`):
+- `request`: one timed request (latency_us and its parts), per strategy x condition x rep;
+- `server`: server time per request of a block, from pg_stat_statements deltas;
+- `bytes`: DataRow bytes one request receives, per strategy x bundle x sampled user;
+- `equivalence`: the canonical checksum all strategies matched, per bundle;
+- `rtt`: the delay the proxy actually added (SELECT 1 through it against direct);
+- `pgbench`: the same statements timed by pgbench -M prepared (harness fidelity).
+"""
+from __future__ import annotations
+
+import contextlib
+import random
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg
+
+from .. import bundles, harness, pg, schema, strategies
+from ..config import UsageError
+from . import read_paths_checks as checks
+
+NAME = "read_paths"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    bundles: tuple[str, ...] = tuple(bundles.PARTS)
+    strategies: tuple[str, ...] = tuple(strategies.STRATEGIES)
+    rtts_ms: tuple[float, ...] = (0.0, 0.5, 2.0, 10.0, 40.0)
+    rest_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # the envelope's cost; one client round trip per request
+    as_written: bool = True  # the memo's DDL (no user_id index), RTT 0 only
+    reps: int = 3
+    per_decile: int = 3
+    block_budget_s: float = 0.25
+    min_requests: int = 12
+    max_requests: int = 150
+    warmup: int = 3
+
+
+DEFAULT = Matrix()
+QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
+               min_requests=6, max_requests=30, warmup=2)
+
+
+def run(ctx) -> pd.DataFrame:
+    mx = QUICK if ctx.quick else DEFAULT
+    base = {"experiment": NAME, "scale": ctx.req.scale}
+    tcp = pg.tcp_dsn(ctx.dsn)
+    sample = checks.sample_users(ctx.dsn, ctx.req.seed, mx.per_decile)
+    users = [u["id"] for u in sample]
+    out: list[dict] = []
+    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
+    for name in mx.bundles:
+        out.append({**base, "record": "equivalence", "bundle": name,
+                    "checksum": checks.same_answer(tcp, bundles.load(name), users, mx.strategies)})
+        out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
+    rng = random.Random(ctx.req.seed)
+    for rtt in mx.rtts_ms:
+        with _link(tcp, rtt) as (dsn, added):
+            if added:
+                out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
+            envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
+            out += _cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed"}, envelopes)
+    if mx.as_written:
+        schema.run_files(ctx.dsn, ("variants/as-written.sql",))
+        slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
+                      min_requests=3, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
+        out += _cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written"}, ("plain",))
+    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
+    out += checks.pgbench_fidelity(ctx.dsn, tcp, sample, mx, base, out)
+    schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
+    return checks.with_fanout(pd.DataFrame(out), users, {str(u["id"]): u for u in sample})
+
+
+def _cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
+           envelopes: tuple[str, ...]) -> list[dict]:
+    """Every strategy x bundle x envelope, `reps` times; strategy order shuffled per repetition."""
+    out = []
+    sources = {env: strategies.Source(dsn, rest=env == "rest") for env in envelopes}
+    try:
+        for rep in range(mx.reps):
+            for name in mx.bundles:
+                bundle = bundles.load(name)
+                for env, src in sources.items():
+                    order = list(mx.strategies)
+                    rng.shuffle(order)
+                    for strategy in order:
+                        out += _block(mx, src, bundle, strategy, users, stats_dsn,
+                                      {**cond, "bundle": name, "envelope": env, "rep": rep})
+    finally:
+        for src in sources.values():
+            src.close()
+    return out
+
+
+def _block(mx, src, bundle, strategy, users, stats_dsn, cond) -> list[dict]:
+    fn = strategies.STRATEGIES[strategy]
+    calibrate = harness.time_block(fn, src, bundle, users, 2, mx.warmup)
+    n = harness.requests_for(max(r["latency_us"] for r in calibrate), mx.block_budget_s,
+                             mx.min_requests, mx.max_requests)
+    n = max(n, len(users)) if n >= mx.min_requests else n
+    checks.reset_statements(stats_dsn)
+    records = harness.time_block(fn, src, bundle, users, n, 0)
+    server = checks.server_time(stats_dsn, bundle, strategy)
+    shape = strategies.shape(strategy, bundle)
+    row = {**cond, "strategy": strategy, "statements": shape.statements, "round_trips": shape.round_trips,
+           "connections": shape.connections}
+    out = [{**row, "record": "request", **r} for r in records]
+    out.append({**row, "record": "server", "requests": n, "server_us": server / n if n and server is not None else None})
+    return out
+
+
+def _host_port(dsn: str) -> tuple[str, int]:
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    if "port" not in params:
+        raise UsageError("the server's DSN must name a port for the delay proxy (host=... port=...)")
+    return params.get("host") or "127.0.0.1", int(params["port"])
+
+
+@contextlib.contextmanager
+def _link(tcp: str, rtt_ms: float):
+    """RTT 0: the direct TCP connection. Otherwise the delay proxy in front of it, and the delay
+    it actually adds, measured with SELECT 1 through it against direct."""
+    if not rtt_ms:
+        yield tcp, None
+        return
+    host, port = _host_port(tcp)
+    with netdelay.DelayProxy(host, port, rtt_ms) as proxy:
+        proxied = proxy.dsn(tcp)
+        yield proxied, netdelay.measure_added_rtt(tcp, proxied)
