@@ -1,0 +1,87 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent,ipynb
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · The dataset
+#
+# What the suite seeds before it times anything: the memo's star schema and its relational
+# alternative, the rows per table at each scale, how many rows one user owns in each spoke,
+# and how scattered one user's rows are on disk. Every number below is read from a results
+# run (`run_dir`); nothing here talks to the database.
+
+# %% tags=["parameters"]
+run_dir = "../data/reference"
+
+# %%
+from IPython.display import Markdown, display
+
+from bench import plots, results
+from bench.charts import dataset as charts
+
+run = results.load(run_dir)
+ds = run.table("dataset")
+plots.apply_style()
+m = run.meta
+display(Markdown(
+    f"Run `{run.id}`: scale **{m['scale']}**, seed {m['seed']}, variant {m['variant']} ({m['indexes']}), "
+    f"fingerprint `{m['fingerprint'][:12]}`, PostgreSQL {m['versions']['postgresql']}, "
+    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']})."))
+
+# %% [markdown]
+# ## The schema variants
+# `star` is the memo's schema as written: every spoke references only `auth.users`.
+# `relational` is the memo's "traditional" alternative: the spokes reference `profiles`, which
+# references `auth.users`, so user → profile → roles/audit is enforced by the database.
+# `star_nofk` drops every foreign key (for the orphan census). The chat domain hangs off
+# `chat_sessions` in both checked variants.
+
+# %%
+fig, sentence = charts.schema_graph(ds)
+plots.save_figure(fig, "fig-dataset-schema-variants", run=run, caption="Foreign-key graph of each schema variant")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Rows per table at each scale
+# Planned by the generator from the same seed (the seeded scale is checked against these
+# counts before a run is accepted).
+
+# %%
+fig, sentence = charts.rows_per_scale(ds)
+plots.save_figure(fig, "fig-dataset-rows-scale", run=run, caption="Rows per table at scales xs, s, m and l")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Fan-out: rows per user in each spoke
+# Roles: 1–3, mostly 1. Audit entries: lognormal, median near 10, a tail into the thousands.
+# Chat sessions: geometric, mean near 5. Counted in the seeded database.
+
+# %%
+fig, sentence = charts.fanout(ds)
+plots.save_figure(fig, "fig-dataset-fanout-distribution", run=run, caption="Rows per user in each spoke (log-log)")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## How scattered one user's rows are on disk
+# Spoke rows are written in time order, as a live application writes them, so one user's
+# audit entries are spread over the heap rather than stored together. Each dot is one sampled
+# user: the distinct 8 kB heap pages holding their rows (from `ctid`).
+
+# %%
+fig, sentence = charts.scatter(ds)
+plots.save_figure(fig, "fig-dataset-scatter-pages", run=run, caption="Heap pages holding one user's audit rows")
+display(Markdown(sentence))
+
+# %% [markdown]
+# The SQL behind the fan-out and scatter figures:
+
+# %%
+from bench.schema import sql_text
+
+print(sql_text("queries/dataset/scatter.sql"))
