@@ -1,0 +1,38 @@
+import json
+
+import matplotlib.pyplot as plt
+import pytest
+
+from bench import plots
+
+
+@pytest.mark.parametrize("bad", ["fig-latency", "Fig-a-b", "fig_a_b", "fig-a--b", "latency-rtt-x"])
+def test_bad_ids_are_rejected(tmp_path, bad):
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="figure id"):
+        plots.save_figure(fig, bad, caption="c", out_dir=tmp_path)
+
+
+def test_figure_is_stamped_written_and_indexed(tmp_path):
+    meta = {"run_id": "20261124T000000Z-host-abcdef0", "git_sha": "abcdef0123", "fingerprint": "0123456789abcdef",
+            "machine": {"cores": 2, "cpu_model": "CPU"}}
+
+    def draw():
+        fig, ax = plt.subplots()
+        ax.plot([1, 2], [3, 4])
+        return fig
+
+    paths = plots.save_figure(draw(), "fig-test-line", run=meta, caption="A line", out_dir=tmp_path)
+    assert [p.suffix for p in paths] == [".svg", ".png"]
+    svg = paths[0].read_text()
+    assert "20261124T000000Z-host-abcdef0" in svg and "0123456789ab" in svg
+    assert json.loads((tmp_path / "index.json").read_text())["fig-test-line"]["caption"] == "A line"
+    first = paths[0].read_bytes()
+    plots.save_figure(draw(), "fig-test-line", run=meta, caption="A line", out_dir=tmp_path)
+    assert paths[0].read_bytes() == first  # reproducible SVG
+
+
+def test_caption_required(tmp_path):
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="caption"):
+        plots.save_figure(fig, "fig-test-line", out_dir=tmp_path)

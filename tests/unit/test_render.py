@@ -1,0 +1,35 @@
+"""The render pipeline on a tiny notebook: parameters injected, executed, HTML and index written."""
+import json
+
+import pytest
+
+from bench.render import RenderError, render
+
+NOTEBOOK = '''# %% [markdown]
+# # Tiny title
+
+# %% tags=["parameters"]
+x = 1
+
+# %%
+print(x * 2)
+'''
+
+
+def test_render_injects_parameters_and_writes_pages(tmp_path):
+    (tmp_path / "01-tiny.py").write_text(NOTEBOOK)
+    out = tmp_path / "out"
+    render(params={"x": 21}, src_dir=tmp_path, out_dir=out)
+    nb = json.loads((tmp_path / "01-tiny.ipynb").read_text())
+    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+    assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
+    assert "42" in json.dumps(nb["cells"][-1]["outputs"])
+    assert "Tiny title" in (out / "index.html").read_text() and (out / "01-tiny.html").exists()
+
+
+def test_failing_notebook_names_itself_and_writes_nothing(tmp_path):
+    (tmp_path / "02-broken.py").write_text(NOTEBOOK + "\n# %%\nraise ValueError('nope')\n")
+    with pytest.raises(RenderError, match="02-broken.py.*nope"):
+        render(src_dir=tmp_path, out_dir=tmp_path / "out")
+    assert not (tmp_path / "02-broken.ipynb").exists()
+    assert not (tmp_path / "out" / "02-broken.html").exists()
