@@ -64,7 +64,8 @@ def save_figure(fig, fig_id: str, run=None, caption: str = "", out_dir: Path | N
     fig.text(0.005, 0.003, _stamp(run, fig_id), fontsize=6.5, color="#777", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     paths = [out_dir / f"{fig_id}.svg", out_dir / f"{fig_id}.png"]
-    fig.savefig(paths[0], metadata={"Date": None})
+    with plt.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):  # reproducible element ids
+        fig.savefig(paths[0], metadata={"Date": None})
     fig.savefig(paths[1], metadata={"Software": None})
     index_path = out_dir / "index.json"
     index = json.loads(index_path.read_text()) if index_path.exists() else {}

@@ -16,10 +16,8 @@ import random
 from dataclasses import dataclass
 
 import pandas as pd
-import psycopg
 
-from .. import bundles, harness, pg, schema, strategies
-from ..config import UsageError
+from .. import bundles, harness, netdelay, pg, schema, strategies
 from . import read_paths_checks as checks
 
 NAME = "read_paths"
@@ -58,8 +56,9 @@ def run(ctx) -> pd.DataFrame:
                     "checksum": checks.same_answer(tcp, bundles.load(name), users, mx.strategies)})
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
     rng = random.Random(ctx.req.seed)
+    overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with _link(tcp, rtt) as (dsn, added):
+        with _link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
@@ -113,21 +112,13 @@ def _block(mx, src, bundle, strategy, users, stats_dsn, cond) -> list[dict]:
     return out
 
 
-def _host_port(dsn: str) -> tuple[str, int]:
-    params = psycopg.conninfo.conninfo_to_dict(dsn)
-    if "port" not in params:
-        raise UsageError("the server's DSN must name a port for the delay proxy (host=... port=...)")
-    return params.get("host") or "127.0.0.1", int(params["port"])
-
-
 @contextlib.contextmanager
-def _link(tcp: str, rtt_ms: float):
+def _link(tcp: str, rtt_ms: float, overhead_ms: float):
     """RTT 0: the direct TCP connection. Otherwise the delay proxy in front of it, and the delay
     it actually adds, measured with SELECT 1 through it against direct."""
     if not rtt_ms:
         yield tcp, None
         return
-    host, port = _host_port(tcp)
-    with netdelay.DelayProxy(host, port, rtt_ms) as proxy:
+    with netdelay.DelayProxy(*netdelay.target_of(tcp), rtt_ms, overhead_ms=overhead_ms) as proxy:
         proxied = proxy.dsn(tcp)
-        yield proxied, netdelay.measure_added_rtt(tcp, proxied)
+        yield proxied, {**netdelay.measure_added_rtt(tcp, proxied, configured_ms=rtt_ms), "overhead_ms": overhead_ms}
