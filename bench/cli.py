@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = verbs.add_parser("run", help="run experiments into a new results folder")
     _dsn(run)
-    _dataset(run)
+    _dataset(run)  # --scale takes a comma list here: s,m
     run.add_argument("experiments", nargs="*", help="experiment names (default: all)")
     run.add_argument("--quick", action="store_true", help="small matrix, for tests")
     run.add_argument("--out", type=Path, default=config.RESULTS, help="results root (default data/results)")

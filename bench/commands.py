@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from . import config, pg
 from .config import UsageError
@@ -35,7 +36,10 @@ def db(args) -> int:
 def _request(args):
     from .seed import Request
 
-    req = Request(scale=args.scale, seed=args.seed, locale=args.locale, variant=args.variant,
+    scales = args.scale.split(",")
+    for name in scales:
+        config.scale(name)
+    req = Request(scale=scales[0], seed=args.seed, locale=args.locale, variant=args.variant,
                   indexes=args.indexes, orphans=getattr(args, "orphans", 0.0))
     req.check()  # before any connection: bad input writes nothing
     return req
@@ -51,10 +55,12 @@ def seed(args) -> int:
 
         print(format_report(benchmark(server, req, force=args.force_foreign_db, progress=not args.no_progress)))
         return 0
-    result = seeding.seed(server, req, force=args.force_foreign_db, fresh=args.fresh, progress=not args.no_progress)
-    m = result.manifest
-    how = "reused (manifest matches)" if result.reused else f"seeded in {m['seconds']} s"
-    print(f"{req.database}: {how}; {sum(m['rows'].values()):,} rows; fingerprint {m['fingerprint'][:16]}")
+    for scale in args.scale.split(","):
+        one = replace(req, scale=scale)
+        result = seeding.seed(server, one, force=args.force_foreign_db, fresh=args.fresh, progress=not args.no_progress)
+        m = result.manifest
+        how = "reused (manifest matches)" if result.reused else f"seeded in {m['seconds']} s"
+        print(f"{one.database}: {how}; {sum(m['rows'].values()):,} rows; fingerprint {m['fingerprint'][:16]}")
     return 0
 
 
@@ -62,7 +68,8 @@ def run(args) -> int:
     from .experiments import run_experiments
 
     req = _request(args)
-    run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, quick=args.quick, root=args.out,
+    run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, scales=args.scale.split(","),
+                              quick=args.quick, root=args.out,
                               force=args.force_foreign_db, explicit_dsn=bool(args.dsn or config.dsn_from_env()))
     print(run_dir)
     return 0

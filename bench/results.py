@@ -178,6 +178,7 @@ def summary(run_dir) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].astype(int)
     return out[[c for c in SUMMARY_COLUMNS if c in out.columns]]
 
 
@@ -187,7 +188,7 @@ def _cell(g: pd.DataFrame) -> pd.Series:
         reps = [harness.percentiles(harness.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
     else:
         reps = [pooled["p50_us"]]
-    return pd.Series({"n": len(g), "p50_us": pooled["p50_us"], "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],
+    return pd.Series({"n": int(len(g)), "p50_us": pooled["p50_us"], "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],
                       "p50_rep_lo_us": min(reps), "p50_rep_hi_us": max(reps)})
 
 

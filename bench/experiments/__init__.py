@@ -6,14 +6,17 @@ when every experiment has finished.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import pg, seed
-from ..config import UsageError
-from . import dataset
+import pandas as pd
 
-REGISTRY = {m.NAME: m for m in (dataset,)}
+from .. import pg, results, seed
+from ..config import UsageError
+from . import dataset, read_paths
+
+REGISTRY = {m.NAME: m for m in (dataset, read_paths)}
 
 
 @dataclass
@@ -23,26 +26,40 @@ class Context:
     req: seed.Request
     manifest: dict
     quick: bool
+    first: bool  # the first scale of the run (for work done once per run)
 
 
-def run_experiments(server: str, req: seed.Request, names: list[str], *, quick: bool = False,
-                    root: Path | None = None, force: bool = False, explicit_dsn: bool = False) -> Path:
+def run_experiments(server: str, req: seed.Request, names: list[str], *, scales: list[str] | None = None,
+                    quick: bool = False, root: Path | None = None, force: bool = False,
+                    explicit_dsn: bool = False) -> Path:
+    """Run `names` (default: all) at each scale into one results folder; returns its path."""
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise UsageError(f"unknown experiment {unknown[0]!r}: choose from {', '.join(REGISTRY)}")
     chosen = [REGISTRY[n] for n in (names or REGISTRY)]
-    seeded = seed.seed(server, req, force=force, progress=False)
-    ctx = Context(server, seeded.dsn, req, seeded.manifest, quick)
-    topology = "external server via DSN" if explicit_dsn else "embedded PostgreSQL, same host, unix socket"
-    with pg.connect(seeded.dsn, autocommit=True) as conn:
-        from .. import results
-
-        env = results.collect_environment(conn, topology=topology)
-    meta = {**env, "scale": req.scale, "seed": req.seed, "variant": req.variant, "indexes": req.indexes,
-            "fingerprint": seeded.manifest["fingerprint"], "manifest": seeded.manifest, "quick": quick}
-    from .. import results
-
-    with results.RunWriter(meta=meta, root=root) as run:
+    scales = scales or [req.scale]
+    frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
+    manifests = {}
+    for i, scale in enumerate(scales):
+        r = replace(req, scale=scale)
+        seeded = seed.seed(server, r, force=force, progress=False)
+        manifests[scale] = seeded.manifest
+        ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0)
         for module in chosen:
-            run.write_table(module.NAME, module.run(ctx))
+            frames[module.NAME].append(module.run(ctx))
+    topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
+    with pg.connect(seeded.dsn, autocommit=True) as conn:
+        env = results.collect_environment(conn, topology=topology)
+    prints = {s: m["fingerprint"] for s, m in manifests.items()}
+    fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
+        "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
+    meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
+            "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
+            "quick": quick, "experiments": [m.NAME for m in chosen]}
+    with results.RunWriter(meta=meta, root=root) as run:
+        for name, parts in frames.items():
+            table = pd.concat(parts, ignore_index=True)
+            if name == read_paths.NAME:
+                run.add_meta(rtt_measured=read_paths.measured_rtts(table))
+            run.write_table(name, table)
     return run.path

@@ -41,7 +41,7 @@ def run(ctx) -> pd.DataFrame:
                 out.append({**base, "metric": "scatter", "table": spoke, "rows": r["rows"], "pages": r["pages"],
                             "pages_if_clustered": r["pages_if_clustered"]})
     out += _foreign_keys(ctx, base)
-    for scale in PLANNED_SCALES[: 2 if ctx.quick else None]:
+    for scale in PLANNED_SCALES[: 2 if ctx.quick else None] if ctx.first else ():
         for table, rows in Plan(scale, req.seed, req.locale).row_counts().items():
             out.append({**base, "scale": scale, "metric": "planned_rows", "table": table, "rows": rows})
     return pd.DataFrame(out)

@@ -36,11 +36,12 @@ class Matrix:
     min_requests: int = 12
     max_requests: int = 150
     warmup: int = 3
+    pgbench_s: int = 3  # seconds per pgbench script (fidelity check at RTT 0)
 
 
 DEFAULT = Matrix()
 QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
-               min_requests=6, max_requests=30, warmup=2)
+               min_requests=6, max_requests=30, warmup=2, pgbench_s=1)
 
 
 def run(ctx) -> pd.DataFrame:
@@ -122,3 +123,10 @@ def _link(tcp: str, rtt_ms: float, overhead_ms: float):
     with netdelay.DelayProxy(*netdelay.target_of(tcp), rtt_ms, overhead_ms=overhead_ms) as proxy:
         proxied = proxy.dsn(tcp)
         yield proxied, {**netdelay.measure_added_rtt(tcp, proxied, configured_ms=rtt_ms), "overhead_ms": overhead_ms}
+
+
+def measured_rtts(table: pd.DataFrame) -> list[dict]:
+    """The delay the proxy actually added, per scale and configured RTT (for run.json)."""
+    rtt = table[table.record == "rtt"] if "record" in table else table.iloc[0:0]
+    cols = ["scale", "rtt_ms", "added_ms", "added_p95_ms", "overhead_ms", "n"]
+    return rtt[cols].to_dict("records")

@@ -13,7 +13,6 @@ import psycopg
 from .. import bundles, pg, strategies
 from ..schema import sql_text
 
-PGBENCH_SECONDS = 3
 PGBENCH_STRATEGIES = ("star_sequential", "join_flat", "join_json")
 
 
@@ -96,14 +95,14 @@ def _pgbench_script(statements: list[str], n_users: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pgbench(tcp_dsn: str, script: str) -> float:
+def _pgbench(tcp_dsn: str, script: str, seconds: int) -> float:
     """Mean latency (µs) of the script's statements after the sample lookup, from pgbench -r."""
     params = psycopg.conninfo.conninfo_to_dict(tcp_dsn)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bundle.sql"
         path.write_text(script)
         done = subprocess.run([pg.tool("pgbench"), "-n", "-M", "prepared", "-r", "-c", "1", "-j", "1",
-                               "-T", str(PGBENCH_SECONDS), "-f", str(path), "-h", params.get("host", "127.0.0.1"),
+                               "-T", str(seconds), "-f", str(path), "-h", params.get("host", "127.0.0.1"),
                                "-p", str(params.get("port", 5432)), "-U", params.get("user", "postgres"),
                                params["dbname"]], capture_output=True, text=True, timeout=120)
     if done.returncode:
@@ -127,7 +126,7 @@ def pgbench_fidelity(dsn: str, tcp_dsn: str, sample: list[dict], mx, base: dict,
         bundle = bundles.load(name)
         for strategy in PGBENCH_STRATEGIES:
             statements = list(bundle.single.values()) if strategy.startswith("star") else [getattr(bundle, strategy)]
-            pgbench_us = _pgbench(tcp_dsn, _pgbench_script(statements, len(sample)))
+            pgbench_us = _pgbench(tcp_dsn, _pgbench_script(statements, len(sample)), mx.pgbench_s)
             cell = plain[(plain.bundle == name) & (plain.strategy == strategy)]
             harness_us = float(cell.latency_us.mean())
             decode_us = float((cell.decode_us + cell.assemble_us).mean())
