@@ -1,0 +1,77 @@
+"""Read paths at xs: strategies agree (edge users included), the proxy's delay through PostgreSQL,
+a deliberately wrong strategy failing the run, and a quick run that validates."""
+import pytest
+
+from bench import bundles, netdelay, pg, results, seed, strategies
+from bench.experiments import read_paths_checks as checks
+from bench.experiments import run_experiments
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture(scope="module")
+def sample(xs_star):
+    return checks.sample_users(xs_star.dsn, 42, 1)
+
+
+def test_sample_spans_fanout_and_edges(sample):
+    kinds = {u["kind"] for u in sample}
+    assert {"decile", "heaviest", "no_audit", "no_sessions"} <= kinds
+    assert len({u["decile"] for u in sample}) == 10
+
+
+@pytest.mark.parametrize("bundle", list(bundles.PARTS))
+@pytest.mark.parametrize("rest", [False, True])
+def test_every_strategy_returns_the_same_bundle(xs_star, sample, bundle, rest):
+    tcp = pg.tcp_dsn(xs_star.dsn)
+    with pg.connect(tcp) as conn:
+        types = bundles.column_types(conn)
+    b = bundles.load(bundle)
+    with strategies.Source(tcp, rest=rest) as src:
+        for user in sample:
+            texts = {name: bundles.canonical(fn(src, b, user["id"]).answer, types)
+                     for name, fn in strategies.STRATEGIES.items()}
+            assert len(set(texts.values())) == 1, (user, {k: v[:200] for k, v in texts.items()})
+            audit = [p for p in b.parts if p == "auth_audit_log"]
+            if audit and user["kind"] == "no_audit":
+                assert '"auth_audit_log": []' in texts["star_sequential"]
+
+
+def _drops_last_row(src, bundle, user_id):
+    fetch = strategies.star_sequential(src, bundle, user_id)
+    cols, rows = fetch.answer[bundle.parts[-1]]
+    fetch.answer[bundle.parts[-1]] = (cols, rows[:-1])
+    return fetch
+
+
+def test_wrong_strategy_fails_the_run_and_writes_nothing(server, xs_star, monkeypatch, tmp_path):
+    monkeypatch.setitem(strategies.STRATEGIES, "star_parallel", _drops_last_row)
+    with pytest.raises(checks.AnswerMismatch, match="star_parallel"):
+        run_experiments(server, seed.Request(scale="xs"), ["read_paths"], quick=True, root=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_proxy_adds_the_configured_delay_to_postgresql(xs_star):
+    tcp = pg.tcp_dsn(xs_star.dsn)
+    overhead = netdelay.calibrate(tcp)
+    assert overhead < 0.2  # two extra loopback hops, tens of microseconds
+    with netdelay.DelayProxy(*netdelay.target_of(tcp), 2.0, overhead_ms=overhead) as proxy:
+        m = netdelay.measure_added_rtt(tcp, proxy.dsn(tcp), 120)
+        with pg.connect(proxy.dsn(tcp)) as conn, conn.pipeline():  # pipeline mode through the proxy
+            curs = [conn.execute("SELECT %s::int", (i,)) for i in range(20)]
+        assert [c.fetchone()[0] for c in curs] == list(range(20))
+    assert abs(m["added_ms"] - 2.0) <= 0.2, m
+
+
+@pytest.mark.slow
+def test_quick_read_paths_run_is_valid_and_complete(server, xs_star, tmp_path):
+    path = run_experiments(server, seed.Request(scale="xs"), ["read_paths"], quick=True, root=tmp_path)
+    assert results.validate(path) == []
+    s = results.summary(path)
+    cells = s[(s.indexes == "indexed") & (s.envelope == "plain")].groupby(["strategy", "bundle", "rtt_ms"]).size()
+    assert len(cells) == len(strategies.STRATEGIES) * len(bundles.PARTS) * 2  # RTT 0 and 2 in quick mode
+    run = results.load(path)
+    assert [r["rtt_ms"] for r in run.meta["rtt_measured"]] == [2.0]
+    table = run.table("read_paths")
+    assert table[table.record == "equivalence"].checksum.nunique() == len(bundles.PARTS)
+    assert (table[table.record == "pgbench"].pgbench_us > 0).all()
