@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SCALE ?= m
+SCALES ?= s,m
 STAMP := .venv/.installed
 
 .DEFAULT_GOAL := help
@@ -21,12 +22,11 @@ setup: $(STAMP) ## create .venv and install the pinned dependencies (once)
 db: setup ## start the embedded PostgreSQL (data/pg)
 	$(PY) -m bench db start
 
-seed: db ## seed the star and relational datasets at SCALE (default m); reused when the manifest matches
-	$(PY) -m bench seed --scale $(SCALE) --variant star
-	$(PY) -m bench seed --scale $(SCALE) --variant relational
+seed: db ## seed the star datasets at SCALES (default s,m); reused when the manifest matches
+	$(PY) -m bench seed --scale $(SCALES)
 
-run: seed ## run every experiment at SCALE into data/results/<run>
-	$(PY) -m bench run --scale $(SCALE)
+run: seed ## run every experiment at SCALES into data/results/<run>
+	$(PY) -m bench run --scale $(SCALES)
 
 render: setup ## execute the notebooks against the newest run and write reports/
 	$(PY) -m bench render

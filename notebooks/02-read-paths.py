@@ -1,0 +1,136 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent,ipynb
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Read paths: single-table fetches against joins
+#
+# The memo says its single-table queries are "lightning fast" with "no JOINs needed", that the
+# joined query is "slower", and that fetching the tables in parallel (`Promise.all`) is the fast
+# path. Here one user's data is fetched by five strategies, as the round trip to the database
+# grows, on the same seeded data, after checking that every strategy returns the identical
+# bundle. Single client, warm cache, three repetitions (error bars: range of the per-repetition
+# medians).
+#
+# | strategy | what it does |
+# |---|---|
+# | `star_sequential` | the memo's three single-table queries, one after another |
+# | `star_parallel` | the same three at once on three pooled connections (the memo's `Promise.all`) |
+# | `star_pipelined` | the same three in one round trip on one connection (pipeline mode) |
+# | `join_flat` | one LEFT JOIN over profile, roles and audit; rows multiply, folded back on the client |
+# | `join_json` | one statement in PostgREST's embedding shape (`LEFT JOIN LATERAL (... json_agg ...)`) |
+
+# %% tags=["parameters"]
+run_dir = "../data/reference"
+
+# %%
+from IPython.display import Markdown, display
+
+from bench import plots, results
+from bench.charts import read_paths as charts
+from bench.schema import sql_text
+
+run = results.load(run_dir)
+table = run.table("read_paths")
+s = charts.cells(results.summary(run.path), table)
+plots.apply_style()
+m = run.meta
+display(Markdown(
+    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
+    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}. "
+    f"{int((table.record == 'request').sum()):,} timed requests."))
+
+# %% [markdown]
+# ## Same answer first
+# Before any timing, every strategy returned the identical canonical bundle for every sampled
+# user (users across the deciles of audit rows, plus the heaviest users and users with no audit
+# rows or no chat sessions). The checksums:
+
+# %%
+eq = table[table.record == "equivalence"][["scale", "bundle", "checksum"]]
+eq.assign(checksum=eq.checksum.str[:16])
+
+# %% [markdown]
+# ## Latency against the round trip (the headline)
+
+# %%
+fig, sentence = charts.latency_vs_rtt(s, "account")
+plots.save_figure(fig, "fig-readpaths-latency-rtt", run=run,
+                  caption="Median latency of the 'account' bundle per strategy against the measured round trip")
+display(Markdown(sentence))
+
+# %%
+fig, sentence = charts.latency_vs_rtt(s, "chat")
+plots.save_figure(fig, "fig-readpaths-latency-rtt-chat", run=run,
+                  caption="Median latency of the 'chat' bundle per strategy against the measured round trip")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Latency against the user's fan-out
+# The flat JOIN returns roles x audit rows; the PostgREST shape returns one row.
+
+# %%
+fig, sentence = charts.latency_vs_fanout(table, "account")
+plots.save_figure(fig, "fig-readpaths-latency-fanout", run=run,
+                  caption="Latency of the 'account' bundle against the user's audit rows, RTT 0")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Bytes on the wire
+
+# %%
+fig, sentence = charts.bytes_per_strategy(table)
+plots.save_figure(fig, "fig-readpaths-bytes-strategy", run=run,
+                  caption="DataRow bytes received per bundle and strategy, median sampled user")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Where the time goes
+
+# %%
+fig, sentence = charts.decomposition(s, table, "account", 2.0)
+plots.save_figure(fig, "fig-readpaths-decomposition-time", run=run,
+                  caption="Server, client and network share of one 'account' bundle at RTT 2 ms")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## What PostgREST's per-request envelope costs
+# Each request in its own transaction with `set_config('role', ...)` and
+# `set_config('request.jwt.claims', ...)`, RLS on, sent in one round trip as one HTTP call is.
+
+# %%
+fig, sentence = charts.condition_cost(s, "envelope", "plain", "rest")
+plots.save_figure(fig, "fig-readpaths-envelope-cost", run=run,
+                  caption="Median latency at RTT 0 without and with PostgREST's transaction and RLS envelope")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## The memo's DDL as written: no index on `user_id`
+
+# %%
+fig, sentence = charts.condition_cost(s, "indexes", "indexed", "as-written")
+plots.save_figure(fig, "fig-readpaths-index-cost", run=run,
+                  caption="Median latency at RTT 0 with an index on user_id and as the memo wrote it")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Harness fidelity
+# The same statements timed by `pgbench -M prepared` (one client, TCP, RTT 0). `ratio` is the
+# harness's end-to-end mean over pgbench's; `wire_ratio` leaves out the client's decode and
+# assembly, which pgbench does not do.
+
+# %%
+charts.fidelity(table)
+
+# %% [markdown]
+# The SQL behind the headline (the memo's literal queries and the PostgREST shape):
+
+# %%
+for name in ("profiles", "user_roles", "auth_audit_log", "join_json"):
+    print(sql_text(f"queries/account/{name}.sql"))
