@@ -19,14 +19,17 @@ HIST_MAX_US = 60_000_000  # 60 s
 HIST_DIGITS = 3
 
 
-def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup: int) -> list[dict]:
-    """`requests` timed calls of fn(src, bundle, user), cycling through `users` after `warmup`."""
+def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup: int,
+               order: Sequence[int] | None = None) -> list[dict]:
+    """`requests` timed calls of fn(src, bundle, user) after `warmup` untimed ones, taking users
+    in `order` (indexes into `users`; default: as listed) and cycling."""
+    order = list(order if order is not None else range(len(users)))
     for i in range(warmup):
-        fn(src, bundle, users[i % len(users)])
+        fn(src, bundle, users[order[i % len(order)]])
     out = []
     clock = time.perf_counter_ns
     for i in range(requests):
-        k = i % len(users)
+        k = order[i % len(order)]
         t0 = clock()
         fetch = fn(src, bundle, users[k])
         elapsed = clock() - t0

@@ -129,6 +129,17 @@ class Embedded:
             self._run([tool("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"])
             return True
 
+    def restart(self) -> Running:
+        """Restart with the same options (pg_ctl reuses postmaster.opts): shared buffers are emptied."""
+        with self._lock():
+            if self.status() is None:
+                raise UsageError("the embedded server is not running; start it with `python -m bench db start`")
+            self._run([tool("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log), "-w", "-m", "fast", "restart"])
+            running = self.status()
+            if running is None:
+                raise RuntimeError(f"PostgreSQL did not come back after a restart; see {self.log}")
+            return running
+
     def _init_cluster(self) -> None:
         if (self.pgdata / "PG_VERSION").exists():
             return
@@ -283,3 +294,14 @@ def create_database(server: str, name: str, force: bool = False) -> str:
                      .format(sql.Identifier(MARKER_SCHEMA)))
         conn.execute(sql.SQL("INSERT INTO {}.marker (created_by) VALUES ('bench')").format(sql.Identifier(MARKER_SCHEMA)))
     return dsn
+
+
+def drop_os_cache() -> str:
+    """Ask the kernel to drop its page cache; says what happened (it needs root and a writable /proc/sys)."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as fh:
+            fh.write("1\n")
+        return "dropped"
+    except OSError as exc:
+        return f"not dropped ({exc.strerror})"

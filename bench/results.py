@@ -25,8 +25,8 @@ REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "sca
                  "command", "tables", "complete")
 REQUIRED_VERSIONS = ("python", "psycopg", "faker", "postgresql")
 REQUIRED_COLUMNS = ("experiment", "strategy", "scale")
-CONDITIONS = ("bundle", "envelope", "indexes", "rtt_ms", "clients", "variant", "condition")
-SUMMARY_COLUMNS = ("experiment", "strategy", "scale", "bundle", "envelope", "indexes", "rtt_ms", "clients", "n",
+CONDITIONS = ("bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "variant", "condition")
+SUMMARY_COLUMNS = ("experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "n",
                    "p50_us", "p95_us", "p99_us", "p50_rep_lo_us", "p50_rep_hi_us")
 
 

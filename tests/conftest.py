@@ -27,3 +27,11 @@ def scratch_db(server, request):
     """An empty suite database (with the marker) named after the test."""
     name = "bench_t_" + request.node.name.lower().replace("[", "_").replace("]", "").replace("-", "_")[:40]
     return pg.create_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def xs_quick_run(server, xs_star, tmp_path_factory):
+    """One quick run of every experiment at xs, shared by the read-path and notebook tests."""
+    from bench.experiments import run_experiments
+
+    return run_experiments(server, seed.Request(scale="xs"), [], quick=True, root=tmp_path_factory.mktemp("results"))

@@ -10,9 +10,12 @@ from .. import plots
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
 
 
-def cells(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The read-paths rows of the run summary, with the RTT the proxy actually added."""
+def cells(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm") -> pd.DataFrame:
+    """The read-paths rows of the run summary (warm cache unless asked), with the RTT the proxy
+    actually added."""
     s = summary[summary.experiment == "read_paths"].copy()
+    if "cache" in s:
+        s = s[s.cache == cache]
     rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
     s = s.merge(rtt, on=["scale", "rtt_ms"], how="left")
     s["rtt_measured_ms"] = s["added_ms"].fillna(0.0)
@@ -49,6 +52,25 @@ def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None =
     return fig, _rtt_sentence(d)
 
 
+def crossovers(d: pd.DataFrame, pairs=(("star_parallel", "star_sequential"), ("star_parallel", "join_json"),
+                                        ("star_sequential", "join_flat"))) -> list[str]:
+    """Where two strategies' median latencies cross as the measured RTT grows (linear
+    interpolation between measured points)."""
+    p50 = d.pivot_table(index="rtt_measured_ms", columns="strategy", values="p50_us").sort_index()
+    out = []
+    for a, b in pairs:
+        if not {a, b} <= set(p50.columns):
+            continue
+        diff = (p50[a] - p50[b]).to_numpy()
+        x = p50.index.to_numpy()
+        for i in range(len(diff) - 1):
+            if diff[i] == 0 or np.sign(diff[i]) != np.sign(diff[i + 1]):
+                at = x[i] + (x[i + 1] - x[i]) * diff[i] / (diff[i] - diff[i + 1]) if diff[i] != diff[i + 1] else x[i]
+                faster = a if diff[i + 1] < 0 else b
+                out.append(f"{plots.label(faster)} overtakes {plots.label(b if faster == a else a)} at about {at:.2g} ms")
+    return out
+
+
 def _rtt_sentence(d: pd.DataFrame) -> str:
     p50 = d.pivot_table(index="rtt_ms", columns="strategy", values="p50_us")
     if p50.empty:
@@ -56,6 +78,9 @@ def _rtt_sentence(d: pd.DataFrame) -> str:
     best = p50.idxmin(axis=1)
     parts = [f"fastest at RTT {rtt:g} ms: {plots.label(b)}" for rtt, b in best.items()]
     text = "; ".join(parts) + "."
+    crossings = crossovers(d)
+    text += (" Crossovers: " + "; ".join(crossings) + "." if crossings
+             else " No two of star_parallel, star_sequential, join_json and join_flat swap places across these RTTs.")
     if {"star_parallel", "join_json"} <= set(p50.columns):
         ratio = p50["star_parallel"] / p50["join_json"]
         text += (" star_parallel takes " + ", ".join(f"{r:.1f}x" for r in ratio) +
@@ -69,7 +94,7 @@ def _rtt_sentence(d: pd.DataFrame) -> str:
 
 def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str | None = None):
     req = table[(table.record == "request") & (table.bundle == bundle) & (table.rtt_ms == 0)
-                & (table.envelope == "plain") & (table.indexes == "indexed")]
+                & (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache == "warm")]
     scale = scale or largest_scale(req)
     req = req[req.scale == scale]
     per_user = req.groupby(["strategy", "audit_rows"]).latency_us.median().reset_index()
@@ -117,7 +142,7 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
                   scale: str | None = None):
     scale = scale or largest_scale(s)
     cond = (table.bundle == bundle) & (table.rtt_ms == rtt_ms) & (table.scale == scale) & \
-           (table.envelope == "plain") & (table.indexes == "indexed")
+           (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache != "cold")
     req = table[cond & (table.record == "request")]
     server = table[cond & (table.record == "server")].groupby("strategy").server_us.median()
     mean = req.groupby("strategy")[["latency_us", "decode_us", "assemble_us"]].mean()

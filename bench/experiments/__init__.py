@@ -7,6 +7,8 @@ when every experiment has finished.
 from __future__ import annotations
 
 import hashlib
+import sys
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +21,11 @@ from . import dataset, read_paths
 REGISTRY = {m.NAME: m for m in (dataset, read_paths)}
 
 
+def progress(message: str) -> None:
+    """One line per finished step on stderr, so a long run shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 @dataclass
 class Context:
     server: str  # maintenance DSN of the server
@@ -27,12 +34,15 @@ class Context:
     manifest: dict
     quick: bool
     first: bool  # the first scale of the run (for work done once per run)
+    cold: bool = False  # read paths: add cold-cache cells (restarts the embedded server)
+    external: bool = False  # a server given by DSN: never restarted
 
 
 def run_experiments(server: str, req: seed.Request, names: list[str], *, scales: list[str] | None = None,
                     quick: bool = False, root: Path | None = None, force: bool = False,
-                    explicit_dsn: bool = False) -> Path:
+                    explicit_dsn: bool = False, cold: bool = False) -> Path:
     """Run `names` (default: all) at each scale into one results folder; returns its path."""
+    names = [n.replace("-", "_") for n in names]  # `run read-paths` and `run read_paths` alike
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise UsageError(f"unknown experiment {unknown[0]!r}: choose from {', '.join(REGISTRY)}")
@@ -44,9 +54,11 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         r = replace(req, scale=scale)
         seeded = seed.seed(server, r, force=force, progress=False)
         manifests[scale] = seeded.manifest
-        ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0)
+        ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0, cold=cold, external=explicit_dsn)
         for module in chosen:
+            started = time.perf_counter()
             frames[module.NAME].append(module.run(ctx))
+            progress(f"{module.NAME} at scale {scale}: {time.perf_counter() - started:.0f} s")
     topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
     with pg.connect(seeded.dsn, autocommit=True) as conn:
         env = results.collect_environment(conn, topology=topology)
@@ -55,7 +67,9 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
     meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
             "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
-            "quick": quick, "experiments": [m.NAME for m in chosen]}
+            "quick": quick, "cold": cold, "experiments": [m.NAME for m in chosen],
+            "cache": ("warm (warm-up excluded)" + ("; cold cells: server restarted before each block, "
+                      "OS page cache dropped where the kernel allowed (see os_page_cache)" if cold else ""))}
     with results.RunWriter(meta=meta, root=root) as run:
         for name, parts in frames.items():
             table = pd.concat(parts, ignore_index=True)

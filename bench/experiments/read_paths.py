@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import random
+import time
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .. import bundles, harness, netdelay, pg, schema, strategies
+from ..config import UsageError
+from .. import experiments
 from . import read_paths_checks as checks
 
 NAME = "read_paths"
@@ -32,11 +35,11 @@ class Matrix:
     as_written: bool = True  # the memo's DDL (no user_id index), RTT 0 only
     reps: int = 3
     per_decile: int = 3
-    block_budget_s: float = 0.25
+    block_budget_s: float = 0.15  # per strategy x bundle x rep: requests = budget / latency, clamped
     min_requests: int = 12
     max_requests: int = 150
     warmup: int = 3
-    pgbench_s: int = 3  # seconds per pgbench script (fidelity check at RTT 0)
+    pgbench_s: int = 2  # seconds per pgbench script (fidelity check at RTT 0)
 
 
 DEFAULT = Matrix()
@@ -63,14 +66,19 @@ def run(ctx) -> pd.DataFrame:
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
-            out += _cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed"}, envelopes)
+            out += _cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
+                          envelopes)
+        experiments.progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
         slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
-                      min_requests=3, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
-        out += _cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written"}, ("plain",))
+                      min_requests=4, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
+        out += _cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
+                      ("plain",))
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
     out += checks.pgbench_fidelity(ctx.dsn, tcp, sample, mx, base, out)
+    if ctx.cold:
+        out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain"})
     schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
     return checks.with_fanout(pd.DataFrame(out), users, {str(u["id"]): u for u in sample})
 
@@ -82,13 +90,15 @@ def _cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random
     sources = {env: strategies.Source(dsn, rest=env == "rest") for env in envelopes}
     try:
         for rep in range(mx.reps):
+            order = list(range(len(users)))  # this repetition's users, the same for every strategy
+            rng.shuffle(order)
             for name in mx.bundles:
                 bundle = bundles.load(name)
                 for env, src in sources.items():
-                    order = list(mx.strategies)
-                    rng.shuffle(order)
-                    for strategy in order:
-                        out += _block(mx, src, bundle, strategy, users, stats_dsn,
+                    lineup = list(mx.strategies)
+                    rng.shuffle(lineup)
+                    for strategy in lineup:
+                        out += _block(mx, src, bundle, strategy, users, order, stats_dsn,
                                       {**cond, "bundle": name, "envelope": env, "rep": rep})
     finally:
         for src in sources.values():
@@ -96,14 +106,37 @@ def _cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random
     return out
 
 
-def _block(mx, src, bundle, strategy, users, stats_dsn, cond) -> list[dict]:
+def _cold_cells(mx: Matrix, ctx, tcp: str, users: list, cond: dict) -> list[dict]:
+    """Each strategy x bundle after a server restart (shared buffers empty) and, where the
+    kernel allows, a dropped OS page cache; every sampled user fetched once, no warm-up."""
+    if ctx.external:
+        raise UsageError("cold mode restarts the server, which the suite only does for its embedded one")
+    out = []
+    for rep in range(mx.reps):
+        for name in mx.bundles:
+            for strategy in mx.strategies:
+                pg.Embedded().restart()
+                os_cache = pg.drop_os_cache()
+                with strategies.Source(tcp) as src:
+                    records = harness.time_block(strategies.STRATEGIES[strategy], src, bundles.load(name),
+                                                 users, len(users), 0)
+                shape = strategies.shape(strategy, bundles.load(name))
+                out += [{**cond, "bundle": name, "rep": rep, "strategy": strategy, "cache": "cold",
+                         "os_page_cache": os_cache, "statements": shape.statements, "round_trips": shape.round_trips,
+                         "connections": shape.connections, "record": "request", **r} for r in records]
+    return out
+
+
+def _block(mx, src, bundle, strategy, users, order, stats_dsn, cond) -> list[dict]:
+    """One strategy x bundle: untimed warm-up, then as many requests as fit the block's budget
+    (at least min_requests), taking the repetition's users in its shuffled order."""
     fn = strategies.STRATEGIES[strategy]
-    calibrate = harness.time_block(fn, src, bundle, users, 2, mx.warmup)
-    n = harness.requests_for(max(r["latency_us"] for r in calibrate), mx.block_budget_s,
-                             mx.min_requests, mx.max_requests)
-    n = max(n, len(users)) if n >= mx.min_requests else n
+    t0 = time.perf_counter()
+    harness.time_block(fn, src, bundle, users, 0, mx.warmup, order)
+    per_request_us = (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup)
+    n = harness.requests_for(per_request_us, mx.block_budget_s, mx.min_requests, mx.max_requests)
     checks.reset_statements(stats_dsn)
-    records = harness.time_block(fn, src, bundle, users, n, 0)
+    records = harness.time_block(fn, src, bundle, users, n, 0, order)
     server = checks.server_time(stats_dsn, bundle, strategy)
     shape = strategies.shape(strategy, bundle)
     row = {**cond, "strategy": strategy, "statements": shape.statements, "round_trips": shape.round_trips,
@@ -128,5 +161,6 @@ def _link(tcp: str, rtt_ms: float, overhead_ms: float):
 def measured_rtts(table: pd.DataFrame) -> list[dict]:
     """The delay the proxy actually added, per scale and configured RTT (for run.json)."""
     rtt = table[table.record == "rtt"] if "record" in table else table.iloc[0:0]
-    cols = ["scale", "rtt_ms", "added_ms", "added_p95_ms", "overhead_ms", "n"]
-    return rtt[cols].to_dict("records")
+    if rtt.empty:
+        return []
+    return rtt[["scale", "rtt_ms", "added_ms", "added_p95_ms", "overhead_ms", "n"]].to_dict("records")

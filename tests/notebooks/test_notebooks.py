@@ -1,26 +1,23 @@
-"""Notebooks execute against a real run at scale xs (experiments in quick mode)."""
+"""Every notebook executes against a real quick run at scale xs."""
 import shutil
 
 import pytest
 
-from bench import config, results, seed
-from bench.experiments import run_experiments
-from bench.render import render
+from bench import config, results
+from bench.render import render, sources
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 
-@pytest.fixture(scope="session")
-def xs_run(server, tmp_path_factory, xs_star):
-    root = tmp_path_factory.mktemp("results")
-    path = run_experiments(server, seed.Request(scale="xs"), ["dataset"], quick=True, root=root)
-    assert results.validate(path) == []
-    return path
+def test_the_quick_run_is_valid(xs_quick_run):
+    assert results.validate(xs_quick_run) == []
 
 
-def test_dataset_notebook_executes_at_xs(xs_run, tmp_path):
-    shutil.copy(config.NOTEBOOKS / "01-dataset.py", tmp_path)
-    pages = render(["01"], {"run_dir": str(xs_run)}, src_dir=tmp_path, out_dir=tmp_path / "out")
-    assert (tmp_path / "01-dataset.ipynb").exists()
-    assert "fig-dataset-fanout-distribution" in (tmp_path / "out" / "01-dataset.html").read_text()
-    assert pages[-1].name == "index.html"
+@pytest.mark.parametrize("source", [p.name for p in sources(config.NOTEBOOKS)])
+def test_notebook_executes_at_xs(xs_quick_run, tmp_path, source):
+    shutil.copy(config.NOTEBOOKS / source, tmp_path)
+    stem = source.removesuffix(".py")
+    render([stem], {"run_dir": str(xs_quick_run)}, src_dir=tmp_path, out_dir=tmp_path / "out")
+    page = (tmp_path / "out" / f"{stem}.html").read_text()
+    assert "fig-" in page and "Traceback" not in page
+    assert (tmp_path / f"{stem}.ipynb").exists()
