@@ -48,6 +48,9 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         raise UsageError(f"unknown experiment {unknown[0]!r}: choose from {', '.join(REGISTRY)}")
     chosen = [REGISTRY[n] for n in (names or REGISTRY)]
     scales = scales or [req.scale]
+    topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
+    with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
+        env = results.collect_environment(conn, topology=topology)
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
     manifests = {}
     for i, scale in enumerate(scales):
@@ -59,9 +62,6 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
             started = time.perf_counter()
             frames[module.NAME].append(module.run(ctx))
             progress(f"{module.NAME} at scale {scale}: {time.perf_counter() - started:.0f} s")
-    topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
-    with pg.connect(seeded.dsn, autocommit=True) as conn:
-        env = results.collect_environment(conn, topology=topology)
     prints = {s: m["fingerprint"] for s, m in manifests.items()}
     fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
         "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
