@@ -8,6 +8,7 @@ interval across repetitions is the range of the per-repetition values.
 """
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Sequence
 
@@ -22,19 +23,26 @@ HIST_DIGITS = 3
 def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup: int,
                order: Sequence[int] | None = None) -> list[dict]:
     """`requests` timed calls of fn(src, bundle, user) after `warmup` untimed ones, taking users
-    in `order` (indexes into `users`; default: as listed) and cycling."""
+    in `order` (indexes into `users`; default: as listed) and cycling. As timeit does, the cyclic
+    garbage collector is paused inside the block, and each answer is freed outside its timing."""
     order = list(order if order is not None else range(len(users)))
     for i in range(warmup):
         fn(src, bundle, users[order[i % len(order)]])
     out = []
     clock = time.perf_counter_ns
-    for i in range(requests):
-        k = order[i % len(order)]
-        t0 = clock()
-        fetch = fn(src, bundle, users[k])
-        elapsed = clock() - t0
-        out.append({"user_idx": k, "latency_us": elapsed / 1_000, "decode_us": fetch.decode_ns / 1_000,
-                    "assemble_us": fetch.assemble_ns / 1_000, "rows": fetch.rows})
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(requests):
+            k = order[i % len(order)]
+            t0 = clock()
+            fetch = fn(src, bundle, users[k])
+            elapsed = clock() - t0
+            out.append({"user_idx": k, "latency_us": elapsed / 1_000, "decode_us": fetch.decode_ns / 1_000,
+                        "assemble_us": fetch.assemble_ns / 1_000, "rows": fetch.rows})
+            del fetch  # freeing a heavy user's rows is not part of the next request
+    finally:
+        gc.enable()
     return out
 
 

@@ -121,9 +121,11 @@ display(Markdown(sentence))
 
 # %% [markdown]
 # ## Harness fidelity
-# The same statements timed by `pgbench -M prepared` (one client, TCP, RTT 0). `ratio` is the
+# The same statements timed by `pgbench -M prepared` and by the harness, back to back, each
+# alone for a few seconds on random sampled users (one client, TCP, RTT 0). `ratio` is the
 # harness's end-to-end mean over pgbench's; `wire_ratio` leaves out the client's decode and
-# assembly, which pgbench does not do.
+# assembly (`client_decode_us`), which pgbench does not do: that part is the Python client's
+# real cost, reported rather than hidden.
 
 # %%
 charts.fidelity(table)

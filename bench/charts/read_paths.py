@@ -193,6 +193,5 @@ def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: 
 
 def fidelity(table: pd.DataFrame) -> pd.DataFrame:
     f = table[table.record == "pgbench"].copy()
-    f["wire_ratio"] = (f.harness_mean_us - f.client_decode_us) / f.pgbench_us
     return f[["scale", "bundle", "strategy", "pgbench_us", "harness_mean_us", "client_decode_us", "ratio",
               "wire_ratio"]].round(2)
