@@ -106,4 +106,8 @@ def render(args) -> int:
         raise UsageError("no results to render: run `python -m bench run` first (or pass --run DIR)")
     for path in render_notebooks(args.notebooks or None, {"run_dir": str(run_dir.resolve())}):
         print(path)
+    from .figindex import update_readme
+
+    if update_readme():
+        print("README.md: figure index updated")
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from . import config  # noqa: E402
 
+FIGURES_ENV = "BENCH_FIGURES_DIR"  # set by render: figures go beside the HTML they belong to
 FIG_ID = re.compile(r"^fig(-[a-z0-9]+){2,}$")
 STYLE = {
     "figure.dpi": 110, "savefig.dpi": 110, "font.size": 9.5, "axes.titlesize": 11, "axes.spines.top": False,
@@ -59,7 +61,7 @@ def save_figure(fig, fig_id: str, run=None, caption: str = "", out_dir: Path | N
         raise ValueError(f"figure id {fig_id!r} must look like fig-<topic>-<metric>[-<variant>] (a-z, 0-9, hyphens)")
     if not caption:
         raise ValueError(f"figure {fig_id} needs a caption (it goes into the README's figure index)")
-    out_dir = Path(out_dir or config.REPORTS / "figures")
+    out_dir = Path(out_dir or os.environ.get(FIGURES_ENV) or config.REPORTS / "figures")
     out_dir.mkdir(parents=True, exist_ok=True)
     fig.text(0.005, 0.003, _stamp(run, fig_id), fontsize=6.5, color="#777", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))

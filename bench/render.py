@@ -19,6 +19,7 @@ from nbconvert import HTMLExporter
 
 from . import config
 from .config import UsageError
+from .plots import FIGURES_ENV
 
 
 class RenderError(RuntimeError):
@@ -93,7 +94,16 @@ def render(names=None, params: dict | None = None, src_dir: Path | None = None, 
     src_dir = Path(src_dir or config.NOTEBOOKS)
     out_dir = Path(out_dir or config.REPORTS)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pages = [render_one(src, params or {}, out_dir, timeout) for src in sources(src_dir, names)]
+    chosen = sources(src_dir, names)
+    previous = os.environ.get(FIGURES_ENV)
+    os.environ[FIGURES_ENV] = str((out_dir / "figures").resolve())  # inherited by the kernels
+    try:
+        pages = [render_one(src, params or {}, out_dir, timeout) for src in chosen]
+    finally:
+        if previous is None:
+            os.environ.pop(FIGURES_ENV, None)
+        else:
+            os.environ[FIGURES_ENV] = previous
     index = out_dir / "index.html"
     known = {p.stem: t for p, t in pages}
     items = "\n".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(stem)}: {html.escape(title)}</a></li>'

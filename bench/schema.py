@@ -19,7 +19,7 @@ VARIANT_KEYS = {  # foreign-key files per variant
 }
 VARIANTS = tuple(VARIANT_KEYS)
 INDEX_OPTIONS = ("as-written", "indexed")
-BEFORE_LOAD = ("schema/auth.sql", "schema/meta.sql", "schema/tables.sql")
+BEFORE_LOAD = ("schema/auth.sql", "schema/meta.sql", "schema/stats.sql", "schema/tables.sql")
 ORPHANS_ALLOWED = {  # orphan classes each variant's foreign keys let in
     "star": ("profile_missing",),
     "relational": (),

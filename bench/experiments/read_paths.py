@@ -54,7 +54,7 @@ def run(ctx) -> pd.DataFrame:
     sample = checks.sample_users(ctx.dsn, ctx.req.seed, mx.per_decile)
     users = [u["id"] for u in sample]
     out: list[dict] = []
-    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
+    schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))  # datasets seeded before stats.sql
     for name in mx.bundles:
         out.append({**base, "record": "equivalence", "bundle": name,
                     "checksum": checks.same_answer(tcp, bundles.load(name), users, mx.strategies)})

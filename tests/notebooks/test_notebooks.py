@@ -21,3 +21,4 @@ def test_notebook_executes_at_xs(xs_quick_run, tmp_path, source):
     page = (tmp_path / "out" / f"{stem}.html").read_text()
     assert "fig-" in page and "Traceback" not in page
     assert (tmp_path / f"{stem}.ipynb").exists()
+    assert list((tmp_path / "out" / "figures").glob("fig-*.svg"))  # beside the page, not in reports/

@@ -1,0 +1,25 @@
+"""The committed figures, their index and the README's figure index agree; ids are unique."""
+import re
+
+from bench import config, figindex
+from bench.plots import FIG_ID
+
+FIGURES = config.REPORTS / "figures"
+
+
+def test_readme_index_matches_the_figures():
+    index = figindex.read()
+    listed = figindex.readme_ids()
+    assert len(listed) == len(set(listed)), "a figure id appears twice in the README"
+    assert sorted(listed) == sorted(index), "README index and reports/figures/index.json disagree"
+    on_disk = {p.stem for p in FIGURES.glob("*.svg")} | {p.stem for p in FIGURES.glob("*.png")}
+    assert on_disk == set(index), "figure files and index.json disagree"
+    assert all(FIG_ID.match(i) for i in index)
+
+
+def test_every_figure_id_is_saved_once_in_the_notebooks():
+    ids = []
+    for source in config.NOTEBOOKS.glob("[0-9][0-9]-*.py"):
+        ids += re.findall(r'save_figure\([^,]+,\s*"(fig-[a-z0-9-]+)"', source.read_text())
+    assert len(ids) == len(set(ids)), "two figures share an id"
+    assert set(ids) == set(figindex.read())
