@@ -137,12 +137,14 @@ def _block(mx, src, bundle, strategy, users, order, stats_dsn, cond) -> list[dic
     n = harness.requests_for(per_request_us, mx.block_budget_s, mx.min_requests, mx.max_requests)
     checks.reset_statements(stats_dsn)
     records = harness.time_block(fn, src, bundle, users, n, 0, order)
-    server = checks.server_time(stats_dsn, bundle, strategy)
+    server = checks.server_time(stats_dsn)
     shape = strategies.shape(strategy, bundle)
     row = {**cond, "strategy": strategy, "statements": shape.statements, "round_trips": shape.round_trips,
            "connections": shape.connections}
     out = [{**row, "record": "request", **r} for r in records]
-    out.append({**row, "record": "server", "requests": n, "server_us": server / n if n and server is not None else None})
+    out.append({**row, "record": "server", "requests": n,
+                "server_us": server[0] / n if server else None,  # per request, all its statements
+                "server_calls": server[1] / n if server else None})  # statements per request, as the server saw them
     return out
 
 

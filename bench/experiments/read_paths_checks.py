@@ -66,16 +66,17 @@ def reset_statements(dsn: str) -> bool:
         return False
 
 
-def server_time(dsn: str, bundle: bundles.Bundle, strategy: str) -> float | None:
-    """Microseconds of server execution since the last reset, over the strategy's statements
-    and the rest envelope's (BEGIN, set_config, COMMIT)."""
-    ours = {q.strip() for q in (*bundle.single.values(), bundle.join_flat, bundle.join_json, strategies.SET_CLAIMS)}
+def server_time(dsn: str) -> tuple[float, int] | None:
+    """Server execution (µs) and statement calls in this database since the last reset. Only the
+    block being measured runs here between the reset and this read; the statistics queries
+    themselves are left out. None when pg_stat_statements is not available."""
     try:
         with pg.connect(dsn, autocommit=True) as conn:
             rows = conn.execute(sql_text("queries/read_paths/statements.sql")).fetchall()
     except psycopg.Error:
         return None
-    return sum(ms for query, _calls, ms, _rows in rows if query.strip() in ours or query in ("BEGIN", "COMMIT")) * 1_000
+    ours = [(calls, ms) for query, calls, ms, _rows in rows if "pg_stat_statements" not in query]
+    return sum(ms for _, ms in ours) * 1_000, sum(calls for calls, _ in ours)
 
 
 def with_fanout(df: pd.DataFrame, users: list, sample: dict) -> pd.DataFrame:
