@@ -2,8 +2,8 @@
 
 Every strategy returns the same logical answer (checked by `bundles.canonical`) and the parts
 of its own cost: nanoseconds spent decoding rows on the client and assembling the bundle.
-The timed path is kept lean: prepared statements, text results with the conversions a JSON
-client gets (see `lean`), no per-row Python beyond what a client must do to use the data.
+The timed path is kept lean (`wire`): libpq-level prepared statements, text results with the
+conversions a JSON client gets, no per-row Python beyond what a client must do to use the data.
 
 With `Source(rest=True)` every request runs as PostgREST runs it: its own transaction with
 `set_config('role', ...)` and `set_config('request.jwt.claims', ...)`. The envelope is sent in
@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import psycopg
-from psycopg.types.string import TextLoader
+from psycopg import pq
 from psycopg_pool import ConnectionPool
 
 from .bundles import FLAT_PREFIX, KEY, Answer, Bundle
+from .wire import Wire, datarow_bytes, lean
 
 SET_CLAIMS = "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"
 
@@ -44,20 +45,8 @@ class Fetch:
     wire_bytes: int = 0  # DataRow bytes received; counted only when Source(count_bytes=True)
 
 
-LEAN_AS_TEXT = ("uuid", "inet", "timestamptz", "timestamp")
-
-
-def lean(conn: psycopg.Connection) -> None:
-    """Minimal conversion: uuid, inet and timestamps stay the strings a JSON client (supabase-js)
-    receives; jsonb is parsed, numbers are numbers. Building UUID, IPv4Address and datetime
-    objects would cost more than the whole round trip for a heavy user, and no client of the
-    memo's API gets them."""
-    for name in LEAN_AS_TEXT:
-        conn.adapters.register_loader(name, TextLoader)
-
-
 def _connect(dsn: str) -> psycopg.Connection:
-    conn = psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.RawCursor)
+    conn = psycopg.connect(dsn, autocommit=True)
     lean(conn)
     return conn
 
@@ -68,10 +57,11 @@ class Source:
 
     def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated",
                  count_bytes: bool = False):
-        self.conn = _connect(dsn)
+        self.wire = Wire(_connect(dsn))
         self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True, configure=lean,
-                                   kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor})
+                                   kwargs={"autocommit": True})
         self.pool.wait()
+        self.wires: dict[int, Wire] = {}  # one per pooled connection, made on first use
         self.executor = ThreadPoolExecutor(pool_size)
         self.rest = rest
         self.role = role
@@ -80,7 +70,7 @@ class Source:
     def close(self) -> None:
         self.executor.shutdown()
         self.pool.close()
-        self.conn.close()
+        self.wire.conn.close()
 
     def __enter__(self):
         return self
@@ -88,40 +78,34 @@ class Source:
     def __exit__(self, *exc):
         self.close()
 
-    def claims(self, user_id) -> str:
-        return json.dumps({"sub": str(user_id), "role": self.role})
+    def pooled(self, conn: psycopg.Connection) -> Wire:
+        wire = self.wires.get(id(conn))
+        if wire is None or wire.conn is not conn:
+            wire = self.wires[id(conn)] = Wire(conn)
+        return wire
+
+    def requests(self, query: str, user_id) -> list[tuple[str, list[bytes]]]:
+        """The statements one request sends: the query, or with the rest envelope its transaction."""
+        uid = [str(user_id).encode()]
+        if not self.rest:
+            return [(query, uid)]
+        claims = json.dumps({"sub": str(user_id), "role": self.role}).encode()
+        return [("BEGIN", []), (SET_CLAIMS, [self.role.encode(), claims]), (query, uid), ("COMMIT", [])]
 
 
-def _send(src: Source, conn: psycopg.Connection, query: str, user_id) -> psycopg.Cursor:
-    """Send one request; with the rest envelope, as its own transaction in one round trip."""
-    cur = conn.cursor()
-    if not src.rest:
-        return cur.execute(query, (user_id,), prepare=True)
-    with conn.pipeline():
-        conn.execute("BEGIN")
-        conn.execute(SET_CLAIMS, (src.role, src.claims(user_id)), prepare=True)
-        cur.execute(query, (user_id,), prepare=True)
-        conn.execute("COMMIT")
-    return cur
+def _send(src: Source, wire: Wire, query: str, user_id) -> pq.PGresult:
+    """One request in one round trip; with the rest envelope, its whole transaction pipelined."""
+    items = src.requests(query, user_id)
+    if len(items) == 1:
+        return wire.execute(*items[0])
+    return wire.batch(items)[2]
 
 
-def wire_bytes(cur: psycopg.Cursor) -> int:
-    """Bytes of the DataRow messages of a result: per row 7 bytes of header, per field 4 + data."""
-    res = cur.pgresult
-    fields = res.nfields
-    data = 0
-    for r in range(res.ntuples):
-        for f in range(fields):
-            value = res.get_value(r, f)  # None for NULL (sent as length -1, no data)
-            data += len(value) if value is not None else 0
-    return res.ntuples * (7 + 4 * fields) + data
-
-
-def _decode(src: Source, cur: psycopg.Cursor) -> tuple[tuple[str, ...], list, int, int]:
-    nbytes = wire_bytes(cur) if src.count_bytes else 0
+def _decode(src: Source, wire: Wire, res: pq.PGresult) -> tuple[tuple[str, ...], list, int, int]:
+    nbytes = datarow_bytes(res) if src.count_bytes else 0
     t = time.perf_counter_ns()
-    rows = cur.fetchall()
-    return tuple(d.name for d in cur.description), rows, time.perf_counter_ns() - t, nbytes
+    names, rows = wire.rows(res)
+    return names, rows, time.perf_counter_ns() - t, nbytes
 
 
 def _gather(results: dict) -> Fetch:
@@ -136,12 +120,14 @@ def _gather(results: dict) -> Fetch:
 
 
 def star_sequential(src: Source, bundle: Bundle, user_id) -> Fetch:
-    return _gather({part: _decode(src, _send(src, src.conn, q, user_id)) for part, q in bundle.single.items()})
+    w = src.wire
+    return _gather({part: _decode(src, w, _send(src, w, q, user_id)) for part, q in bundle.single.items()})
 
 
 def _one_part(src: Source, query: str, user_id):
     with src.pool.connection() as conn:
-        return _decode(src, _send(src, conn, query, user_id))
+        wire = src.pooled(conn)
+        return _decode(src, wire, _send(src, wire, query, user_id))
 
 
 def star_parallel(src: Source, bundle: Bundle, user_id) -> Fetch:
@@ -151,13 +137,16 @@ def star_parallel(src: Source, bundle: Bundle, user_id) -> Fetch:
 
 
 def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
-    with src.conn.pipeline():
-        cursors = {part: _send(src, src.conn, q, user_id) for part, q in bundle.single.items()}
-    return _gather({part: _decode(src, cur) for part, cur in cursors.items()})
+    w = src.wire
+    per_part = [src.requests(q, user_id) for q in bundle.single.values()]
+    results = w.batch([item for items in per_part for item in items])
+    step = len(per_part[0])
+    query_at = 2 if src.rest else 0  # the query's result within each request's statements
+    return _gather({part: _decode(src, w, results[k * step + query_at]) for k, part in enumerate(bundle.single)})
 
 
 def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
-    cols, rows, dec, nbytes = _decode(src, _send(src, src.conn, bundle.join_flat, user_id))
+    cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_flat, user_id))
     t = time.perf_counter_ns()
     answer = {}
     for part in bundle.parts:  # fold the multiplied rows back: one entry per key, first seen wins
@@ -175,7 +164,7 @@ def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
 
 
 def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
-    cols, rows, dec, nbytes = _decode(src, _send(src, src.conn, bundle.join_json, user_id))
+    cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_json, user_id))
     t = time.perf_counter_ns()
     answer = {}
     if rows:
