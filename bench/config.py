@@ -16,8 +16,6 @@ NOTEBOOKS = REPO / "notebooks"
 DEFAULT_SCALE = "m"
 DEFAULT_SEED = 42
 DEFAULT_LOCALE = "en_US"
-VARIANTS = ("star", "relational")
-INDEX_OPTIONS = ("as-written", "indexed")
 DSN_ENV = "BENCH_DSN"
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import config, harness
-from .environment import collect_environment, git_state  # noqa: F401  (re-exported)
+from .environment import collect_environment  # noqa: F401  (experiments take it from here)
 
 RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+-[0-9a-z]{7}$")
 REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "scale", "seed", "fingerprint",
