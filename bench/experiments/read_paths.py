@@ -76,7 +76,7 @@ def run(ctx) -> pd.DataFrame:
         out += _cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
                       ("plain",))
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
-    out += checks.pgbench_fidelity(ctx.dsn, tcp, sample, mx, base)
+    out += checks.pgbench_fidelity(tcp, sample, mx, base)
     if ctx.cold:
         out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain"})
     schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded

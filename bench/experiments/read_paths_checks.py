@@ -2,7 +2,6 @@
 the wire, server time from pg_stat_statements, and the pgbench fidelity check."""
 from __future__ import annotations
 
-import random
 import re
 import subprocess
 import tempfile
@@ -90,58 +89,71 @@ def with_fanout(df: pd.DataFrame, users: list, sample: dict) -> pd.DataFrame:
     return df
 
 
-def _pgbench_script(statements: list[str], n_users: int) -> str:
-    lines = [f"\\set n random(1, {n_users})", "SELECT id AS uid FROM bench_meta.read_sample WHERE n = :n \\gset"]
+FIDELITY_DECILES = (2, 6, 10)  # one user from each: light, middle and heavy fan-out
+
+
+def _pgbench_script(statements: list[str]) -> str:
+    """The statements as a pgbench script; :uid is bound as a parameter (-D uid=...)."""
+    lines = []
     for text in statements:
         body = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
         lines.append(" ".join(body.replace("$1", ":uid").split()) + ";")
     return "\n".join(lines) + "\n"
 
 
-def _pgbench(tcp_dsn: str, script: str, seconds: int) -> float:
-    """Mean latency (µs) of the script's statements after the sample lookup, from pgbench -r."""
+def _pgbench(tcp_dsn: str, script: str, user_id, seconds: float) -> float:
+    """Mean latency (µs) of one pass over the script's statements for one user, from pgbench -r."""
     params = psycopg.conninfo.conninfo_to_dict(tcp_dsn)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bundle.sql"
         path.write_text(script)
         done = subprocess.run([pg.tool("pgbench"), "-n", "-M", "prepared", "-r", "-c", "1", "-j", "1",
-                               "-T", str(seconds), "-f", str(path), "-h", params.get("host", "127.0.0.1"),
-                               "-p", str(params.get("port", 5432)), "-U", params.get("user", "postgres"),
-                               params["dbname"]], capture_output=True, text=True, timeout=120)
+                               "-T", str(max(1, round(seconds))), "-D", f"uid={user_id}", "-f", str(path),
+                               "-h", params.get("host", "127.0.0.1"), "-p", str(params.get("port", 5432)),
+                               "-U", params.get("user", "postgres"), params["dbname"]],
+                              capture_output=True, text=True, timeout=120)
     if done.returncode:
         raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
     tail = done.stdout.split("statement latencies", 1)[1].splitlines()[1:]
-    latencies = [float(m.group(1)) for line in tail if (m := re.match(r"\s+([\d.]+)\s", line))]
-    return sum(latencies[2:]) * 1_000  # skip \set and the sample lookup
+    return sum(float(m.group(1)) for line in tail if (m := re.match(r"\s+([\d.]+)\s", line))) * 1_000
 
 
-def pgbench_fidelity(dsn: str, tcp_dsn: str, sample: list[dict], mx, base: dict) -> list[dict]:
-    """The harness and pgbench -M prepared on the same statements, back to back, at RTT 0:
-    each runs the strategy alone for `mx.pgbench_s` seconds over random sampled users."""
-    with pg.connect(dsn, autocommit=True) as conn:
-        conn.execute(sql_text("queries/read_paths/sample_table.sql"))
-        with conn.cursor().copy("COPY bench_meta.read_sample (n, id) FROM STDIN") as copy:
-            for i, user in enumerate(sample, 1):
-                copy.write_row((i, user["id"]))
-    users = [u["id"] for u in sample]
-    rng = random.Random(len(users))
+def fidelity_users(sample: list[dict]) -> list[dict]:
+    picked = []
+    for decile in FIDELITY_DECILES:
+        same = [u for u in sample if u["decile"] == decile and u["kind"] == "decile"]
+        if same:
+            picked.append(same[len(same) // 2])
+    return picked or sample[:1]
+
+
+def pgbench_fidelity(tcp_dsn: str, sample: list[dict], mx, base: dict) -> list[dict]:
+    """The harness and pgbench -M prepared on the same statements for the same user, back to
+    back, at RTT 0; one light, one middle and one heavy user, `mx.pgbench_s` seconds each side.
+    Means over the users (pgbench reports means)."""
+    users = fidelity_users(sample)
+    seconds = max(1.0, mx.pgbench_s / 2)
     out = []
     with strategies.Source(tcp_dsn) as src:
         for name in mx.bundles:
             bundle = bundles.load(name)
             for strategy in PGBENCH_STRATEGIES:
                 fn = strategies.STRATEGIES[strategy]
-                harness.time_block(fn, src, bundle, users, 0, mx.warmup)
-                order = [rng.randrange(len(users)) for _ in range(200_000)]
-                records, deadline = [], time.perf_counter() + mx.pgbench_s
-                while time.perf_counter() < deadline:
-                    records += harness.time_block(fn, src, bundle, users, 20, 0, order[len(records):])
                 statements = list(bundle.single.values()) if strategy.startswith("star") else [getattr(bundle, strategy)]
-                pgbench_us = _pgbench(tcp_dsn, _pgbench_script(statements, len(sample)), mx.pgbench_s)
-                harness_us = sum(r["latency_us"] for r in records) / len(records)
-                client_us = sum(r["decode_us"] + r["assemble_us"] for r in records) / len(records)
+                script = _pgbench_script(statements)
+                harness_us, client_us, pgbench_us, requests = [], [], [], 0
+                for user in users:
+                    t0 = time.perf_counter()
+                    harness.time_block(fn, src, bundle, [user["id"]], 0, mx.warmup)
+                    per_request_s = (time.perf_counter() - t0) / max(1, mx.warmup)
+                    n = max(20, int(seconds / per_request_s))  # one block, as long as pgbench's run
+                    records = harness.time_block(fn, src, bundle, [user["id"]], n, 0)
+                    harness_us.append(sum(r["latency_us"] for r in records) / len(records))
+                    client_us.append(sum(r["decode_us"] + r["assemble_us"] for r in records) / len(records))
+                    pgbench_us.append(_pgbench(tcp_dsn, script, user["id"], seconds))
+                    requests += len(records)
+                h, c, p = (sum(x) / len(x) for x in (harness_us, client_us, pgbench_us))
                 out.append({**base, "record": "pgbench", "bundle": name, "strategy": strategy, "rtt_ms": 0.0,
-                            "requests": len(records), "pgbench_us": pgbench_us, "harness_mean_us": harness_us,
-                            "client_decode_us": client_us, "ratio": harness_us / pgbench_us,
-                            "wire_ratio": (harness_us - client_us) / pgbench_us})
+                            "requests": requests, "users": len(users), "pgbench_us": p, "harness_mean_us": h,
+                            "client_decode_us": c, "ratio": h / p, "wire_ratio": (h - c) / p})
     return out
