@@ -1,8 +1,10 @@
 """One function per CLI verb: resolve inputs, call the modules, print what a person needs."""
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from . import config, pg
 from .config import UsageError
@@ -104,7 +106,10 @@ def render(args) -> int:
     run_dir = args.run_dir or default_run()
     if run_dir is None:
         raise UsageError("no results to render: run `python -m bench run` first (or pass --run DIR)")
-    for path in render_notebooks(args.notebooks or None, {"run_dir": str(run_dir.resolve())}):
+    run_dir = run_dir.resolve()
+    if run_dir.is_relative_to(config.REPO):  # as the notebooks see it: no machine paths in the pages
+        run_dir = Path(os.path.relpath(run_dir, config.NOTEBOOKS))
+    for path in render_notebooks(args.notebooks or None, {"run_dir": str(run_dir)}):
         print(path)
     from .figindex import update_readme
 
