@@ -83,7 +83,8 @@ def become(conn: psycopg.Connection, caller: Caller) -> None:
 
 def statement(query: str, table: str) -> str:
     key = POLICIES.get(table, (None, "user_id"))[1]
-    return sql_text(f"rls/{query}.sql").format(table=table, key=key)
+    body = "\n".join(line for line in sql_text(f"rls/{query}.sql").splitlines() if not line.startswith("--"))
+    return body.format(table=table, key=key)  # no comment: pg_stat_statements is keyed by this text
 
 
 def form_sql(table: str, form: str, to: str = "public") -> sql.Composed:
