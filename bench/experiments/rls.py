@@ -12,6 +12,7 @@ Rows of the table (column `record`):
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from dataclasses import dataclass, replace
@@ -31,8 +32,8 @@ AUDIT_INDEX = "public.auth_audit_log_user_id_created_at_idx"
 @dataclass(frozen=True)
 class Matrix:
     forms: tuple[str, ...] = tuple(rls.FORMS)
-    indexes: tuple[str, ...] = ("indexed", "none")
-    extra_scales: tuple[str, ...] = ("l",)  # policy forms only, seeded on demand at the run's last scale
+    indexes: tuple[str, ...] = ("indexed", "none")  # at the run's last scale; "indexed" only before it
+    extra_scales: tuple[str, ...] = ("l",)  # policy forms only, seeded on demand after the run's last scale
     extra_indexes: tuple[str, ...] = ("indexed",)
     budget_s: float = 0.25  # timed executions per cell: budget / EXPLAIN's time, within [1, max_runs]
     max_runs: int = 25
@@ -50,42 +51,53 @@ QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=(
 
 def run(ctx) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
-    out = _dataset(ctx.dsn, ctx.req, mx, mx.indexes)
-    out += _strategies(ctx, mx)
-    out += _isolation(ctx.dsn, ctx.req.scale)
+    with _indexed(ctx.dsn, ctx.req):
+        out = _isolation(ctx.dsn, ctx.req.scale)
+        out += _dataset(ctx.dsn, ctx.req, mx, mx.indexes if ctx.last else mx.extra_indexes)
+        out += _strategies(ctx, mx)
     if ctx.last:
         for scale in (s for s in mx.extra_scales if s not in ctx.scales):
             extra = replace(ctx.req, scale=scale)
             seeded = seed.seed(ctx.server, extra, progress=False)
             experiments.progress(f"rls: dataset {scale} ready")
-            out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
-                    for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
+            with _indexed(seeded.dsn, extra):
+                out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
+                        for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
     return pd.DataFrame(out)
 
 
+@contextlib.contextmanager
+def _indexed(dsn: str, req):
+    """The dataset with user_id indexes and statistics while the experiment runs; afterwards
+    the memo's policies and the dataset's own index option again."""
+    schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
+    try:
+        yield
+    finally:
+        rls.restore(dsn)
+        schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
+
+
 def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
-    """The policy-form sweep on one dataset; its policies and indexes are put back afterwards."""
+    """The policy-form sweep on one dataset (inside `_indexed`)."""
     base = {"experiment": NAME, "scale": req.scale, "strategy": "-", "record": "policy", "table": TABLE}
     tcp = pg.tcp_dsn(dsn)
     picked = checks.fidelity_users(checks.sample_users(dsn, req.seed, 1))  # light, middle, heavy
     uid = str(picked[len(picked) // 2]["id"])  # a user in the middle decile of audit rows
-    schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
     out = []
-    try:
-        for index in indexes:
-            if index == "none":
-                with psycopg.connect(dsn, autocommit=True) as conn:
-                    conn.execute(f"DROP INDEX IF EXISTS {AUDIT_INDEX}")
-            for form in mx.forms:
-                for to in (rls.TO_CLAUSES if rls.FORMS[form] else ("public",)):
-                    rls.apply_form(dsn, [TABLE], form, to)
-                    for query, caller in _cells_of(form, to, uid):
-                        out.append({**base, "form": form, "to": to, "index": index, "query": query,
-                                    "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
-            experiments.progress(f"rls {req.scale}: policy forms, index {index}")
-    finally:
-        rls.restore(dsn)
-        schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
+    for index in indexes:
+        if index == "none":
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f"DROP INDEX IF EXISTS {AUDIT_INDEX}")
+        for form in mx.forms:
+            for to in (rls.TO_CLAUSES if rls.FORMS[form] else ("public",)):
+                rls.apply_form(dsn, [TABLE], form, to)
+                for query, caller in _cells_of(form, to, uid):
+                    out.append({**base, "form": form, "to": to, "index": index, "query": query,
+                                "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
+        experiments.progress(f"rls {req.scale}: policy forms, index {index}")
+    rls.restore(dsn)
+    schema.run_files(dsn, ("variants/indexed.sql",))
     return out
 
 
@@ -137,22 +149,17 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
 
 def _strategies(ctx, mx: Matrix) -> list[dict]:
     """Each read strategy through the rest envelope: the memo's policies, the sub-select form on
-    every spoke, and service_role (RLS bypassed); timed as read_paths times them."""
+    every spoke, and service_role (RLS bypassed); timed as read_paths times them (inside `_indexed`)."""
     sm = mx.strategies
     users = [u["id"] for u in checks.sample_users(ctx.dsn, ctx.req.seed, sm.per_decile)]
     tcp = pg.tcp_dsn(ctx.dsn)
     rng = random.Random(ctx.req.seed)
     base = {"experiment": NAME, "scale": ctx.req.scale, "rtt_ms": 0.0, "indexes": "indexed", "cache": "warm"}
-    schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))
-    out = []
-    try:
-        out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_memo"},
+    out = read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_memo"},
                                  ("rest", "rest_service_role"))
-        rls.apply_form(ctx.dsn, rls.POLICIES, "select_uid")
-        out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_select_uid"}, ("rest",))
-    finally:
-        rls.restore(ctx.dsn)
-        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))
+    rls.apply_form(ctx.dsn, rls.POLICIES, "select_uid")
+    out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_select_uid"}, ("rest",))
+    rls.restore(ctx.dsn)
     experiments.progress(f"rls {ctx.req.scale}: strategies with and without RLS")
     return out
 

@@ -79,3 +79,17 @@ def test_forms_apply_and_restore(scratch_db):
         qual, roles = conn.execute("SELECT qual, roles::text FROM pg_policies WHERE policyname = 'users_own_audit'").fetchone()
         enabled = conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'public.auth_audit_log'::regclass").fetchone()[0]
     assert qual == "(auth.uid() = user_id)" and roles == "{public}" and enabled
+
+
+def test_the_experiment_leaves_the_dataset_as_seeded(xs_quick_run, xs_star):
+    """The quick run changed policies and indexes on the shared xs dataset; all put back."""
+    with psycopg.connect(xs_star.dsn) as conn:
+        policies = dict(conn.execute("SELECT policyname, qual FROM pg_policies WHERE schemaname = 'public'").fetchall())
+        disabled = conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                                "AND relkind = 'r' AND NOT relrowsecurity AND relname = ANY(%s)",
+                                (list(rls.SPOKES),)).fetchall()
+        audit_index = conn.execute("SELECT to_regclass('public.auth_audit_log_user_id_created_at_idx')").fetchone()[0]
+    assert policies["users_own_audit"] == "(auth.uid() = user_id)"
+    assert policies["users_own_state"] == "(auth.uid() = user_id)"
+    assert disabled == []
+    assert (audit_index is not None) == (xs_star.manifest["indexes"] == "indexed")
