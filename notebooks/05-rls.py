@@ -119,6 +119,15 @@ plots.save_figure(fig, "fig-rls-strategies", run=run,
 display(Markdown(sentence))
 
 # %% [markdown]
+# Plan shape of every statement of each bundle, as the user (under each policy form) and as
+# service_role, from one EXPLAIN ANALYZE each (times in µs; single executions, so noisy: the
+# shapes are the point, the timed figure above is the cost).
+
+# %%
+bp = table[table.record == "bundle_plan"]
+bp.pivot_table(index=["bundle", "statement"], columns=["condition", "caller"], values="shape", aggfunc="first")
+
+# %% [markdown]
 # ## Isolation
 # For every spoke (read whole) and every strategy (asking for user B's bundle as user A): user
 # A receives exactly A's rows; anon, a request without claims and a forged claim (role

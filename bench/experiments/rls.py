@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import psycopg
 
-from .. import experiments, harness, pg, plans, rls, schema, seed
+from .. import bundles, experiments, harness, pg, plans, rls, schema, seed
 from . import read_paths
 from . import read_paths_checks as checks
 
@@ -155,12 +155,35 @@ def _strategies(ctx, mx: Matrix) -> list[dict]:
     tcp = pg.tcp_dsn(ctx.dsn)
     rng = random.Random(ctx.req.seed)
     base = {"experiment": NAME, "scale": ctx.req.scale, "rtt_ms": 0.0, "indexes": "indexed", "cache": "warm"}
+    plan_base = {"experiment": NAME, "scale": ctx.req.scale, "record": "bundle_plan"}
     out = read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_memo"},
                                  ("rest", "rest_service_role"))
+    out += _bundle_plans(tcp, sm.bundles, str(users[0]), {**plan_base, "condition": "rls_memo"})
     rls.apply_form(ctx.dsn, rls.POLICIES, "select_uid")
     out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_select_uid"}, ("rest",))
+    out += _bundle_plans(tcp, sm.bundles, str(users[0]), {**plan_base, "condition": "rls_select_uid"})
     rls.restore(ctx.dsn)
     experiments.progress(f"rls {ctx.req.scale}: strategies with and without RLS")
+    return out
+
+
+def _bundle_plans(dsn: str, bundle_names, uid: str, base: dict) -> list[dict]:
+    """EXPLAIN ANALYZE of every statement of each bundle, as the user and as service_role."""
+    out = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        raw = psycopg.RawCursor(conn)
+        for name in bundle_names:
+            b = bundles.load(name)
+            statements = {**b.single, "join_flat": b.join_flat, "join_json": b.join_json}
+            for caller in (rls.user(uid), rls.Caller("service_role", "service_role", {"role": "service_role"})):
+                for part, text in statements.items():
+                    with conn.transaction():
+                        rls.become(conn, caller)
+                        explain = raw.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {text}", (uid,)).fetchone()[0]
+                    facts = plans.summarize(explain)
+                    out.append({**base, "strategy": "-", "bundle": name, "statement": part, "caller": caller.name,
+                                **{k: facts[k] for k in ("shape", "initplan", "per_row_filter", "explain_exec_us",
+                                                         "plan_us", "plan_rows")}})
     return out
 
 
