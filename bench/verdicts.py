@@ -104,52 +104,76 @@ def _fanout(ev: Evidence) -> Verdict:
     b = t[(t.record == "bytes") & (t.bundle == "account")]
     med = b.groupby("strategy").bytes.median()
     flat = med["join_flat"] / med["star_sequential"]
+    fastest = ev.p50.iloc[0].idxmin()
     answer = (f"'No complex JOINs' is true of the flat JOIN's cost, not of joins: it moves {flat:.1f}x the bytes "
               f"of the single-table fetches for the median sampled user (roles x audit rows multiply), while the "
-              f"PostgREST json_agg shape moves {med['join_json'] / med['star_sequential']:.1f}x and is the "
-              f"fastest read at RTT 0.")
-    return Verdict(answer, ONLY_WHEN, "holds against a flat multi-row JOIN; not against json_agg embedding",
+              f"PostgREST json_agg shape moves {med['join_json'] / med['star_sequential']:.1f}x; the fastest read "
+              f"at RTT 0 is {rp.plots.label(fastest)} ({_ms(ev.p50.iloc[0][fastest])}).")
+    joined_fastest = fastest in ("join_flat", "join_json")
+    flips = (f"holds against the flat JOIN ({flat:.1f}x the bytes); not against json_agg embedding "
+             f"({med['join_json'] / med['star_sequential']:.1f}x the bytes"
+             + (", and the fastest read)" if joined_fastest else ")"))
+    return Verdict(answer, ONLY_WHEN, flips,
                    ["fig-readpaths-bytes-strategy", "fig-readpaths-latency-fanout"])
 
 
 def _rls_simple(ev: Evidence) -> Verdict:
     from .charts import rls as rc
 
-    p = rc.policy_cells(ev.table("rls"))
+    t = ev.table("rls")
+    p = rc.policy_cells(t)
     scale = rp.largest_scale(p)
     d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")].set_index(["form", "index", "query"])
-    memo_scan = d.server_ms.get(("memo", "none", "select"), np.nan)
-    memo_idx = d.server_ms.get(("memo", "indexed", "select"), np.nan)
-    sel = d.server_ms.get(("select_uid", "indexed", "select"), np.nan)
-    role = d.server_ms.get(("role_fn", "indexed", "select"), np.nan)
-    iso = ev.table("rls")
-    iso = iso[iso.record == "isolation"]
-    held_tables = iso[~iso.case.str.startswith("view_")].held.astype(bool).all()
-    leak = iso[iso.case == "view_default"]
-    answer = (f"Isolation held in {int(iso[~iso.case.str.startswith('view_')].held.sum())} of "
-              f"{int((~iso.case.str.startswith('view_')).sum())} checks (every spoke, every strategy, anon, missing "
-              f"and forged claims), but a plain view over a spoke returned "
-              f"{int(leak.rows_seen.max()) if len(leak) else 0:,} rows to a user owning "
-              f"{int(leak.expected_rows.max()) if len(leak) else 0:,}. Cost at scale {scale}: the memo's policy "
-              f"reading one user's audit rows takes {_ms(memo_idx)} with a user_id index and {_ms(memo_scan)} "
-              f"without (the memo's DDL has none); `(select auth.uid())` {_ms(sel)}; adding a role check through "
-              f"a plain function {_ms(role)}.")
-    verdict = ONLY_WHEN if held_tables else DOES_NOT_HOLD
-    flips = ("simple and safe only with an index on every user_id, no views without security_invoker, and role "
-             "checks wrapped in (select ...)")
-    return Verdict(answer, verdict, flips, ["fig-rls-isolation", "fig-rls-forms-scale", "fig-rls-index-filter",
-                                            "fig-rls-anon-to", "fig-rls-strategies"])
+
+    def cost(form, index, query="select"):
+        if (form, index, query) not in d.index:
+            return None, "not measured"
+        row = d.loc[(form, index, query)]
+        return row.server_ms, (f"> {row.server_ms / 1000:.0f} s (timed out)" if bool(row.timed_out) else _ms(row.server_ms))
+
+    iso = t[t.record == "isolation"]
+    tables = iso[~iso.case.str.startswith("view_")]
+    leak = iso[(iso.case == "view_default") & ~iso.held.astype(bool)]
+    parts, conditions = [], []
+    memo_idx, memo_idx_txt = cost("memo", "indexed")
+    memo_scan, memo_scan_txt = cost("memo", "none")
+    parts.append(f"the memo's policy reading one user's audit rows takes {memo_idx_txt} with a user_id index"
+                 + (f" and {memo_scan_txt} without (the memo's DDL has none)" if memo_scan is not None else ""))
+    if memo_scan is not None and memo_idx is not None and memo_scan > 3 * memo_idx:
+        conditions.append(f"every user_id is indexed ({memo_scan / memo_idx:.0f}x slower without)")
+    role, role_txt = cost("role_fn", "indexed")
+    wrapped, wrapped_txt = cost("role_fn_select", "indexed")
+    if role is not None:
+        parts.append(f"a role check through a plain function {role_txt}, wrapped in (select ...) {wrapped_txt}")
+        if wrapped is not None and role > 2 * wrapped:
+            conditions.append("role checks are wrapped in (select ...)")
+        if d.loc[("role_fn", "indexed", "select")].timed_out or (wrapped is not None and wrapped > 10 * memo_idx):
+            conditions.append("policies stay free of per-row lookups (a role check scans every row of an unfiltered read)")
+    if len(leak):
+        conditions.append(f"no view skips security_invoker (a plain view handed {int(leak.rows_seen.max()):,} rows "
+                          f"to a user owning {int(leak.expected_rows.max()):,})")
+    answer = (f"Isolation held in {int(tables.held.sum())} of {len(tables)} checks (every spoke, every strategy, anon, "
+              f"missing and forged claims). Cost at scale {scale}: " + "; ".join(parts) + ".")
+    if not tables.held.astype(bool).all():
+        return Verdict(answer, DOES_NOT_HOLD, "isolation failed in: " + ", ".join(sorted(set(tables[~tables.held].case))),
+                       ["fig-rls-isolation"])
+    verdict = ONLY_WHEN if conditions else HOLDS
+    return Verdict(answer, verdict, ("simple and safe only when " + "; ".join(conditions)) if conditions else "",
+                   ["fig-rls-isolation", "fig-rls-forms-scale", "fig-rls-index-filter", "fig-rls-anon-to",
+                    "fig-rls-strategies"])
 
 
 def _oauth_isolation(ev: Evidence) -> Verdict:
-    iso = ev.table("rls")
-    iso = iso[(iso.record == "isolation") & ~iso.case.str.startswith("view_")]
+    all_checks = ev.table("rls")
+    iso = all_checks[(all_checks.record == "isolation") & ~all_checks.case.str.startswith("view_")]
+    leak = all_checks[(all_checks.case == "view_default") & ~all_checks.held.astype(bool)]
     held = iso.held.astype(bool)
     answer = (f"{int(held.sum())} of {len(iso)} isolation checks held: user A never received user B's rows through "
               f"any spoke or read strategy; anon, a missing claim and a forged claim received nothing. The isolation "
               f"comes from the policies, which the relational variant carries identically (same policy file).")
-    return Verdict(answer, HOLDS if held.all() else DOES_NOT_HOLD,
-                   "breaks for any view created without security_invoker = true", ["fig-rls-isolation"])
+    flips = (f"breaks through a view created without security_invoker: it returned "
+             f"{int(leak.foreign_rows.max()):,} other users' rows" if len(leak) else "")
+    return Verdict(answer, HOLDS if held.all() else DOES_NOT_HOLD, flips, ["fig-rls-isolation"])
 
 
 def _not_covered(what: str):
