@@ -32,6 +32,7 @@
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
+# needs: rls
 
 # %%
 from IPython.display import Markdown, display
