@@ -40,10 +40,8 @@ display(Markdown(
 # ## The memo's comparison table, measured
 
 # %%
-fig, sentence = charts.comparison(v)
-plots.save_figure(fig, "fig-verdicts-comparison", run=run,
-                  caption="The memo's Pattern Comparison table with the verdict measured for each row")
-display(Markdown(sentence))
+plots.publish("fig-verdicts-comparison", charts.comparison(v), run=run,
+              caption="The memo's Pattern Comparison table with the verdict measured for each row")
 
 # %%
 display(Markdown(verdicts.comparison_markdown(v)))

@@ -57,34 +57,26 @@ display(Markdown(
 # ## Cost per policy form, by scale
 
 # %%
-fig, sentence = charts.forms_by_scale(policy, "select")
-plots.save_figure(fig, "fig-rls-forms-scale", run=run,
-                  caption="Server time of one user's audit rows per RLS policy form and scale (policy as the only filter)")
-display(Markdown(sentence))
+plots.publish("fig-rls-forms-scale", charts.forms_by_scale(policy, "select"), run=run,
+              caption="Server time of one user's audit rows per RLS policy form and scale (policy as the only filter)")
 
 # %%
-fig, sentence = charts.forms_by_scale(policy, "count")
-plots.save_figure(fig, "fig-rls-forms-count", run=run,
-                  caption="Server time of a whole-table count(*) per RLS policy form and scale")
-display(Markdown(sentence))
+plots.publish("fig-rls-forms-count", charts.forms_by_scale(policy, "count"), run=run,
+              caption="Server time of a whole-table count(*) per RLS policy form and scale")
 
 # %% [markdown]
 # ## The index and the explicit filter
 
 # %%
-fig, sentence = charts.index_and_filter(policy)
-plots.save_figure(fig, "fig-rls-index-filter", run=run,
-                  caption="The memo's policy and the sub-select form with and without the user_id index and filter")
-display(Markdown(sentence))
+plots.publish("fig-rls-index-filter", charts.index_and_filter(policy), run=run,
+              caption="The memo's policy and the sub-select form with and without the user_id index and filter")
 
 # %% [markdown]
 # ## The anon caller and `TO authenticated`
 
 # %%
-fig, sentence = charts.anon_caller(policy)
-plots.save_figure(fig, "fig-rls-anon-to", run=run,
-                  caption="An anonymous count(*) per policy form, without and with TO authenticated")
-display(Markdown(sentence))
+plots.publish("fig-rls-anon-to", charts.anon_caller(policy), run=run,
+              caption="An anonymous count(*) per policy form, without and with TO authenticated")
 
 # %% [markdown]
 # ## Plan shapes
@@ -114,10 +106,8 @@ for form in ("memo", "select_uid", "role_fn_definer"):
 # %%
 s = charts.strategy_cells(results.summary(run.path))
 server = table[table.record == "server"]
-fig, sentence = charts.strategies_with_rls(s, server, "account")
-plots.save_figure(fig, "fig-rls-strategies", run=run,
-                  caption="Median latency per read strategy through the PostgREST envelope, RLS bypassed and on")
-display(Markdown(sentence))
+plots.publish("fig-rls-strategies", charts.strategies_with_rls(s, server, "account"), run=run,
+              caption="Median latency per read strategy through the PostgREST envelope, RLS bypassed and on")
 
 # %% [markdown]
 # Plan shape of every statement of each bundle, as the user (under each policy form) and as
@@ -140,10 +130,8 @@ bp.pivot_table(index=["bundle", "statement"], columns=["condition", "caller"], v
 
 # %%
 iso = table[table.record == "isolation"]
-fig, sentence = charts.isolation_matrix(iso)
-plots.save_figure(fig, "fig-rls-isolation", run=run,
-                  caption="Isolation checks per caller, spoke and strategy; the plain view's leak in red")
-display(Markdown(sentence))
+plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
+              caption="Isolation checks per caller, spoke and strategy; the plain view's leak in red")
 
 # %% [markdown]
 # The role-check functions the policies call:

@@ -46,10 +46,8 @@ charts.environment(run.meta)
 
 # %%
 if paths is not None and (paths.record == "pgbench").any():
-    fig, sentence = charts.fidelity(paths)
-    plots.save_figure(fig, "fig-method-fidelity-pgbench", run=run,
-                      caption="Harness mean over pgbench's for the same statements, wire only and end to end")
-    display(Markdown(sentence))
+    plots.publish("fig-method-fidelity-pgbench", charts.fidelity(paths), run=run,
+                  caption="Harness mean over pgbench's for the same statements, wire only and end to end")
 else:
     display(Markdown("This run has no pgbench fidelity rows (the read-paths experiment was not run)."))
 
@@ -62,10 +60,8 @@ else:
 
 # %%
 if paths is not None and (paths.record == "rtt").any():
-    fig, sentence = charts.proxy_accuracy(paths)
-    plots.save_figure(fig, "fig-method-proxy-accuracy", run=run,
-                      caption="Round-trip delay the proxy added, measured, against the configured delay")
-    display(Markdown(sentence))
+    plots.publish("fig-method-proxy-accuracy", charts.proxy_accuracy(paths), run=run,
+                  caption="Round-trip delay the proxy added, measured, against the configured delay")
 else:
     display(Markdown("This run has no delayed cells."))
 
@@ -77,10 +73,8 @@ else:
 # per-repetition medians.
 
 # %%
-fig, sentence = charts.noise(results.summary(run.path))
-plots.save_figure(fig, "fig-method-noise-repetitions", run=run,
-                  caption="Spread of per-repetition medians relative to the pooled median, per timed cell")
-display(Markdown(sentence))
+plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.path)), run=run,
+              caption="Spread of per-repetition medians relative to the pooled median, per timed cell")
 
 # %% [markdown]
 # ## Limits: what this setup cannot tell you

@@ -4,22 +4,15 @@ import re
 
 import pytest
 
-from bench import config, results, verdicts
+from bench import figindex, results, verdicts
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
-
-
-def _saved_figure_ids() -> set[str]:
-    ids = set()
-    for source in config.NOTEBOOKS.glob("[0-9][0-9]-*.py"):
-        ids |= set(re.findall(r'save_figure\([^,]+,\s*"(fig-[a-z0-9-]+)"', source.read_text()))
-    return ids
 
 
 def test_every_covered_claim_has_a_measured_verdict_and_real_evidence(xs_quick_run):
     run = results.load(xs_quick_run)
     v = verdicts.evaluate(run).set_index("claim")
-    saved = _saved_figure_ids()
+    saved = set(figindex.saved_in_notebooks())
     for claim in verdicts.CLAIMS:
         row = v.loc[claim.key]
         if claim.needs and all(run.has(n) for n in claim.needs):
