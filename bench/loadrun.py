@@ -1,0 +1,178 @@
+"""One load cell, spread over worker processes when one Python process would be the bottleneck.
+
+A Python sender process saturates one core well before PostgreSQL does (the GIL), so a cell
+can run in `workers` processes: each gets its share of the senders, of the arrival rate (its
+own Poisson stream, seeded per worker) and of the connection budget, they start together at an
+agreed wall-clock instant, and their HdrHistograms are merged (HdrHistogram's add is exact:
+merged counts equal one histogram of all samples). Client CPU is measured per worker process,
+server CPU on the PostgreSQL backends (psutil, /proc) over the same interval; a cell whose
+sender process used >= CLIENT_BOUND of a core is flagged client-bound.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from multiprocessing import get_context
+
+from hdrh.histogram import HdrHistogram
+
+from . import bundles, harness, loadgen, pg
+
+CLIENT_BOUND = 0.9  # of one core, per sender process (the GIL caps a process near one core)
+METRICS = ("latency_us", "service_us", "lag_us", "pool_wait_us")
+
+
+@dataclass(frozen=True)
+class Cell:
+    dsn: str
+    strategy: str
+    bundle: str
+    users: tuple[str, ...]
+    mode: str = "closed"  # closed | open
+    clients: int = 1  # closed: senders; open: most requests in flight (senders)
+    rate: float = 0.0  # open: arrivals per second
+    budget: int = 10  # connections in the shared pool
+    duration_s: float = 1.0
+    seed: int = 0
+    workers: int = 1
+    rest: bool = False
+
+
+def _share(total: float, workers: int, k: int) -> int:
+    return int(total // workers + (1 if k < total % workers else 0))
+
+
+def run_worker(cell: Cell, k: int, start_at: float, on_start=None) -> dict:
+    """Worker k's share of the cell; returns encoded histograms and its CPU time."""
+    budget, senders = max(1, _share(cell.budget, cell.workers, k)), max(1, _share(cell.clients, cell.workers, k))
+    bundle = bundles.load(cell.bundle)
+    with loadgen.SharedPool(cell.dsn, budget, fanout_threads=3 * senders, rest=cell.rest) as shared:
+        op = loadgen.strategy_op(shared, cell.strategy, bundle, list(cell.users))
+        for i in range(min(2 * budget, 20)):  # every connection prepares its statements before timing
+            op(i)
+        time.sleep(max(0.0, start_at - time.time()))
+        if on_start is not None:
+            on_start()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        if cell.mode == "open":
+            sched = loadgen.poisson_schedule(cell.rate / cell.workers, loadgen.WARMUP_S + cell.duration_s,
+                                             cell.seed * 1000 + k)
+            samples = loadgen.open_loop(op, sched, senders)
+        else:
+            samples = loadgen.closed_loop(op, senders, cell.duration_s)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"hist": {m: h.encode() for m, h in samples.histograms().items()}, "n": len(samples.end),
+            "errors": samples.errors, "window_s": samples.window_ns / 1e9, "cpu_s": cpu, "wall_s": wall}
+
+
+def _ready(pause_s: float) -> int:
+    time.sleep(pause_s)  # held, so the next task goes to another worker
+    return os.getpid()
+
+
+def merge_workers(parts: list[dict]) -> dict[str, HdrHistogram]:
+    return {m: harness.merge(HdrHistogram.decode(p["hist"][m]) for p in parts) for m in METRICS}
+
+
+class ServerCPU:
+    """CPU seconds of one PostgreSQL server's processes (the postmaster's children), via /proc,
+    sampled every SAMPLE_S so backends that exit before the end (a closed pool) still count."""
+
+    SAMPLE_S = 0.05
+
+    def __init__(self, dsn: str):
+        self.t0 = None
+        try:
+            import psutil
+            with pg.connect(dsn) as conn:
+                pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+                self.postmaster = psutil.Process(pid).parent()
+        except Exception:  # noqa: BLE001 - a server on another host: no server CPU, recorded as missing
+            self.postmaster = None
+
+    def _times(self) -> dict[int, float]:
+        out = {}
+        for p in self.postmaster.children():
+            try:
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+            except Exception:  # noqa: BLE001 - a backend that exited meanwhile
+                pass
+        return out
+
+    def _sample(self) -> None:
+        while not self.done.wait(self.SAMPLE_S):
+            self.last.update(self._times())
+
+    def start(self) -> None:
+        if self.postmaster is None:
+            return
+        self.t0 = self._times()
+        self.last = dict(self.t0)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> float | None:
+        if self.t0 is None:
+            return None
+        self.done.set()
+        self.thread.join()
+        self.last.update(self._times())
+        return sum(v - self.t0.get(pid, 0.0) for pid, v in self.last.items())
+
+
+class Runner:
+    """Runs cells; worker processes (spawned once, reused) for cells with workers > 1."""
+
+    def __init__(self, max_workers: int = 2):
+        self.max_workers = max_workers
+        self.pool: Executor | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def run(self, cell: Cell, server_dsn: str | None = None) -> dict:
+        """One cell -> one record: throughput, merged percentiles, pool wait, CPU, bottleneck."""
+        cell = replace(cell, workers=min(cell.workers, self.max_workers))
+        probe = ServerCPU(server_dsn or cell.dsn)
+        setup_s = 0.5 + 0.05 * cell.budget  # pools opened and warmed before the common start
+        if cell.workers == 1:
+            parts = [run_worker(cell, 0, 0.0, on_start=probe.start)]
+        else:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(self.max_workers, mp_context=get_context("spawn"))
+                list(self.pool.map(_ready, [0.3] * self.max_workers))  # every worker spawned and imported
+            start_at = time.time() + setup_s + 1.0
+            futures = [self.pool.submit(run_worker, cell, k, start_at) for k in range(cell.workers)]
+            time.sleep(max(0.0, start_at - time.time()))
+            probe.start()
+            parts = [f.result() for f in futures]
+        server_cpu_s = probe.stop()
+        return summarise(cell, parts, server_cpu_s)
+
+
+def summarise(cell: Cell, parts: list[dict], server_cpu_s: float | None) -> dict:
+    hists = merge_workers(parts)
+    n = sum(p["n"] for p in parts)
+    window = max(p["window_s"] for p in parts) or float("nan")
+    wall = max(p["wall_s"] for p in parts)
+    worker_cpu = [p["cpu_s"] / p["wall_s"] for p in parts]
+    row = {k: v for k, v in asdict(cell).items() if k not in ("dsn", "users")}
+    row.update(requests=n, errors=sum(p["errors"] for p in parts), window_s=window, throughput_rps=n / window,
+               client_cpu_cores=sum(worker_cpu), client_cpu_max_worker=max(worker_cpu),
+               server_cpu_cores=(server_cpu_s / wall) if server_cpu_s is not None else None,
+               machine_cores=os.cpu_count(), client_bound=max(worker_cpu) >= CLIENT_BOUND)
+    for metric, h in hists.items():
+        stem = metric.removesuffix("_us")
+        row.update({f"{stem}_{k}": v for k, v in harness.percentiles(h).items()})
+        row[f"{stem}_mean_us"] = float(h.get_mean_value()) if h.get_total_count() else None
+        row[f"hist_{stem}"] = HdrHistogram.encode(h).decode() if h.get_total_count() else ""
+    return row
