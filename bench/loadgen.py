@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from psycopg_pool import ConnectionPool
 
-from . import harness, strategies
+from . import strategies
 from .wire import Wire, lean
 
 WARMUP_S = 0.3
@@ -113,6 +113,15 @@ def strategy_op(shared: SharedPool, strategy: str, bundle, users) -> Callable[[i
     return op
 
 
+def statement_op(shared: SharedPool, query: str, users) -> Callable[[int], int]:
+    """Request i: one statement for users[i % len(users)] on one leased connection, rows decoded."""
+    def op(i: int) -> int:
+        with shared.lease() as lease:
+            lease.wire.rows(lease.wire.execute(query, [str(users[i % len(users)]).encode()]))
+        return lease.wait_ns
+    return op
+
+
 @dataclass
 class Samples:
     """Per request, in ns on one perf_counter clock: intended start, actual start, end, pool wait.
@@ -135,9 +144,6 @@ class Samples:
         i, s, e = (np.asarray(x, dtype=np.int64) for x in (self.intended, self.start, self.end))
         return {"latency_us": (e - i) / 1e3, "service_us": (e - s) / 1e3, "lag_us": (s - i) / 1e3,
                 "pool_wait_us": np.asarray(self.wait, dtype=np.int64) / 1e3}
-
-    def histograms(self) -> dict[str, object]:
-        return {k: harness.histogram(v) for k, v in self.arrays_us().items()}
 
 
 def _send(op, i: int, intended: int, measured_from: int, out: Samples) -> None:

@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from hdrh.histogram import HdrHistogram
 
 from . import bundles, harness, loadgen, pg
+from .schema import sql_text
 
 CLIENT_BOUND = 0.9  # of one core, per sender process (the GIL caps a process near one core)
 METRICS = ("latency_us", "service_us", "lag_us", "pool_wait_us")
@@ -39,33 +40,46 @@ class Cell:
     seed: int = 0
     workers: int = 1
     rest: bool = False
+    warmup_s: float = loadgen.WARMUP_S  # before each repetition, not recorded
+    reps: int = 1  # measured repetitions on the same pool, each after its own warm-up
+    query_file: str = ""  # instead of a strategy: one statement from bench/sql (the lock cells)
 
 
 def _share(total: float, workers: int, k: int) -> int:
     return int(total // workers + (1 if k < total % workers else 0))
 
 
-def run_worker(cell: Cell, k: int, start_at: float, on_start=None) -> dict:
-    """Worker k's share of the cell; returns encoded histograms and its CPU time."""
+def run_worker(cell: Cell, k: int, start_at: float, probe: ServerCPU | None = None) -> list[dict]:
+    """Worker k's share of the cell, per repetition: encoded histograms and its CPU time."""
     budget, senders = max(1, _share(cell.budget, cell.workers, k)), max(1, _share(cell.clients, cell.workers, k))
-    bundle = bundles.load(cell.bundle)
     with loadgen.SharedPool(cell.dsn, budget, fanout_threads=3 * senders, rest=cell.rest) as shared:
-        op = loadgen.strategy_op(shared, cell.strategy, bundle, list(cell.users))
+        if cell.query_file:
+            op = loadgen.statement_op(shared, sql_text(cell.query_file), list(cell.users))
+        else:
+            op = loadgen.strategy_op(shared, cell.strategy, bundles.load(cell.bundle), list(cell.users))
         for i in range(min(2 * budget, 20)):  # every connection prepares its statements before timing
             op(i)
         time.sleep(max(0.0, start_at - time.time()))
-        if on_start is not None:
-            on_start()
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        if cell.mode == "open":
-            sched = loadgen.poisson_schedule(cell.rate / cell.workers, loadgen.WARMUP_S + cell.duration_s,
-                                             cell.seed * 1000 + k)
-            samples = loadgen.open_loop(op, sched, senders)
-        else:
-            samples = loadgen.closed_loop(op, senders, cell.duration_s)
-        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    return {"hist": {m: h.encode() for m, h in samples.histograms().items()}, "n": len(samples.end),
-            "errors": samples.errors, "window_s": samples.window_ns / 1e9, "cpu_s": cpu, "wall_s": wall}
+        started_at = time.time()
+        out = []
+        for rep in range(cell.reps):
+            if probe is not None:
+                probe.start()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            if cell.mode == "open":
+                sched = loadgen.poisson_schedule(cell.rate / cell.workers, cell.warmup_s + cell.duration_s,
+                                                 (cell.seed * 100 + rep) * 100 + k)
+                samples = loadgen.open_loop(op, sched, senders, cell.warmup_s)
+            else:
+                samples = loadgen.closed_loop(op, senders, cell.duration_s, cell.warmup_s)
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            server_s = probe.stop() if probe is not None else None
+            values = samples.arrays_us()
+            out.append({"hist": {m: harness.histogram(v).encode() for m, v in values.items()},
+                        "sum": {m: float(v.sum()) for m, v in values.items()}, "n": len(samples.end),
+                        "errors": samples.errors, "window_s": samples.window_ns / 1e9, "cpu_s": cpu, "wall_s": wall,
+                        "started_at": started_at, "server_cpu_cores": server_s / wall if server_s is not None else None})
+    return out
 
 
 def _ready(pause_s: float) -> int:
@@ -139,40 +153,42 @@ class Runner:
         if self.pool is not None:
             self.pool.shutdown()
 
-    def run(self, cell: Cell, server_dsn: str | None = None) -> dict:
-        """One cell -> one record: throughput, merged percentiles, pool wait, CPU, bottleneck."""
+    def run(self, cell: Cell, server_dsn: str | None = None) -> list[dict]:
+        """One cell -> one record per repetition: throughput, merged percentiles, pool wait, CPU."""
         cell = replace(cell, workers=min(cell.workers, self.max_workers))
         probe = ServerCPU(server_dsn or cell.dsn)
-        setup_s = 0.5 + 0.05 * cell.budget  # pools opened and warmed before the common start
         if cell.workers == 1:
-            parts = [run_worker(cell, 0, 0.0, on_start=probe.start)]
+            per_worker = [run_worker(cell, 0, 0.0, probe)]
         else:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(self.max_workers, mp_context=get_context("spawn"))
                 list(self.pool.map(_ready, [0.3] * self.max_workers))  # every worker spawned and imported
-            start_at = time.time() + setup_s + 1.0
+            start_at = time.time() + 0.4 + 0.03 * cell.budget  # pools opened and warmed before the common start
             futures = [self.pool.submit(run_worker, cell, k, start_at) for k in range(cell.workers)]
             time.sleep(max(0.0, start_at - time.time()))
             probe.start()
-            parts = [f.result() for f in futures]
-        server_cpu_s = probe.stop()
-        return summarise(cell, parts, server_cpu_s)
+            t0 = time.perf_counter()
+            per_worker = [f.result() for f in futures]
+            server_s = probe.stop()
+            for w in per_worker[0]:  # the repetitions run back to back: the cell's average for each
+                w["server_cpu_cores"] = server_s / (time.perf_counter() - t0) if server_s is not None else None
+        return [summarise(cell, [w[rep] for w in per_worker], rep) for rep in range(cell.reps)]
 
 
-def summarise(cell: Cell, parts: list[dict], server_cpu_s: float | None) -> dict:
+def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
     hists = merge_workers(parts)
     n = sum(p["n"] for p in parts)
     window = max(p["window_s"] for p in parts) or float("nan")
-    wall = max(p["wall_s"] for p in parts)
     worker_cpu = [p["cpu_s"] / p["wall_s"] for p in parts]
-    row = {k: v for k, v in asdict(cell).items() if k not in ("dsn", "users")}
-    row.update(requests=n, errors=sum(p["errors"] for p in parts), window_s=window, throughput_rps=n / window,
+    row = {k: v for k, v in asdict(cell).items() if k not in ("dsn", "users", "reps", "query_file", "warmup_s")}
+    row.update(rep=rep, start_skew_s=max(p["started_at"] for p in parts) - min(p["started_at"] for p in parts),
+               requests=n, errors=sum(p["errors"] for p in parts), window_s=window, throughput_rps=n / window,
                client_cpu_cores=sum(worker_cpu), client_cpu_max_worker=max(worker_cpu),
-               server_cpu_cores=(server_cpu_s / wall) if server_cpu_s is not None else None,
+               server_cpu_cores=parts[0]["server_cpu_cores"],
                machine_cores=os.cpu_count(), client_bound=max(worker_cpu) >= CLIENT_BOUND)
     for metric, h in hists.items():
         stem = metric.removesuffix("_us")
         row.update({f"{stem}_{k}": v for k, v in harness.percentiles(h).items()})
-        row[f"{stem}_mean_us"] = float(h.get_mean_value()) if h.get_total_count() else None
+        row[f"{stem}_mean_us"] = sum(p["sum"][metric] for p in parts) / n if n else None
         row[f"hist_{stem}"] = HdrHistogram.encode(h).decode() if h.get_total_count() else ""
     return row
