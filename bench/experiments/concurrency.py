@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import bundles, loadrun, pg, schema, strategies
+from .. import bundles, loadrun, netdelay, pg, schema, strategies
 from .. import experiments
 from . import consistency, locks
 from .read_paths import _link
@@ -94,8 +94,9 @@ def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, **kw) -
 
 def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
     out = []
+    overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with _link(tcp, rtt, 0.0) as (dsn, added):
+        with _link(tcp, rtt, overhead) as (dsn, added):
             for clients in mx.clients:
                 lineup = list(mx.strategies)
                 rng.shuffle(lineup)
