@@ -5,8 +5,10 @@ can run in `workers` processes: each gets its share of the senders, of the arriv
 own Poisson stream, seeded per worker) and of the connection budget, they start together at an
 agreed wall-clock instant, and their HdrHistograms are merged (HdrHistogram's add is exact:
 merged counts equal one histogram of all samples). Client CPU is measured per worker process,
-server CPU on the PostgreSQL backends (psutil, /proc) over the same interval; a cell whose
-sender process used >= CLIENT_BOUND of a core is flagged client-bound.
+server CPU on the PostgreSQL backends (psutil, /proc) over the same interval. A cell is flagged
+client-bound when a sender process used >= CLIENT_BOUND of a core (the GIL), or when client and
+server together kept >= MACHINE_BUSY of the machine's cores busy and the client used more of
+them than PostgreSQL did (client and server share this machine's cores).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from . import bundles, harness, loadgen, pg
 from .schema import sql_text
 
 CLIENT_BOUND = 0.9  # of one core, per sender process (the GIL caps a process near one core)
+MACHINE_BUSY = 0.85  # of all cores, client and server together
 METRICS = ("latency_us", "service_us", "lag_us", "pool_wait_us")
 
 
@@ -175,6 +178,12 @@ class Runner:
         return [summarise(cell, [w[rep] for w in per_worker], rep) for rep in range(cell.reps)]
 
 
+def _client_bound(worker_cpu: list[float], server_cores: float | None, cores: int) -> bool:
+    client = sum(worker_cpu)
+    busy = server_cores is not None and client + server_cores >= MACHINE_BUSY * cores
+    return max(worker_cpu) >= CLIENT_BOUND or (busy and client >= server_cores)
+
+
 def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
     hists = merge_workers(parts)
     n = sum(p["n"] for p in parts)
@@ -185,7 +194,7 @@ def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
                requests=n, errors=sum(p["errors"] for p in parts), window_s=window, throughput_rps=n / window,
                client_cpu_cores=sum(worker_cpu), client_cpu_max_worker=max(worker_cpu),
                server_cpu_cores=parts[0]["server_cpu_cores"],
-               machine_cores=os.cpu_count(), client_bound=max(worker_cpu) >= CLIENT_BOUND)
+               machine_cores=os.cpu_count(), client_bound=_client_bound(worker_cpu, parts[0]["server_cpu_cores"], os.cpu_count() or 1))
     for metric, h in hists.items():
         stem = metric.removesuffix("_us")
         row.update({f"{stem}_{k}": v for k, v in harness.percentiles(h).items()})

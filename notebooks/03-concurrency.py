@@ -22,8 +22,9 @@
 #   omission). Rates are fractions of the best closed-loop throughput.
 #
 # Percentiles come from HdrHistograms merged across repetitions and worker processes. Hollow
-# points mark cells where a Python sender process used >= 90% of a core: there the client, not
-# PostgreSQL, set the pace. Client and server share this machine's cores.
+# points mark client-bound cells: a Python sender process at >= 90% of a core, or the machine's
+# cores busy with the client using more of them than PostgreSQL. Client and server share this
+# machine's cores.
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"

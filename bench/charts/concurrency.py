@@ -1,8 +1,9 @@
 """Figures of notebook 03-concurrency: each returns (fig, sentence computed from the data).
 
 Load cells are merged across repetitions from their encoded HdrHistograms (never averaged
-percentiles); throughput is the median across repetitions. Cells where a sender process used
->= 90% of a core (`client_bound`) are drawn hollow: there the client, not PostgreSQL, set the pace.
+percentiles); throughput is the median across repetitions. Client-bound cells (`loadrun`: a
+sender process at >= 90% of a core, or the machine's cores busy and the client using more of
+them than PostgreSQL) are drawn hollow: there the client, not PostgreSQL, set the pace.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def _saturation_sentence(d: pd.DataFrame) -> str:
                      f"({worst.throughput_rps:,.0f}/s)")
     bound = int(d.client_bound.sum())
     return ("Saturation throughput: " + "; ".join(parts) + f". {bound} of {len(d)} cells were client-bound "
-            "(hollow points: a sender process at >= 90% of a core).")
+            "(hollow points: the client, not PostgreSQL, used most of the busy CPU).")
 
 
 def crossover(c: pd.DataFrame, a: str = "star_parallel", b: str = "join_json") -> str:

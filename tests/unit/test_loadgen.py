@@ -81,3 +81,11 @@ def test_merging_a_different_sample_does_not_match():
     assert harness.percentiles(loadrun.merge_workers([{"hist": {m: a.encode() for m in loadrun.METRICS}}])["latency_us"]) \
         != harness.percentiles(b)
     assert isinstance(HdrHistogram.decode(a.encode()), HdrHistogram)
+
+
+@pytest.mark.parametrize("workers,server,bound", [([0.95], 0.2, True), ([0.5], 0.3, False),
+                                                   ([0.6, 0.6], 0.5, True), ([0.3, 0.3], 1.2, False),
+                                                   ([0.6, 0.6], None, False)])
+def test_client_bound_when_a_sender_saturates_a_core_or_the_client_takes_the_busy_machine(
+        workers, server, bound):
+    assert loadrun._client_bound(workers, server, cores=2) is bound
