@@ -49,8 +49,14 @@ def cells(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _plot(ax, g, x, y, strategy, **kw):
-    g = g.sort_values(x)
+def _log_ms(ax) -> None:
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+
+
+def _plot(ax, g, x, y, strategy, order=None, **kw):
+    g = g.sort_values(order or x)
     ax.plot(g[x], g[y] / 1000, color=plots.colour(strategy), label=plots.label(strategy), lw=1.3, **kw)
     for bound, marker_face in ((False, plots.colour(strategy)), (True, "white")):
         d = g[g.client_bound == bound]
@@ -66,11 +72,11 @@ def throughput_latency(c: pd.DataFrame):
         for strategy in ORDER:
             g = d[(d.rtt_ms == rtt) & (d.strategy == strategy)]
             if not g.empty:
-                _plot(ax, g, "throughput_rps", "latency_p99_us", strategy)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+                _plot(ax, g, "throughput_rps", "latency_p99_us", strategy, order="clients")
+        _log_ms(ax)
         ax.set_xlabel("throughput (bundles per second)")
-        ax.set_title(f"RTT {rtt:g} ms; points: {', '.join(str(int(x)) for x in sorted(d.clients.unique()))} clients")
+        ax.set_title(f"RTT {rtt:g} ms; along each line: {', '.join(str(int(x)) for x in sorted(d.clients.unique()))} clients",
+                     fontsize=9.5)
     axes[0][0].set_ylabel("p99 latency (ms, log)")
     axes[0][0].legend(fontsize=7.5)
     fig.suptitle(f"Closed loop, budget {int(d.budget.iloc[0])} connections: throughput against tail latency")
@@ -127,8 +133,7 @@ def open_loop(c: pd.DataFrame):
             continue
         _plot(ax, g, "rate", "latency_p99_us", strategy)
         ax.plot(g.rate, g.service_p99_us / 1000, color=plots.colour(strategy), lw=0.9, ls="--")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    _log_ms(ax)
     ax.set_xlabel("offered load (Poisson arrivals per second)")
     ax.set_ylabel("p99 latency (ms, log)")
     ax.set_title("Open loop at RTT 0: p99 from the intended start (solid) and service time only (dashed)")
