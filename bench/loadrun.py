@@ -107,6 +107,8 @@ class ServerCPU:
             with pg.connect(dsn) as conn:
                 pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
                 self.postmaster = psutil.Process(pid).parent()
+            if "postgres" not in self.postmaster.name():  # a server on another host: a local pid means nothing
+                self.postmaster = None
         except Exception:  # noqa: BLE001 - a server on another host: no server CPU, recorded as missing
             self.postmaster = None
 
