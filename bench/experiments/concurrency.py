@@ -42,13 +42,13 @@ class Matrix:
     budget_strategies: tuple[str, ...] = ("star_parallel", "star_sequential", "join_json")
     budget: int = 10  # PostgREST's default pool size
     reps: int = 3
-    rep_s: float = 0.6  # measured seconds per repetition
+    rep_s: float = 0.5  # measured seconds per repetition
     warmup_s: float = 0.3  # before each repetition
     workers_from: int = 16  # senders (or open-loop cells) from which the load runs in two processes
     consistency_bundles: tuple[str, ...] = ("account", "chat")
     write_rates: tuple[float, ...] = (0.0, 50.0, 250.0)
     readers: int = 2
-    consistency_s: float = 1.2
+    consistency_s: float = 0.8
     lock_clients: tuple[int, ...] = (1, 32)
 
 
