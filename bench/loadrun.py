@@ -81,8 +81,15 @@ def run_worker(cell: Cell, k: int, start_at: float, probe: ServerCPU | None = No
             out.append({"hist": {m: harness.histogram(v).encode() for m, v in values.items()},
                         "sum": {m: float(v.sum()) for m, v in values.items()}, "n": len(samples.end),
                         "errors": samples.errors, "window_s": samples.window_ns / 1e9, "cpu_s": cpu, "wall_s": wall,
-                        "started_at": started_at, "server_cpu_cores": server_s / wall if server_s is not None else None})
+                        "started_at": started_at, "server_cpu_cores": server_s / wall if server_s is not None else None,
+                        "machine_busy_cores": probe.machine_busy_s / wall if probe is not None else None})
     return out
+
+
+def _machine_busy_s() -> float:
+    import psutil
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
 
 def _ready(pause_s: float) -> int:
@@ -127,6 +134,7 @@ class ServerCPU:
             self.last.update(self._times())
 
     def start(self) -> None:
+        self.busy0 = _machine_busy_s()
         if self.postmaster is None:
             return
         self.t0 = self._times()
@@ -136,6 +144,7 @@ class ServerCPU:
         self.thread.start()
 
     def stop(self) -> float | None:
+        self.machine_busy_s = _machine_busy_s() - self.busy0  # every process on the machine
         if self.t0 is None:
             return None
         self.done.set()
@@ -174,9 +183,10 @@ class Runner:
             probe.start()
             t0 = time.perf_counter()
             per_worker = [f.result() for f in futures]
-            server_s = probe.stop()
+            server_s, elapsed = probe.stop(), time.perf_counter() - t0
             for w in per_worker[0]:  # the repetitions run back to back: the cell's average for each
-                w["server_cpu_cores"] = server_s / (time.perf_counter() - t0) if server_s is not None else None
+                w["server_cpu_cores"] = server_s / elapsed if server_s is not None else None
+                w["machine_busy_cores"] = probe.machine_busy_s / elapsed
         return [summarise(cell, [w[rep] for w in per_worker], rep) for rep in range(cell.reps)]
 
 
@@ -196,6 +206,8 @@ def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
                requests=n, errors=sum(p["errors"] for p in parts), window_s=window, throughput_rps=n / window,
                client_cpu_cores=sum(worker_cpu), client_cpu_max_worker=max(worker_cpu),
                server_cpu_cores=parts[0]["server_cpu_cores"],
+               machine_busy_cores=parts[0]["machine_busy_cores"],
+               other_cpu_cores=(parts[0]["machine_busy_cores"] - sum(worker_cpu) - (parts[0]["server_cpu_cores"] or 0.0)),
                machine_cores=os.cpu_count(), client_bound=_client_bound(worker_cpu, parts[0]["server_cpu_cores"], os.cpu_count() or 1))
     for metric, h in hists.items():
         stem = metric.removesuffix("_us")
