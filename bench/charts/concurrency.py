@@ -42,7 +42,7 @@ def cells(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
                    client_bound=bool(g.client_bound.any()), client_cpu_cores=g.client_cpu_cores.median(),
                    server_cpu_cores=g.server_cpu_cores.median(), reps=len(g), requests=int(g.requests.sum()),
                    errors=int(g.errors.sum()))
-        for extra in ("locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
+        for extra in ("other_cpu_cores", "locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
             if extra in g:
                 row[extra] = g[extra].median()
         rows.append(row)
@@ -101,8 +101,12 @@ def _saturation_sentence(d: pd.DataFrame) -> str:
                      f"{best.throughput_rps / worst.throughput_rps:.1f}x {plots.label(worst.strategy)} "
                      f"({worst.throughput_rps:,.0f}/s)")
     bound = int(d.client_bound.sum())
-    return ("Saturation throughput: " + "; ".join(parts) + f". {bound} of {len(d)} cells were client-bound "
+    text = ("Saturation throughput: " + "; ".join(parts) + f". {bound} of {len(d)} cells were client-bound "
             "(hollow points: the client, not PostgreSQL, used most of the busy CPU).")
+    if "other_cpu_cores" in d and d.other_cpu_cores.notna().any():
+        text += (f" Other processes on the machine took {d.other_cpu_cores.median():.2f} of its "
+                 "cores (median over the cells): numbers from a shared machine.")
+    return text
 
 
 def crossover(c: pd.DataFrame, a: str = "star_parallel", b: str = "join_json") -> str:
