@@ -163,6 +163,7 @@ def budget(c: pd.DataFrame):
     for ax in (ax1, ax2):
         ax.set_xscale("log")
         ax.set_xticks(sorted(d.budget.unique()), [str(int(b)) for b in sorted(d.budget.unique())])
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
         ax.set_xlabel("connections in the pool (budget)")
     ax1.set_ylabel("throughput (bundles per second)")
     ax2.set_ylabel("median pool wait per request (ms)")
