@@ -55,14 +55,18 @@ class Wire:
         return _check(self.pgconn.exec_prepared(self._prepared(query), params))
 
     def batch(self, items: list[tuple[str, list[bytes]]]) -> list[pq.PGresult]:
-        """Several statements in one round trip (pipeline mode, one sync at the end)."""
-        names = [self._prepared(q) for q, _ in items]  # Parse once, outside the pipeline
+        """Several statements in one round trip (pipeline mode, one sync at the end). An item
+        with params None is sent unprepared (a one-off text such as SET TRANSACTION SNAPSHOT)."""
+        names = [self._prepared(q) if p is not None else None for q, p in items]  # Parse once, outside
         pgc = self.pgconn
         pgc.enter_pipeline_mode()
         results, failure = [], None
         try:
-            for name, (_, params) in zip(names, items):
-                pgc.send_query_prepared(name, params)
+            for name, (query, params) in zip(names, items):
+                if name is None:
+                    pgc.send_query_params(query.encode(), None)
+                else:
+                    pgc.send_query_prepared(name, params)
             pgc.pipeline_sync()
             for _ in items:
                 res = pgc.get_result()

@@ -16,9 +16,9 @@ import pandas as pd
 
 from .. import pg, results, seed
 from ..config import UsageError
-from . import dataset, read_paths, rls
+from . import concurrency, dataset, read_paths, rls
 
-REGISTRY = {m.NAME: m for m in (dataset, read_paths, rls)}
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, rls)}
 
 
 def progress(message: str) -> None:
@@ -37,7 +37,7 @@ class Context:
     cold: bool = False  # read paths: add cold-cache cells (restarts the embedded server)
     external: bool = False  # a server given by DSN: never restarted
     scales: tuple[str, ...] = ()  # every scale of the run, in order
-    last: bool = False  # the last scale of the run (for work added once, after every scale)
+    last: bool = True  # the last scale of the run (for work done once per run, after or at the largest scale)
 
 
 def run_experiments(server: str, req: seed.Request, names: list[str], *, scales: list[str] | None = None,

@@ -1,0 +1,130 @@
+"""Concurrency: many users fetching at once, through one connection budget.
+
+Runs ONCE per run, at the last scale of the run (`ctx.last`; the largest when scales are given
+smallest first, as `make run` does); at earlier scales it returns no rows. Rows (column `record`):
+- `load`: one load cell x repetition: strategy x mode (closed: `clients` senders, no think time;
+  open: Poisson arrivals at `rate`/s, latency from the intended start) x RTT x connection
+  `budget`. Throughput (requests/s, statements/s), percentiles of latency, service time,
+  schedule lag and pool wait (one HdrHistogram per cell, merged across worker processes; the
+  encoded histograms are kept in `hist_*` so repetitions can be merged), client and server CPU,
+  `client_bound` where the client, not PostgreSQL, was the bottleneck (loadrun);
+- `consistency`: torn reads per (strategy, isolation) x bundle x write rate (experiments.consistency);
+- `locks`: relation locks a statement holds, and how many of them PostgreSQL took fast-path.
+Open-loop rates are fractions of the best closed-loop throughput measured at RTT 0, so every
+strategy is offered the same loads and the slower ones saturate first.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import bundles, loadrun, netdelay, pg, schema, strategies
+from .. import experiments
+from . import consistency, locks
+from .read_paths import _link
+from .read_paths_checks import sample_users
+
+NAME = "concurrency"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    bundle: str = "account"
+    strategies: tuple[str, ...] = tuple(strategies.STRATEGIES)
+    clients: tuple[int, ...] = (1, 4, 16, 48)  # closed loop
+    rtts_ms: tuple[float, ...] = (0.0, 2.0)
+    open_fractions: tuple[float, ...] = (0.3, 0.6, 0.9, 1.2)  # of the best closed-loop throughput
+    open_senders: int = 48  # most requests in flight in the open loop
+    budgets: tuple[int, ...] = (3, 10, 30)  # the budget sweep, closed loop at budget_clients, RTT 0
+    budget_clients: int = 32
+    budget_strategies: tuple[str, ...] = ("star_parallel", "star_sequential", "join_json")
+    budget: int = 10  # PostgREST's default pool size
+    reps: int = 3
+    rep_s: float = 0.5  # measured seconds per repetition
+    warmup_s: float = 0.3  # before each repetition
+    workers_from: int = 16  # senders (or open-loop cells) from which the load runs in two processes
+    consistency_bundles: tuple[str, ...] = ("account", "chat")
+    write_rates: tuple[float, ...] = (0.0, 50.0, 250.0)
+    readers: int = 2
+    consistency_s: float = 0.8
+    lock_clients: tuple[int, ...] = (1, 32)
+
+
+DEFAULT = Matrix()
+QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
+               open_senders=16, budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
+               rep_s=0.15, warmup_s=0.1, workers_from=1000, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
+               lock_clients=(1, 8))
+
+
+def run(ctx) -> pd.DataFrame:
+    base = {"experiment": NAME, "scale": ctx.req.scale}
+    if not getattr(ctx, "last", True):
+        return pd.DataFrame(columns=["experiment", "strategy", "scale", "record"])
+    mx = QUICK if ctx.quick else DEFAULT
+    tcp = pg.tcp_dsn(ctx.dsn)
+    users = tuple(str(u["id"]) for u in sample_users(ctx.dsn, ctx.req.seed, 3))
+    rng = random.Random(ctx.req.seed)
+    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
+    out: list[dict] = []
+    try:
+        with loadrun.Runner() as runner:
+            out += _closed(mx, runner, tcp, users, rng, ctx.req.seed)
+            best = max(r["throughput_rps"] for r in out if r["rtt_ms"] == 0)
+            out += _open(mx, runner, tcp, users, rng, ctx.req.seed, best)
+            out += _budgets(mx, runner, tcp, users, rng, ctx.req.seed)
+            out += locks.cells(mx, runner, tcp, users, ctx.req.seed)
+        out += consistency.cells(tcp, ctx.req.seed, mx.consistency_bundles, mx.write_rates, mx.readers,
+                                 mx.consistency_s, experiments.progress)
+    finally:
+        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
+    return pd.DataFrame([{**base, **r} for r in out])
+
+
+def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, **kw) -> list[dict]:
+    senders = kw.get("clients", 1)
+    cell = loadrun.Cell(dsn, strategy, mx.bundle, users, budget=kw.pop("budget", mx.budget), duration_s=mx.rep_s,
+                        warmup_s=mx.warmup_s, seed=seed, reps=mx.reps, workers=2 if senders >= mx.workers_from else 1, **kw)
+    statements = strategies.shape(strategy, bundles.load(mx.bundle)).statements
+    rows = runner.run(cell, server_dsn=dsn)
+    return [{"record": "load", "statements_per_s": r["throughput_rps"] * statements, **r} for r in rows]
+
+
+def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
+    out = []
+    overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
+    for rtt in mx.rtts_ms:
+        with _link(tcp, rtt, overhead) as (dsn, added):
+            for clients in mx.clients:
+                lineup = list(mx.strategies)
+                rng.shuffle(lineup)
+                for strategy in lineup:
+                    out += [{**r, "rtt_ms": rtt, "rtt_added_ms": (added or {}).get("added_ms", 0.0)}
+                            for r in _load(mx, runner, dsn, strategy, users, seed, mode="closed", clients=clients)]
+            experiments.progress(f"concurrency closed loop: RTT {rtt:g} ms")
+    return out
+
+
+def _open(mx, runner, tcp, users, rng, seed, best_rps: float) -> list[dict]:
+    out = []
+    for fraction in mx.open_fractions:
+        lineup = list(mx.strategies)
+        rng.shuffle(lineup)
+        for strategy in lineup:
+            rows = _load(mx, runner, tcp, strategy, users, seed, mode="open", clients=mx.open_senders,
+                         rate=round(fraction * best_rps, 1))
+            out += [{**r, "rtt_ms": 0.0, "load_fraction": fraction} for r in rows]
+    experiments.progress(f"concurrency open loop: {len(mx.open_fractions)} rates up to {max(mx.open_fractions) * best_rps:.0f}/s")
+    return out
+
+
+def _budgets(mx, runner, tcp, users, rng, seed) -> list[dict]:
+    out = []
+    for budget in mx.budgets:
+        for strategy in mx.budget_strategies:
+            rows = _load(mx, runner, tcp, strategy, users, seed, mode="closed", clients=mx.budget_clients, budget=budget)
+            out += [{**r, "rtt_ms": 0.0, "sweep": "budget"} for r in rows]
+    experiments.progress(f"concurrency budget sweep: {mx.budgets}")
+    return out
