@@ -28,6 +28,7 @@
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
+# needs: concurrency
 
 # %%
 from IPython.display import Markdown, display
