@@ -33,7 +33,18 @@ def policy_cells(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ms(v: float) -> str:
+    if v < 0.1:
+        return f"{v * 1000:,.0f} µs"
     return f"{v:,.2f} ms" if v < 10 else f"{v:,.0f} ms"
+
+
+def _plan(row) -> str:
+    return "" if bool(row.timed_out) else f" (plan: {row['shape']})"
+
+
+def _cost(row) -> str:
+    """A cell's time, or the timeout it ran past."""
+    return f"> {row.server_ms / 1000:g} s (timed out)" if bool(row.timed_out) else _ms(row.server_ms)
 
 
 def _bars(ax, d: pd.DataFrame, forms, scales, value="server_ms"):
@@ -47,6 +58,7 @@ def _bars(ax, d: pd.DataFrame, forms, scales, value="server_ms"):
                 ax.annotate("timed out", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     ax.set_yticks(np.arange(len(forms)) + 0.4 - height / 2, [FORM_LABELS[f] for f in forms])
     ax.set_xscale("log")
+    ax.set_xlim(right=float(d[value].max()) * 6)  # room for the "timed out" labels
     ax.invert_yaxis()
 
 
@@ -55,23 +67,25 @@ def forms_by_scale(p: pd.DataFrame, query: str = "select"):
     d = p[(p["query"] == query) & (p.caller == "authenticated") & (p.to == "public") & (p["index"] == "indexed")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
     scales = [s for s in SCALE_ORDER if s in set(d.scale)]
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(forms) + 1.8))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(forms) + 1.8))
     _bars(ax, d, forms, scales)
     ax.set_xlabel("server execution time per statement (ms, log; pg_stat_statements mean)")
-    ax.set_title(f"{QUERY_LABELS[query]} on auth_audit_log, user_id indexed: cost of each policy form")
-    ax.legend(loc="lower right")
+    ax.set_title(f"{QUERY_LABELS[query]}, auth_audit_log, user_id indexed")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     big = d[d.scale == scales[-1]].set_index("form")
     sentence = (f"At scale {scales[-1]}, for {QUERY_LABELS[query]}, the memo's `auth.uid() = user_id` costs "
-                f"{_ms(big.server_ms['memo'])} per statement and `(select auth.uid()) = user_id` "
-                f"{_ms(big.server_ms['select_uid'])}")
+                f"{_cost(big.loc['memo'])} per statement and `(select auth.uid()) = user_id` "
+                f"{_cost(big.loc['select_uid'])}")
     worst = big.server_ms.drop("off", errors="ignore").idxmax()
-    sentence += (f"; the slowest form, {FORM_LABELS[worst]}, takes {_ms(big.server_ms[worst])}"
-                 f"{' (stopped at the timeout)' if bool(big.timed_out.get(worst, False)) else ''}")
-    # with RLS off an unfiltered SELECT returns every row: the same rows come from the filtered one
-    same_rows = "select_filtered" if query == "select" else query
-    off = p[(p.scale == scales[-1]) & (p.form == "off") & (p["query"] == same_rows) & (p.caller == "authenticated")
-            & (p["index"] == "indexed")].server_ms
-    sentence += f", against {_ms(off.iloc[0])} for the same rows with RLS off." if len(off) else "."
+    sentence += f"; the slowest form, {FORM_LABELS[worst]}, takes {_cost(big.loc[worst])}"
+    if query == "select":  # with RLS off an unfiltered SELECT returns every row: the same rows need the filter
+        off = p[(p.scale == scales[-1]) & (p.form == "off") & (p["query"] == "select_filtered")
+                & (p.caller == "authenticated") & (p["index"] == "indexed")]
+        sentence += f", against {_ms(off.server_ms.iloc[0])} for the same rows with RLS off." if len(off) else "."
+    elif "off" in big.index:
+        sentence += f"; with RLS off the count covers the whole table, in {_cost(big.loc['off'])}."
+    else:
+        sentence += "."
     return fig, sentence
 
 
@@ -98,12 +112,12 @@ def index_and_filter(p: pd.DataFrame, scale: str | None = None):
     ax.set_ylabel("server execution time (ms, log)")
     ax.set_title(f"auth_audit_log at scale {scale}: what the index and the explicit filter are worth")
     ax.legend(fontsize=8)
-    t = d.set_index(["form", "index", "query"]).server_ms
+    t = d.set_index(["form", "index", "query"])
     if ("memo", "none", "select") not in t.index:
         return fig, f"This run has no cells without the user_id index at scale {scale} (quick mode)."
-    sentence = (f"At scale {scale}, the memo's policy reading one user's rows takes {_ms(t['memo', 'indexed', 'select'])} "
-                f"with the user_id index and {_ms(t['memo', 'none', 'select'])} without it (the memo's DDL has none); "
-                f"adding the explicit filter without the index: {_ms(t['memo', 'none', 'select_filtered'])}.")
+    sentence = (f"At scale {scale}, the memo's policy reading one user's rows takes {_cost(t.loc['memo', 'indexed', 'select'])} "
+                f"with the user_id index and {_cost(t.loc['memo', 'none', 'select'])} without it (the memo's DDL has none); "
+                f"adding the explicit filter without the index: {_cost(t.loc['memo', 'none', 'select_filtered'])}.")
     return fig, sentence
 
 
@@ -126,12 +140,11 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
     ax.legend(loc="lower right")
     t = d.set_index(["form", "to"])
     worst = t.xs("public", level="to").server_ms.idxmax()
-    plan = t["shape"]
-    sentence = (f"At scale {scale}, an anonymous count(*) costs {_ms(t.server_ms['memo', 'public'])} under the memo's "
-                f"policy (plan: {plan['memo', 'public']}) and {_ms(t.server_ms['memo', 'authenticated'])} with "
-                f"TO authenticated ({plan['memo', 'authenticated']}); without the TO clause the costliest form, "
-                f"{FORM_LABELS[worst]}, makes anon pay {_ms(t.server_ms[worst, 'public'])} "
-                f"({plan[worst, 'public']}) against {_ms(t.server_ms[worst, 'authenticated'])} with it.")
+    sentence = (f"At scale {scale}, an anonymous count(*) costs {_cost(t.loc['memo', 'public'])} under the memo's "
+                f"policy{_plan(t.loc['memo', 'public'])} and {_cost(t.loc['memo', 'authenticated'])} with "
+                f"TO authenticated{_plan(t.loc['memo', 'authenticated'])}; without the TO clause the costliest form, "
+                f"{FORM_LABELS[worst]}, makes anon pay {_cost(t.loc[worst, 'public'])} "
+                f"{_plan(t.loc[worst, 'public'])} against {_cost(t.loc[worst, 'authenticated'])} with it.")
     return fig, sentence
 
 

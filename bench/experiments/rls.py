@@ -37,7 +37,7 @@ class Matrix:
     extra_indexes: tuple[str, ...] = ("indexed",)
     budget_s: float = 0.25  # timed executions per cell: budget / EXPLAIN's time, within [1, max_runs]
     max_runs: int = 25
-    timeout_s: float = 3.0  # a cell slower than this is recorded as timed out, not waited for
+    timeout_s: float = 5.0  # a cell slower than this is recorded as timed out, not waited for
     once_s: float = 0.5  # a statement slower than this is timed by its EXPLAIN ANALYZE alone
     strategies: read_paths.Matrix = read_paths.Matrix(bundles=("account", "chat"), rtts_ms=(0.0,), reps=3,
                                                       per_decile=2, as_written=False)
