@@ -143,7 +143,7 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
     sentence = (f"At scale {scale}, an anonymous count(*) costs {_cost(t.loc['memo', 'public'])} under the memo's "
                 f"policy{_plan(t.loc['memo', 'public'])} and {_cost(t.loc['memo', 'authenticated'])} with "
                 f"TO authenticated{_plan(t.loc['memo', 'authenticated'])}; without the TO clause the costliest form, "
-                f"{FORM_LABELS[worst]}, makes anon pay {_cost(t.loc[worst, 'public'])} "
+                f"{FORM_LABELS[worst]}, makes anon pay {_cost(t.loc[worst, 'public'])}"
                 f"{_plan(t.loc[worst, 'public'])} against {_cost(t.loc[worst, 'authenticated'])} with it.")
     return fig, sentence
 
