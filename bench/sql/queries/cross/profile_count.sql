@@ -1,0 +1,2 @@
+-- How many profiles there are (to pick page offsets)
+SELECT count(*) FROM profiles
