@@ -31,11 +31,12 @@ def query_cells(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def orm_cells(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The ORM page rows of the run summary, with the statements per page and the RTT the proxy added."""
+    """The ORM page rows of the run summary, with the statements and round trips per page and the
+    RTT the proxy added."""
     s = summary[(summary.experiment == "cross_service") & (summary.condition == ORM_PAGE)]
-    pages = table[table.record == "page"].groupby(["scale", "strategy"]).statements.median().rename("statements")
+    shape = table[table.record == "shape"][["scale", "strategy", "statements", "round_trips", "users"]]
     rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
-    s = s.merge(pages.reset_index(), on=["scale", "strategy"]).merge(rtt, on=["scale", "rtt_ms"], how="left")
+    s = s.merge(shape, on=["scale", "strategy"]).merge(rtt, on=["scale", "rtt_ms"], how="left")
     return s.assign(rtt_measured_ms=s.added_ms.fillna(0.0)).drop(columns="added_ms")
 
 
@@ -119,7 +120,7 @@ def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
         ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000,
                                                              (g.p50_rep_hi_us - g.p50_us) / 1000],
                     marker="o", ms=4, capsize=2, color=colour,
-                    label=f"{label}: {_statements(g.statements.iloc[0])}/page")
+                    label=f"{label}: {_statements(g.statements.iloc[0])}, {g.round_trips.iloc[0]:g} round trips")
     ax.set_xscale("symlog", linthresh=0.5, linscale=0.6)
     ax.set_yscale("log")
     ticks = sorted(d.rtt_measured_ms.unique())
@@ -129,7 +130,8 @@ def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
     ax.set_xlabel("round-trip time added by the proxy, measured (ms; 0 = direct)")
     ax.set_ylabel("median latency per page (ms, log)")
     pages = int(d.n.min()) if not d.empty else 0
-    ax.set_title(f"'account' bundle for a page of users, scale {scale} (>= {pages} pages per cell)")
+    size = int(d.users.iloc[0]) if not d.empty else 0
+    ax.set_title(f"'account' bundle for a page of {size} users, scale {scale} (>= {pages} pages per cell)")
     ax.legend(fontsize=8)
     return fig, _orm_sentence(d)
 
@@ -143,7 +145,8 @@ def _orm_sentence(d: pd.DataFrame) -> str:
     text = (f"At RTT {top.rtt_measured_ms.iloc[0]:.2g} ms the fastest page is {LOADERS[best][0]} "
             f"({top.p50_us[best] / 1000:,.1f} ms, {_statements(top.statements[best])})")
     if "orm_lazy" in top.index:
-        text += (f"; lazy loading sends {_statements(top.statements['orm_lazy'])} and takes "
+        text += (f"; lazy loading sends {_statements(top.statements['orm_lazy'])} in "
+                 f"{top.round_trips['orm_lazy']:g} round trips and takes "
                  f"{top.p50_us['orm_lazy'] / 1000:,.1f} ms ({top.p50_us['orm_lazy'] / top.p50_us[best]:.0f}x)")
     if {"orm_selectin", "raw_page_json"} <= set(lo.index):
         text += (f". At RTT {lo.rtt_measured_ms.iloc[0]:.2g} ms selectinload costs "

@@ -5,7 +5,10 @@ same round-trip delays. Every loader's page must equal the raw page (canonical b
 """
 from __future__ import annotations
 
+import ctypes
+import os
 import random
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -80,6 +83,26 @@ def load(pager: Pager, loader: str, offset: int) -> tuple[dict, int]:
     return page, pager.counter.statements - before
 
 
+def round_trips(pager: Pager, loader: str, offset: int) -> int:
+    """Round trips one page takes, from libpq's protocol trace: one ReadyForQuery per wait (BEGIN
+    and the ROLLBACK of the ORM's session included)."""
+    if loader in RAW:
+        conn = pager.src.wire.conn
+    else:
+        raw = pager.engine.raw_connection()  # the pool's one connection, which the next session uses
+        conn = raw.driver_connection
+        raw.close()
+    with tempfile.NamedTemporaryFile("r") as trace:
+        conn.pgconn.trace(os.dup(trace.fileno()))  # psycopg fdopen()s a copy and never closes it
+        try:
+            load(pager, loader, offset)
+        finally:
+            conn.pgconn.untrace()
+            ctypes.CDLL(None).fflush(None)  # the trace's stdio buffer (its stream leaks: once per loader)
+        trace.seek(0)  # the copy shares the file offset
+        return sum(1 for line in trace if "\tB\t" in line and "\tReadyForQuery" in line)
+
+
 def _as_fetch(pager: Pager, loader: str, offset: int) -> strategies.Fetch:
     page, statements = load(pager, loader, offset)
     return strategies.Fetch(page, statements, 0, 0)  # `rows` carries the statements of the page
@@ -108,6 +131,11 @@ def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
     pager = Pager(tcp, mx.page_size)
     try:
         checksum = same_pages(pager, mx.loaders, offsets, types)
+        for loader in mx.loaders:  # what one page sends, counted once (untimed)
+            page, statements = load(pager, loader, offsets[0])
+            out.append({**base, "record": "shape", "strategy": loader, "condition": CONDITION, "bundle": "account",
+                        "statements": statements, "round_trips": round_trips(pager, loader, offsets[0]),
+                        "users": mx.page_size})
     finally:
         pager.close()
     out.append({**base, "record": "equivalence", "strategy": "all", "condition": CONDITION, "bundle": "account",

@@ -132,3 +132,14 @@ def test_quick_cross_service_run_is_valid_and_complete(xs_quick_run):
     assert set(eq.condition) == set(cross.QUERIES) | {orm_part.CONDITION}
     moved = table[table.record == "bytes"]
     assert (moved.bytes > 0).all() and (table[table.record == "memory"].peak_bytes > 0).all()
+
+
+@pytest.mark.parametrize("loader", list(orm_part.DEFAULT.loaders))
+def test_round_trips_per_page_from_the_protocol_trace(pager, loader):
+    orm_part.load(pager, loader, 200)  # warm
+    _, statements = orm_part.load(pager, loader, 200)
+    trips = orm_part.round_trips(pager, loader, 200)
+    if loader in orm_part.RAW:
+        assert trips == statements  # autocommit: one wait per statement
+    else:  # a session: BEGIN and ROLLBACK besides the statements (and the driver's own Parse/DEALLOCATE)
+        assert trips >= statements + 2
