@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import cross, plots
-from .read_paths import largest_scale
+from .read_paths import largest_scale, log_ms_axis, median_vs_rtt, rtt_axes
 
 SCALES = ["xs", "s", "m", "l", "xl"]
 APPROACHES = {  # id -> (label, colour, short label for sentences)
@@ -51,9 +51,7 @@ def _per_query(d: pd.DataFrame, value: str, ylabel: str, title: str, scale_div: 
             a = g[g.strategy == approach].sort_values("order")
             if not a.empty:
                 ax.plot(a.scale, a[value] / scale_div, marker="o", ms=4, color=colour, label=label)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+        log_ms_axis(ax)
         ax.set_title(cross.QUERIES[q].title, fontsize=9)
         ax.set_xlabel("scale")
     axes[0].set_ylabel(ylabel)
@@ -117,18 +115,9 @@ def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
         g = d[d.strategy == loader].sort_values("rtt_measured_ms")
         if g.empty:
             continue
-        ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000,
-                                                             (g.p50_rep_hi_us - g.p50_us) / 1000],
-                    marker="o", ms=4, capsize=2, color=colour,
-                    label=f"{label}: {_statements(g.statements.iloc[0])}, {g.round_trips.iloc[0]:g} round trips")
-    ax.set_xscale("symlog", linthresh=0.5, linscale=0.6)
-    ax.set_yscale("log")
-    ticks = sorted(d.rtt_measured_ms.unique())
-    ax.set_xticks(ticks, [f"{t:.2g}" for t in ticks])
-    ax.xaxis.set_minor_locator(plt.NullLocator())
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlabel("round-trip time added by the proxy, measured (ms; 0 = direct)")
-    ax.set_ylabel("median latency per page (ms, log)")
+        median_vs_rtt(ax, g, colour,
+                      f"{label}: {_statements(g.statements.iloc[0])}, {g.round_trips.iloc[0]:g} round trips")
+    rtt_axes(ax, d.rtt_measured_ms, "median latency per page (ms, log)")
     pages = int(d.n.min()) if not d.empty else 0
     size = int(d.users.iloc[0]) if not d.empty else 0
     ax.set_title(f"'account' bundle for a page of {size} users, scale {scale} (>= {pages} pages per cell)")

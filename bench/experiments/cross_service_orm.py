@@ -28,7 +28,7 @@ class OrmMatrix:
     page_size: int = 20
     pages: int = 5  # distinct pages (random offsets), cycled through in each block
     reps: int = 3
-    block_budget_s: float = 0.6  # per loader x RTT x rep: pages = budget / latency, clamped
+    block_budget_s: float = 0.4  # per loader x RTT x rep: pages = budget / latency, clamped
     min_requests: int = 3
     max_requests: int = 40
     warmup: int = 1
