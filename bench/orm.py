@@ -87,11 +87,12 @@ def engine(dsn: str) -> tuple[Engine, Counter]:
     return eng, counter
 
 
-def load_page(eng: Engine, loader: str, size: int, offset: int) -> dict[str, Answer]:
-    """One request: a session, the page of profiles by signup and, through the relationships,
-    each user's roles and audit entries; the bundle per user id, as plain rows."""
+def load_page(eng: Engine, loader: str, size: int, after: str) -> dict[str, Answer]:
+    """One request: a session, the page of `size` profiles after the cursor id `after` (keyset
+    pagination) and, through the relationships, each user's roles and audit entries; the bundle
+    per user id, as plain rows."""
     option = LOADERS[loader]
-    query = (select(Profile).order_by(Profile.created_at, Profile.id).limit(size).offset(offset)
+    query = (select(Profile).where(Profile.id > uuid.UUID(after)).order_by(Profile.id).limit(size)
              .options(option(Profile.user_roles), option(Profile.auth_audit_log)))
     with Session(eng) as session:
         result = session.scalars(query)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .. import bundles, experiments, harness, netdelay, orm, pg, strategies
 from ..schema import sql_text
+from ..wire import Wire
 from .read_paths import _link
 from .read_paths_checks import AnswerMismatch
 
@@ -26,7 +27,7 @@ class OrmMatrix:
     loaders: tuple[str, ...] = tuple(orm.LOADERS) + RAW
     rtts_ms: tuple[float, ...] = (0.0, 2.0, 10.0)
     page_size: int = 20
-    pages: int = 5  # distinct pages (random offsets), cycled through in each block
+    pages: int = 5  # distinct pages (random cursors), cycled through in each block
     reps: int = 3
     block_budget_s: float = 0.4  # per loader x RTT x rep: pages = budget / latency, clamped
     min_requests: int = 3
@@ -58,32 +59,36 @@ class Pager:
         self.src.close()
 
 
-def _raw_page_json(src: strategies.Source, size: int, offset: int) -> tuple[dict, int]:
-    res = src.wire.execute(sql_text("queries/cross/account_page.sql"), [str(size).encode(), str(offset).encode()])
+def _page_params(size: int, after: str) -> list[bytes]:
+    return [str(size).encode(), after.encode()]
+
+
+def _raw_page_json(src: strategies.Source, size: int, after: str) -> tuple[dict, int]:
+    res = src.wire.execute(sql_text("queries/cross/account_page.sql"), _page_params(size, after))
     _, rows = src.wire.rows(res)
     return {str(p["id"]): {"profiles": ((), [p]), "user_roles": ((), roles), "auth_audit_log": ((), audit)}
             for p, roles, audit in rows}, 1
 
 
-def _raw_loop_json(src: strategies.Source, size: int, offset: int) -> tuple[dict, int]:
-    res = src.wire.execute(sql_text("queries/cross/page_ids.sql"), [str(size).encode(), str(offset).encode()])
+def _raw_loop_json(src: strategies.Source, size: int, after: str) -> tuple[dict, int]:
+    res = src.wire.execute(sql_text("queries/cross/page_ids.sql"), _page_params(size, after))
     ids = [row[0] for row in src.wire.rows(res)[1]]
     bundle = bundles.load("account")
     return {str(i): strategies.join_json(src, bundle, i).answer for i in ids}, 1 + len(ids)
 
 
-def load(pager: Pager, loader: str, offset: int) -> tuple[dict, int]:
+def load(pager: Pager, loader: str, after: str) -> tuple[dict, int]:
     """One page by one loader: (bundle per user id, statements sent)."""
     if loader == "raw_page_json":
-        return _raw_page_json(pager.src, pager.size, offset)
+        return _raw_page_json(pager.src, pager.size, after)
     if loader == "raw_loop_json":
-        return _raw_loop_json(pager.src, pager.size, offset)
+        return _raw_loop_json(pager.src, pager.size, after)
     before = pager.counter.statements
-    page = orm.load_page(pager.engine, loader, pager.size, offset)
+    page = orm.load_page(pager.engine, loader, pager.size, after)
     return page, pager.counter.statements - before
 
 
-def round_trips(pager: Pager, loader: str, offset: int) -> int:
+def round_trips(pager: Pager, loader: str, after: str) -> int:
     """Round trips one page takes, from libpq's protocol trace: one ReadyForQuery per wait (BEGIN
     and the ROLLBACK of the ORM's session included)."""
     if loader in RAW:
@@ -95,7 +100,7 @@ def round_trips(pager: Pager, loader: str, offset: int) -> int:
     with tempfile.NamedTemporaryFile("r") as trace:
         conn.pgconn.trace(os.dup(trace.fileno()))  # psycopg fdopen()s a copy and never closes it
         try:
-            load(pager, loader, offset)
+            load(pager, loader, after)
         finally:
             conn.pgconn.untrace()
             ctypes.CDLL(None).fflush(None)  # the trace's stdio buffer (its stream leaks: once per loader)
@@ -103,43 +108,50 @@ def round_trips(pager: Pager, loader: str, offset: int) -> int:
         return sum(1 for line in trace if "\tB\t" in line and "\tReadyForQuery" in line)
 
 
-def _as_fetch(pager: Pager, loader: str, offset: int) -> strategies.Fetch:
-    page, statements = load(pager, loader, offset)
+def _as_fetch(pager: Pager, loader: str, after: str) -> strategies.Fetch:
+    page, statements = load(pager, loader, after)
     return strategies.Fetch(page, statements, 0, 0)  # `rows` carries the statements of the page
 
 
-def same_pages(pager: Pager, loaders, offsets: list[int], types: dict) -> str:
+def same_pages(pager: Pager, loaders, cursors: list[str], types: dict) -> str:
     """Every loader returns the raw page's bundles, user by user; the checksum of the pages."""
     texts = []
-    for offset in offsets:
-        pages = {name: load(pager, name, offset)[0] for name in loaders}
+    for after in cursors:
+        pages = {name: load(pager, name, after)[0] for name in loaders}
         canon = {name: {u: bundles.canonical(a, types) for u, a in page.items()} for name, page in pages.items()}
         reference = canon["raw_page_json"]
         wrong = [name for name, c in canon.items() if c != reference]
         if wrong or len(reference) != pager.size:
-            raise AnswerMismatch(f"ORM page at offset {offset}: {', '.join(wrong) or 'short page'} differ from raw_page_json")
+            raise AnswerMismatch(f"ORM page after {after}: {', '.join(wrong) or 'short page'} differ from raw_page_json")
         texts += [reference[u] for u in sorted(reference)]
     return bundles.checksum(texts)
+
+
+def page_cursors(conn, rng: random.Random, n: int, size: int) -> list[str]:
+    """`n` random page cursors (profile ids), each followed by at least `size` profiles."""
+    wire = Wire(conn)
+    res = wire.execute(sql_text("queries/cross/page_cursors.sql"), [str(rng.random()).encode(), str(n).encode(),
+                                                                      str(size).encode()])
+    return [row[0] for row in wire.rows(res)[1]]
 
 
 def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
     with pg.connect(tcp) as conn:
         types = bundles.column_types(conn)
-        profiles = conn.execute(sql_text("queries/cross/profile_count.sql")).fetchone()[0]
-    offsets = sorted(rng.sample(range(max(1, profiles - mx.page_size)), mx.pages))
+        cursors = page_cursors(conn, rng, mx.pages, mx.page_size)
     out = []
     pager = Pager(tcp, mx.page_size)
     try:
-        checksum = same_pages(pager, mx.loaders, offsets, types)
+        checksum = same_pages(pager, mx.loaders, cursors, types)
         for loader in mx.loaders:  # what one page sends, counted once (untimed)
-            page, statements = load(pager, loader, offsets[0])
+            page, statements = load(pager, loader, cursors[0])
             out.append({**base, "record": "shape", "strategy": loader, "condition": CONDITION, "bundle": "account",
-                        "statements": statements, "round_trips": round_trips(pager, loader, offsets[0]),
+                        "statements": statements, "round_trips": round_trips(pager, loader, cursors[0]),
                         "users": mx.page_size})
     finally:
         pager.close()
     out.append({**base, "record": "equivalence", "strategy": "all", "condition": CONDITION, "bundle": "account",
-                "answer_rows": mx.page_size * len(offsets), "checksum": checksum})
+                "answer_rows": mx.page_size * len(cursors), "checksum": checksum})
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
         with _link(tcp, rtt, overhead) as (dsn, added):
@@ -148,7 +160,7 @@ def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
                             **added})
             pager = Pager(dsn, mx.page_size)
             try:
-                out += _cells(mx, pager, offsets, rng, {**base, "rtt_ms": rtt, "condition": CONDITION,
+                out += _cells(mx, pager, cursors, rng, {**base, "rtt_ms": rtt, "condition": CONDITION,
                                                         "bundle": "account"})
             finally:
                 pager.close()
@@ -156,17 +168,17 @@ def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
     return out
 
 
-def _cells(mx: OrmMatrix, pager: Pager, offsets: list[int], rng: random.Random, cond: dict) -> list[dict]:
+def _cells(mx: OrmMatrix, pager: Pager, cursors: list[str], rng: random.Random, cond: dict) -> list[dict]:
     out = []
     for rep in range(mx.reps):
-        order = list(range(len(offsets)))
+        order = list(range(len(cursors)))
         rng.shuffle(order)
         lineup = list(mx.loaders)
         rng.shuffle(lineup)
         for loader in lineup:
-            per_page_us = warm_up_us(_as_fetch, pager, loader, offsets, mx.warmup)
+            per_page_us = warm_up_us(_as_fetch, pager, loader, cursors, mx.warmup)
             n = harness.requests_for(per_page_us, mx.block_budget_s, mx.min_requests, mx.max_requests)
-            for r in harness.time_block(_as_fetch, pager, loader, offsets, n, 0, order):
+            for r in harness.time_block(_as_fetch, pager, loader, cursors, n, 0, order):
                 out.append({**cond, "record": "page", "strategy": loader, "rep": rep, "latency_us": r["latency_us"],
-                            "statements": r["rows"], "users": mx.page_size, "offset": offsets[r["user_idx"]]})
+                            "statements": r["rows"], "users": mx.page_size, "after": cursors[r["user_idx"]]})
     return out

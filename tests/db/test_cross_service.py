@@ -1,6 +1,8 @@
 """Cross-service queries at xs: every approach returns the same users (and the users a plain
 reading of the tables gives), a deliberately wrong approach fails the run, the ORM loaders return
 the raw page with the statement counts their strategy implies, and a quick run validates."""
+import random
+
 import pytest
 
 from bench import bundles, cross, orm, pg, results, seed, strategies
@@ -91,23 +93,29 @@ def pager(dsns):
 
 
 @pytest.fixture(scope="module")
+def cursors(dsns):
+    with pg.connect(dsns["star"]) as conn:
+        return orm_part.page_cursors(conn, random.Random(7), 3, 20)
+
+
+@pytest.fixture(scope="module")
 def types(dsns):
     with pg.connect(dsns["star"]) as conn:
         return bundles.column_types(conn)
 
 
-def test_orm_loaders_return_the_raw_page(pager, types):
-    assert orm_part.same_pages(pager, orm_part.DEFAULT.loaders, [0, 480], types)
+def test_orm_loaders_return_the_raw_page(pager, types, cursors):
+    assert orm_part.same_pages(pager, orm_part.DEFAULT.loaders, cursors, types)
 
 
 @pytest.mark.parametrize("loader, statements", [("orm_lazy", 1 + 2 * 20), ("orm_selectin", 3), ("orm_joined", 1),
                                                 ("orm_subquery", 3), ("raw_loop_json", 1 + 20), ("raw_page_json", 1)])
-def test_statements_per_page(pager, loader, statements):
-    page, sent = orm_part.load(pager, loader, 100)
+def test_statements_per_page(pager, cursors, loader, statements):
+    page, sent = orm_part.load(pager, loader, cursors[0])
     assert len(page) == 20 and sent == statements
 
 
-def test_a_wrong_orm_page_is_caught(pager, types, monkeypatch):
+def test_a_wrong_orm_page_is_caught(pager, types, cursors, monkeypatch):
     real = orm._rows
 
     def drops_an_audit_entry(objects):
@@ -115,7 +123,7 @@ def test_a_wrong_orm_page_is_caught(pager, types, monkeypatch):
         return cols, rows[:-1] if cols and "action" in cols else rows
     monkeypatch.setattr(orm, "_rows", drops_an_audit_entry)
     with pytest.raises(AnswerMismatch, match="orm_lazy"):
-        orm_part.same_pages(pager, orm_part.DEFAULT.loaders, [0], types)
+        orm_part.same_pages(pager, orm_part.DEFAULT.loaders, cursors[:1], types)
 
 
 @pytest.mark.slow
@@ -135,10 +143,10 @@ def test_quick_cross_service_run_is_valid_and_complete(xs_quick_run):
 
 
 @pytest.mark.parametrize("loader", list(orm_part.DEFAULT.loaders))
-def test_round_trips_per_page_from_the_protocol_trace(pager, loader):
-    orm_part.load(pager, loader, 200)  # warm
-    _, statements = orm_part.load(pager, loader, 200)
-    trips = orm_part.round_trips(pager, loader, 200)
+def test_round_trips_per_page_from_the_protocol_trace(pager, cursors, loader):
+    orm_part.load(pager, loader, cursors[1])  # warm
+    _, statements = orm_part.load(pager, loader, cursors[1])
+    trips = orm_part.round_trips(pager, loader, cursors[1])
     if loader in orm_part.RAW:
         assert trips == statements  # autocommit: one wait per statement
     else:  # a session: BEGIN and ROLLBACK besides the statements (and the driver's own Parse/DEALLOCATE)

@@ -1,2 +1,0 @@
--- How many profiles there are (to pick page offsets)
-SELECT count(*) FROM profiles
