@@ -110,18 +110,18 @@ def _ratio_sentence(d: pd.DataFrame, value: str, what: str, unit: str, div: floa
 def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
     scale = scale or largest_scale(o)
     d = o[o.scale == scale]
-    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig, ax = plt.subplots(figsize=(10, 4.8))
     for loader, (label, colour) in LOADERS.items():
         g = d[d.strategy == loader].sort_values("rtt_measured_ms")
         if g.empty:
             continue
         median_vs_rtt(ax, g, colour,
-                      f"{label}: {_statements(g.statements.iloc[0])}, {g.round_trips.iloc[0]:g} round trips")
+                      f"{label}: {_count(g.statements.iloc[0], 'statement')}, {_count(g.round_trips.iloc[0], 'round trip')}")
     rtt_axes(ax, d.rtt_measured_ms, "median latency per page (ms, log)")
     pages = int(d.n.min()) if not d.empty else 0
     size = int(d.users.iloc[0]) if not d.empty else 0
     ax.set_title(f"'account' bundle for a page of {size} users, scale {scale} (>= {pages} pages per cell)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig, _orm_sentence(d)
 
 
@@ -132,10 +132,10 @@ def _orm_sentence(d: pd.DataFrame) -> str:
     lo = d[d.rtt_ms == d.rtt_ms.min()].set_index("strategy")
     best = top.p50_us.idxmin()
     text = (f"At RTT {top.rtt_measured_ms.iloc[0]:.2g} ms the fastest page is {LOADERS[best][0]} "
-            f"({top.p50_us[best] / 1000:,.1f} ms, {_statements(top.statements[best])})")
+            f"({top.p50_us[best] / 1000:,.1f} ms, {_count(top.statements[best], 'statement')})")
     if "orm_lazy" in top.index:
-        text += (f"; lazy loading sends {_statements(top.statements['orm_lazy'])} in "
-                 f"{top.round_trips['orm_lazy']:g} round trips and takes "
+        text += (f"; lazy loading sends {_count(top.statements['orm_lazy'], 'statement')} in "
+                 f"{_count(top.round_trips['orm_lazy'], 'round trip')} and takes "
                  f"{top.p50_us['orm_lazy'] / 1000:,.1f} ms ({top.p50_us['orm_lazy'] / top.p50_us[best]:.0f}x)")
     if {"orm_selectin", "raw_page_json"} <= set(lo.index):
         text += (f". At RTT {lo.rtt_measured_ms.iloc[0]:.2g} ms selectinload costs "
@@ -144,5 +144,5 @@ def _orm_sentence(d: pd.DataFrame) -> str:
     return text + "."
 
 
-def _statements(n: float) -> str:
-    return f"{n:g} statement{'' if n == 1 else 's'}"
+def _count(n: float, noun: str) -> str:
+    return f"{n:g} {noun}{'' if n == 1 else 's'}"
