@@ -115,8 +115,8 @@ def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
         g = d[d.strategy == loader].sort_values("rtt_measured_ms")
         if g.empty:
             continue
-        median_vs_rtt(ax, g, colour,
-                      f"{label}: {_count(g.statements.iloc[0], 'statement')}, {_count(g.round_trips.iloc[0], 'round trip')}")
+        per_page = f"{_count(g.statements.iloc[0], 'statement')}, {_count(g.round_trips.iloc[0], 'round trip')}"
+        median_vs_rtt(ax, g, colour, f"{label}: {per_page}")
     rtt_axes(ax, d.rtt_measured_ms, "median latency per page (ms, log)")
     pages = int(d.n.min()) if not d.empty else 0
     size = int(d.users.iloc[0]) if not d.empty else 0
