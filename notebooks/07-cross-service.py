@@ -69,7 +69,8 @@ for query in cross.QUERIES.values():
 # %%
 fig, sentence = charts.latency_by_scale(q)
 plots.save_figure(fig, "fig-cross-latency-scale", run=run,
-                  caption="Median latency of three cross-spoke queries per approach (SQL join or per-service fetches) by scale")
+                  caption="Median latency of three cross-spoke queries per approach (SQL join or per-service "
+                          "fetches) by scale")
 display(Markdown(sentence))
 
 # %% [markdown]
@@ -107,7 +108,8 @@ display(Markdown(sentence))
 # %%
 fig, sentence = charts.orm_latency_vs_rtt(o)
 plots.save_figure(fig, "fig-cross-orm-latency-rtt", run=run,
-                  caption="Median latency of a page of 'account' bundles per SQLAlchemy loader and raw strategy against the measured round trip")
+                  caption="Median latency of a page of 'account' bundles per SQLAlchemy loader and raw strategy "
+                          "against the measured round trip")
 display(Markdown(sentence))
 
 # %%

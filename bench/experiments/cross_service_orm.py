@@ -122,7 +122,8 @@ def same_pages(pager: Pager, loaders, cursors: list[str], types: dict) -> str:
         reference = canon["raw_page_json"]
         wrong = [name for name, c in canon.items() if c != reference]
         if wrong or len(reference) != pager.size:
-            raise AnswerMismatch(f"ORM page after {after}: {', '.join(wrong) or 'short page'} differ from raw_page_json")
+            raise AnswerMismatch(f"ORM page after {after}: {', '.join(wrong) or 'short page'} "
+                                 "differ from raw_page_json")
         texts += [reference[u] for u in sorted(reference)]
     return bundles.checksum(texts)
 
