@@ -29,6 +29,7 @@
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
+# needs: cross_service
 
 # %%
 from IPython.display import Markdown, display
