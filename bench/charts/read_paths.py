@@ -35,21 +35,36 @@ def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None =
         g = d[d.strategy == strategy].sort_values("rtt_measured_ms")
         if g.empty:
             continue
-        ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000,
-                                                             (g.p50_rep_hi_us - g.p50_us) / 1000],
-                    marker="o", ms=4, capsize=2, color=plots.colour(strategy), label=plots.label(strategy))
-    ax.set_xscale("symlog", linthresh=0.5, linscale=0.6)
-    ax.set_yscale("log")
-    ticks = sorted(d.rtt_measured_ms.unique())
-    ax.set_xticks(ticks, [f"{t:.2g}" for t in ticks])
-    ax.xaxis.set_minor_locator(plt.NullLocator())
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
-    ax.set_xlabel("round-trip time added by the proxy, measured (ms; 0 = direct)")
-    ax.set_ylabel("median latency per bundle (ms, log)")
+        median_vs_rtt(ax, g, plots.colour(strategy), plots.label(strategy))
+    rtt_axes(ax, d.rtt_measured_ms, "median latency per bundle (ms, log)")
     ax.set_title(f"'{bundle}' bundle, scale {scale}: one user's data, single client")
     ax.legend()
     return fig, _rtt_sentence(d)
+
+
+def median_vs_rtt(ax, g: pd.DataFrame, colour: str, label: str) -> None:
+    """One line: median latency (ms) against the measured RTT, error bars the per-repetition range."""
+    ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000,
+                                                         (g.p50_rep_hi_us - g.p50_us) / 1000],
+                marker="o", ms=4, capsize=2, color=colour, label=label)
+
+
+def log_ms_axis(ax) -> None:
+    """Log y axis with plain numbers (1, 2, 5, 10, ...)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+
+
+def rtt_axes(ax, rtts: pd.Series, ylabel: str) -> None:
+    """Measured RTT on a symlog x axis (ticks where measured), log latency on y."""
+    ax.set_xscale("symlog", linthresh=0.5, linscale=0.6)
+    ticks = sorted(rtts.unique())
+    ax.set_xticks(ticks, [f"{t:.2g}" for t in ticks])
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    log_ms_axis(ax)
+    ax.set_xlabel("round-trip time added by the proxy, measured (ms; 0 = direct)")
+    ax.set_ylabel(ylabel)
 
 
 def crossovers(d: pd.DataFrame, pairs=(("star_parallel", "star_sequential"), ("star_parallel", "join_json"),

@@ -1,0 +1,123 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent,ipynb
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 · Cross-service queries and the ORM's view
+#
+# The memo calls the star "microservices architecture ready" (each service owns its table) and
+# admits that "complex business logic queries" need joins. Here three business questions that
+# cross spokes are answered four ways on the same seeded data, after checking that all four
+# return the same users:
+#
+# | approach | what it does |
+# |---|---|
+# | `join_star` | one SQL statement joining the spokes, on the star dataset |
+# | `join_relational` | the same statement on the relational dataset (user -> profile -> spokes) |
+# | `services_parallel` | each service reads only its own table with its own filter, at once; pandas joins |
+# | `services_chained` | the first service's users are handed to the second (a lookup by ids); pandas joins |
+#
+# Then the 'account' bundle for a page of users, as a Python engineer meets it: SQLAlchemy's
+# relationship loaders against the raw strategies, as the round trip grows. Single client, warm
+# cache, user_id indexes in place, three interleaved repetitions in shuffled order.
+
+# %% tags=["parameters"]
+run_dir = "../data/reference"
+# needs: cross_service
+
+# %%
+from IPython.display import Markdown, display
+
+from bench import cross, plots, results
+from bench.charts import cross_service as charts
+from bench.schema import sql_text
+
+run = results.load(run_dir)
+table = run.table("cross_service")
+summary = results.summary(run.path)
+q = charts.query_cells(summary)
+o = charts.orm_cells(summary, table)
+plots.apply_style()
+m = run.meta
+display(Markdown(
+    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
+    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}. "
+    f"{int((table.record == 'request').sum()):,} timed queries, {int((table.record == 'page').sum()):,} timed pages."))
+
+# %% [markdown]
+# ## The questions, and the same answer first
+# "Now" is the latest activity in the data (the data sit on a fixed epoch), bound as a parameter
+# by every approach. Before any timing every approach returned the same sorted list of user ids
+# (duplicates kept); the ORM loaders returned the raw page's bundles, user by user.
+
+# %%
+eq = table[table.record == "equivalence"][["scale", "condition", "answer_rows", "checksum"]]
+eq.assign(checksum=eq.checksum.str[:16])
+
+# %%
+for query in cross.QUERIES.values():
+    print(f"-- {query.title}\n{query.join}")
+
+# %% [markdown]
+# ## Latency by scale
+
+# %%
+fig, sentence = charts.latency_by_scale(q)
+plots.save_figure(fig, "fig-cross-latency-scale", run=run,
+                  caption="Median latency of three cross-spoke queries per approach (SQL join or per-service "
+                          "fetches) by scale")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## Bytes moved by scale
+# DataRow bytes the application receives plus the id lists it sends to a chained service.
+
+# %%
+fig, sentence = charts.bytes_by_scale(table)
+plots.save_figure(fig, "fig-cross-bytes-scale", run=run,
+                  caption="Bytes on the wire per execution of three cross-spoke queries per approach by scale")
+display(Markdown(sentence))
+
+# %%
+charts.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
+                                values=["rows", "moved_bytes", "statements"], sort=False)
+
+# %% [markdown]
+# ## Client memory by scale
+# Python-heap peak (tracemalloc) from the request to the answer; libpq's result buffers, about
+# the bytes received, come on top.
+
+# %%
+fig, sentence = charts.memory_by_scale(table)
+plots.save_figure(fig, "fig-cross-memory-scale", run=run,
+                  caption="Client Python-heap peak per execution of three cross-spoke queries per approach by scale")
+display(Markdown(sentence))
+
+# %% [markdown]
+# ## The ORM: N+1 against the batched loaders, across the round trip
+# A page of users by signup with their profile, roles and audit entries. Statements per page are
+# counted with SQLAlchemy's `before_cursor_execute` event; each ORM page is also one session,
+# whose BEGIN and ROLLBACK add two round trips the count leaves out. The raw strategies run
+# without a transaction, as the read-paths strategies do.
+
+# %%
+fig, sentence = charts.orm_latency_vs_rtt(o)
+plots.save_figure(fig, "fig-cross-orm-latency-rtt", run=run,
+                  caption="Median latency of a page of 'account' bundles per SQLAlchemy loader and raw strategy "
+                          "against the measured round trip")
+display(Markdown(sentence))
+
+# %%
+o.pivot_table(index="strategy", columns=["scale", "rtt_ms"], values="p50_us", sort=False).div(1000).round(1)
+
+# %% [markdown]
+# The one-statement page the raw strategy sends:
+
+# %%
+print(sql_text("queries/cross/account_page.sql"))
