@@ -16,9 +16,9 @@ import pandas as pd
 
 from .. import pg, results, seed
 from ..config import UsageError
-from . import dataset, read_paths
+from . import dataset, integrity, read_paths
 
-REGISTRY = {m.NAME: m for m in (dataset, read_paths)}
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, integrity)}
 
 
 def progress(message: str) -> None:

@@ -24,29 +24,33 @@ from .. import experiments, pg, schema
 from . import integrity_census as census
 from . import integrity_costs as costs
 from . import integrity_faults as faults
+from . import integrity_flow as flow
 
 NAME = "integrity"
 SCRATCH = "bench_integrity_scratch"
+TRUNCATE = "TRUNCATE auth.users, public.profiles, public.user_state, public.user_roles, public.auth_audit_log CASCADE"
 
 
 @dataclass(frozen=True)
 class Matrix:
-    signups: int = 1000  # per approach; the same schedule for each
+    signups: int = 600  # per approach; the same schedule for each
     fault_p: float = 0.1  # probability of each fault kind per signup
     reps: int = 3
     census_scale_cap: str = "s"  # orphan datasets are seeded at min(scale, cap) to fit the budget
     orphans: float = 0.02
-    inserts: int = 300  # per spoke x FK condition x rep
-    bulk_rows: dict | None = None  # per scale; None = BULK_ROWS
+    users: int = 10_000  # user pool of the cost experiments
+    inserts: int = 150  # per spoke x FK condition x rep
+    warmup: int = 20
+    bulk_rows: int = 0  # 0: integrity_costs.BULK_ROWS[scale]
     heavy_rows: int = 5000  # audit rows of the user deleted by cascade
     cascade_reps: int = 5
     lock_waits: int = 20
     lock_hold_ms: float = 20.0
+    delete_percent: int = 10  # chat sessions deleted by the soft-reference workload
 
 
-BULK_ROWS = {"xs": 20_000, "s": 100_000, "m": 200_000, "l": 1_000_000, "xl": 1_000_000}
 DEFAULT = Matrix()
-QUICK = Matrix(signups=150, fault_p=0.12, census_scale_cap="xs", inserts=40, bulk_rows={s: 5_000 for s in BULK_ROWS},
+QUICK = Matrix(signups=60, fault_p=0.15, census_scale_cap="xs", users=500, inserts=20, warmup=3, bulk_rows=5_000,
                heavy_rows=1000, cascade_reps=3, lock_waits=5, lock_hold_ms=10.0)
 
 
@@ -66,7 +70,19 @@ def run(ctx) -> pd.DataFrame:
     experiments.progress(f"integrity {ctx.req.scale}: faults")
     out += census.run(ctx, mx, base)
     experiments.progress(f"integrity {ctx.req.scale}: orphan census")
-    out += costs.run(dsn, mx, ctx.req, base)
+    rng = random.Random(ctx.req.seed)
+    with pg.connect(dsn, autocommit=True) as conn:
+        conn.execute(TRUNCATE)
+        out += flow.trigger_failure(conn, dsn, rng, base)
+        out += flow.trigger_signups(conn, dsn, mx, rng, base)
+        schema.run_files(dsn, ("integrity/signup/triggers_on.sql",))
+        users = costs.user_pool(conn, mx.users)
+        out += costs.fk_inserts(conn, mx, users, rng, base)
+        out += costs.bulk(conn, mx, ctx.req.scale, rng, base)
+        out += costs.cascade(conn, mx, base)
+        experiments.progress(f"integrity {ctx.req.scale}: foreign-key costs")
+        out += flow.lock_waits(dsn, mx, rng, users, base)
+        out += flow.soft_references(conn, mx, rng, base)
     return pd.DataFrame(out)
 
 
@@ -86,8 +102,7 @@ def run_faults(dsn: str, mx: Matrix, seed: int, base: dict) -> list[dict]:
                 rng.shuffle(lineup)
                 for approach in lineup:
                     faults.settle(ctl, dbname)
-                    ctl.execute("TRUNCATE auth.users, public.profiles, public.user_state, public.user_roles, "
-                                "public.auth_audit_log CASCADE")
+                    ctl.execute(TRUNCATE)
                     schema.run_files(dsn, ("integrity/signup/triggers_" + ("on" if approach == "trigger" else "off") + ".sql",))
                     cond = {**base, "strategy": approach, "rep": rep}
                     out += _slice(approach, conns[approach], dsn, ctl, part, cond)

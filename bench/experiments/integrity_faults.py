@@ -71,19 +71,19 @@ def schedule(seed: int, n: int, p: float) -> list[tuple[Signup, Fault]]:
     return out
 
 
-def _step(conn, name: str, s: Signup) -> None:
+def step(conn, name: str, s: Signup) -> None:
     conn.execute(sql_text(f"integrity/signup/{name}.sql"), s.params())
 
 
 def _requests(conn, s: Signup) -> None:
     for name in STEPS:
-        _step(conn, name, s)
+        step(conn, name, s)
 
 
 def _transaction(conn, s: Signup) -> None:
     with conn.transaction():
         for name in STEPS:
-            _step(conn, name, s)
+            step(conn, name, s)
 
 
 def _rpc(conn, s: Signup) -> None:
@@ -91,7 +91,7 @@ def _rpc(conn, s: Signup) -> None:
 
 
 def _trigger(conn, s: Signup) -> None:
-    _step(conn, "user", s)
+    step(conn, "user", s)
 
 
 RUN = {"three_requests": _requests, "transaction": _transaction, "rpc": _rpc, "trigger": _trigger}
