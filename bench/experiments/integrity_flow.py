@@ -21,7 +21,7 @@ from .. import pg, schema
 from ..schema import sql_text
 from . import integrity_faults as faults
 
-SIGNUP_WAYS = ("trigger", "application")
+SIGNUP_WAYS = ("handle_new_user", "application")
 HOLDERS = ("update_last_sign_in", "delete_user")
 SOFT = ("soft_reference", "fk_set_null", "fk_set_null_indexed")
 
@@ -41,11 +41,11 @@ def trigger_signups(conn, dsn: str, mx, rng: random.Random, base: dict) -> list[
         lineup = list(SIGNUP_WAYS)
         rng.shuffle(lineup)
         for way in lineup:
-            schema.run_files(dsn, ("integrity/flow/triggers_memo.sql" if way == "trigger" else "integrity/signup/triggers_off.sql",))
+            schema.run_files(dsn, ("integrity/flow/triggers_memo.sql" if way == "handle_new_user" else "integrity/signup/triggers_off.sql",))
             for i in range(mx.inserts + mx.warmup):
                 s = _signup(rng, i)
                 t0 = time.perf_counter_ns()
-                if way == "trigger":
+                if way == "handle_new_user":
                     faults.step(conn, "user", s)
                 else:
                     with conn.transaction():
