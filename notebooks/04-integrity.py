@@ -135,6 +135,12 @@ plots.save_figure(fig, "fig-integrity-lock-wait", run=run,
                   caption="A spoke insert while its user's last_sign_in_at is updated and while the user is deleted")
 display(Markdown(sentence))
 
+# %%
+fig, sentence = charts.multixacts(table)
+plots.save_figure(fig, "fig-integrity-multixact-burst", run=run,
+                  caption="Multixacts created by concurrent audit-write bursts for one user against one user each")
+display(Markdown(sentence))
+
 # %% [markdown]
 # ## 6. Soft references
 

@@ -204,3 +204,18 @@ def soft_references(table: pd.DataFrame, scale: str | None = None):
             f"as long without an index on current_session_id and "
             f"{m.delete_us['fk_set_null_indexed'] / m.delete_us['soft_reference']:.1f}x with one.")
     return fig, text
+
+
+def multixacts(table: pd.DataFrame, scale: str | None = None):
+    d = at_scale(table, "multixact", scale)
+    m = d.groupby("strategy")[["multixacts", "inserts", "seconds"]].median().reindex(["distinct_users", "same_user"])
+    clients = int(d.clients.iloc[0])
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    _bars(ax, [f"{clients} writers,\none user each", f"{clients} writers,\nthe same user"], m.multixacts,
+          ["#1f77b4", "#d62728"], fmt="{:.0f}")
+    ax.set_ylabel("multixacts created per burst (median)")
+    ax.set_title(f"Audit bursts of {int(m.inserts.iloc[0]):,} inserts: shared FOR KEY SHARE locks")
+    text = (f"{clients} concurrent writers inserting {int(m.inserts.iloc[0]):,} audit rows for one user created "
+            f"{m.multixacts['same_user']:.0f} multixacts per burst (median of {d.rep.nunique()}); the same burst "
+            f"spread over {clients} users created {m.multixacts['distinct_users']:.0f}.")
+    return fig, text

@@ -10,7 +10,8 @@ Rows of the table (column `record`):
 - `census`: users per inconsistency class an approach left after one rep of the schedule;
 - `orphans`, `probe`: orphan census per variant (see integrity_census);
 - `fk_insert`, `bulk`, `cascade`: costs of foreign keys (see integrity_costs);
-- `trigger_signup`, `trigger_failure`: the trigger flow; `lock`: waits of spoke inserts.
+- `trigger_signup`, `trigger_failure`: the trigger flow; `lock`: waits of spoke inserts;
+  `multixact`: multixacts made by concurrent audit bursts; `soft_refs`: dangling pointers.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ TRUNCATE = "TRUNCATE auth.users, public.profiles, public.user_state, public.user
 
 @dataclass(frozen=True)
 class Matrix:
-    signups: int = 600  # per approach; the same schedule for each
+    signups: int = 400  # per approach; the same schedule for each
     fault_p: float = 0.1  # probability of each fault kind per signup
     reps: int = 3
     census_scale_cap: str = "s"  # orphan datasets are seeded at min(scale, cap) to fit the budget
@@ -46,12 +47,14 @@ class Matrix:
     cascade_reps: int = 5
     lock_waits: int = 20
     lock_hold_ms: float = 20.0
-    delete_percent: int = 10  # chat sessions deleted by the soft-reference workload
+    burst_clients: int = 4  # concurrent audit writers in the multixact bursts
+    burst_inserts: int = 200  # per writer
+    delete_percent: int = 4  # chat sessions deleted by the soft-reference workload
 
 
 DEFAULT = Matrix()
 QUICK = Matrix(signups=60, fault_p=0.15, census_scale_cap="xs", users=500, inserts=20, warmup=3, bulk_rows=5_000,
-               heavy_rows=1000, cascade_reps=3, lock_waits=5, lock_hold_ms=10.0)
+               heavy_rows=1000, cascade_reps=3, lock_waits=5, lock_hold_ms=10.0, burst_inserts=20)
 
 
 def scratch(server: str) -> str:
@@ -82,6 +85,7 @@ def run(ctx) -> pd.DataFrame:
         out += costs.cascade(conn, mx, base)
         experiments.progress(f"integrity {ctx.req.scale}: foreign-key costs")
         out += flow.lock_waits(dsn, mx, rng, users, base)
+        out += flow.multixact_bursts(dsn, mx, rng, users, base)
         out += flow.soft_references(conn, mx, rng, base)
     return pd.DataFrame(out)
 

@@ -97,6 +97,37 @@ def lock_waits(dsn: str, mx, rng: random.Random, users: list, base: dict) -> lis
     return out
 
 
+def multixact_bursts(dsn: str, mx, rng: random.Random, users: list, base: dict) -> list[dict]:
+    """`burst_clients` connections insert audit rows at once, all for one user or each for its
+    own; every insert's FK check takes FOR KEY SHARE on the user row, and concurrent holders of
+    that lock share it through a multixact."""
+    out = []
+    with pg.connect(dsn, autocommit=True) as ctl:
+        for rep in range(mx.reps):
+            lineup = ["same_user", "distinct_users"]
+            rng.shuffle(lineup)
+            for way in lineup:
+                ids = [rng.choice(users)] * mx.burst_clients if way == "same_user" else rng.sample(users, mx.burst_clients)
+                before = ctl.execute(_text("multixact_age")).fetchone()[0]
+                t0 = time.perf_counter()
+                workers = [threading.Thread(target=_burst, args=(dsn, uid, mx.burst_inserts)) for uid in ids]
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
+                seconds = time.perf_counter() - t0
+                made = ctl.execute(_text("multixact_age")).fetchone()[0] - before
+                out.append({**base, "record": "multixact", "strategy": way, "rep": rep, "clients": mx.burst_clients,
+                            "inserts": mx.burst_clients * mx.burst_inserts, "multixacts": made, "seconds": seconds})
+    return out
+
+
+def _burst(dsn: str, uid, n: int) -> None:
+    with pg.connect(dsn, autocommit=True) as conn:
+        for _ in range(n):
+            conn.execute(_text("lock_insert"), {"id": uid})
+
+
 def _timed_insert(conn, params: dict) -> dict:
     t0 = time.perf_counter_ns()
     conn.execute(_text("lock_insert"), params)
