@@ -105,20 +105,22 @@ def orphan_census(table: pd.DataFrame):
 
 def fk_insert(table: pd.DataFrame, scale: str | None = None):
     m = medians(at_scale(table, "fk_insert", scale), ["strategy", "condition"])
-    p = m.pivot(index="strategy", columns="condition", values="p50_us") / 1000
+    p = m.pivot(index="strategy", columns="condition", values="p50_us")
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     x = np.arange(len(p.index))
-    for i, cond in enumerate(("no_fk", "fk")):
-        ax.bar(x + (i - 0.5) * 0.38, p[cond], 0.38, label={"fk": "with FK to auth.users", "no_fk": "no FK"}[cond],
-               color=("#1f77b4" if cond == "fk" else "#aaaaaa"))
+    for i, cond in enumerate(("no_fk_in_txn", "fk_in_txn")):
+        ax.bar(x + (i - 0.5) * 0.38, p[cond], 0.38, label={"fk_in_txn": "with FK to auth.users", "no_fk_in_txn": "no FK"}[cond],
+               color=("#1f77b4" if cond == "fk_in_txn" else "#aaaaaa"))
     ax.set_xticks(x, p.index)
-    ax.set_ylabel("median single-row insert, autocommit (ms)")
+    ax.set_ylabel("median single-row insert inside a transaction (µs)")
     ax.set_title("Per-row cost of the foreign-key check (FOR KEY SHARE on the user row)")
     ax.legend()
-    diff = (p["fk"] - p["no_fk"]) * 1000
-    text = ("The foreign key changes the median single-row insert by " +
-            ", ".join(f"{s} {d:+.0f} µs ({d / (p.loc[s, 'no_fk'] * 1000):+.0%})" for s, d in diff.items()) +
-            " (each insert is its own transaction, so the commit dominates).")
+    diff = p["fk_in_txn"] - p["no_fk_in_txn"]
+    text = ("Inside a transaction (commit not timed) the foreign key adds " +
+            ", ".join(f"{s} {d:+.0f} µs ({d / p.loc[s, 'no_fk_in_txn']:+.0%})" for s, d in diff.items()) +
+            " per row; with a commit per insert, as each PostgREST request does, the median insert takes " +
+            ", ".join(f"{s} {p.loc[s, 'fk'] / 1000:.2f} ms with and {p.loc[s, 'no_fk'] / 1000:.2f} ms without" for s in p.index) +
+            ": the commit, not the check, dominates.")
     return fig, text
 
 
