@@ -54,6 +54,14 @@ def inconsistent_users(table: pd.DataFrame, scale: str | None = None):
     text = (f"Under the same {f} faults in {n} signups, the three-request flow left {int(worst['inconsistent'])} users "
             f"inconsistent ({worst['inconsistent'] / f:.0%} of the faulty signups; {classes or 'no class'}); "
             f"{', '.join(clean) or 'no approach'} left none.")
+    f_rows = table[(table.record == "fault") & (table.scale == c.scale.iloc[0])]
+    if "rows_left" in f_rows:
+        broke = f_rows[~f_rows.rows_left.isin([0, 5])].groupby(["strategy", "fault"]).size()
+        if "three_requests" in broke.index.get_level_values(0):
+            by = broke.loc["three_requests"]
+            text += (" The three-request flow's inconsistent signups by fault: " +
+                     ", ".join(f"{k} {int(by.get(k, 0))}" for k in ("error", "client_dies", "terminate")) +
+                     " (after an error or a killed connection its best-effort cleanup still runs).")
     committed = {a: int(tot.loc[a, "complete"]) - int((table[(table.record == "signup") & (table.strategy == a)
                                                              & (table.outcome == "ok") & (table.scale == c.scale.iloc[0])]).shape[0])
                  for a in APPROACHES}

@@ -109,8 +109,10 @@ def run_faults(dsn: str, mx: Matrix, seed: int, base: dict) -> list[dict]:
                     ctl.execute(TRUNCATE)
                     schema.run_files(dsn, ("integrity/signup/triggers_" + ("on" if approach == "trigger" else "off") + ".sql",))
                     cond = {**base, "strategy": approach, "rep": rep}
-                    out += _slice(approach, conns[approach], dsn, ctl, part, cond)
+                    rows = _slice(approach, conns[approach], dsn, ctl, part, cond)
                     faults.settle(ctl, dbname)
+                    left = faults.rows_left(ctl, [r["user_id"] for r in rows if r["record"] == "fault"])
+                    out += [{**r, "rows_left": left[r["user_id"]]} if r["record"] == "fault" else r for r in rows]
                     for cls, users in faults.census(ctl).items():
                         out.append({**cond, "record": "census", "class": cls, "users": users, "signups": len(part),
                                     "faulty": sum(f.kind != "none" for _, f in part)})

@@ -141,7 +141,8 @@ def faulty_signup(approach: str, dsn: str, ctl, s: Signup, fault: Fault) -> dict
     worker.join(WAIT_S)
     if not conn.closed:
         conn.close()
-    return {"fault": fault.kind, "step": STEPS[fault.step], "blocked": blocked, "outcome": seen.get("outcome", "hung")}
+    return {"user_id": s.id, "fault": fault.kind, "step": STEPS[fault.step], "blocked": blocked,
+            "outcome": seen.get("outcome", "hung")}
 
 
 def _wait_blocked(ctl, pid: int, worker: threading.Thread) -> bool:
@@ -186,3 +187,8 @@ def census(ctl) -> dict[str, int]:
     keys = ("complete", "inconsistent", "user_without_profile", "profile_without_state", "user_without_role",
             "role_without_profile", "user_without_audit", "audit_for_missing_user")
     return {k: int(rows.get(k, 0)) for k in keys}
+
+
+def rows_left(ctl, ids: list[str]) -> dict[str, int]:
+    """How many of its five rows each signup left (0 or 5 is consistent)."""
+    return dict(ctl.execute(sql_text("integrity/signup/rows_left.sql"), {"ids": ids}).fetchall())

@@ -39,6 +39,9 @@ def test_transactions_stay_consistent_where_three_requests_break(scratch):
     fault_rows = [r for r in rows if r["record"] == "fault"]
     assert fault_rows and all(r["blocked"] for r in fault_rows)
     assert {r["fault"] for r in fault_rows} == set(faults.FAULTS)
+    # signup by signup: all five rows or none, except three requests whose client died mid-flow
+    partial = {(r["strategy"], r["fault"]) for r in fault_rows if r["rows_left"] not in (0, 5)}
+    assert partial == {("three_requests", "client_dies")}
     # the same schedule for each approach: identical fault rows but for the strategy
     by = {a: [(r["fault"], r["step"]) for r in fault_rows if r["strategy"] == a] for a in faults.APPROACHES}
     assert by["three_requests"] == by["transaction"] == by["rpc"] == by["trigger"]
