@@ -59,6 +59,13 @@ def parser() -> argparse.ArgumentParser:
     summ.add_argument("run_dir", type=Path)
     summ.add_argument("--format", choices=("table", "csv"), default="table")
 
+    cmp_ = verbs.add_parser("compare", help="two runs side by side: ratio per cell, marked only beyond noise")
+    cmp_.add_argument("run_a", type=Path)
+    cmp_.add_argument("run_b", type=Path)
+    cmp_.add_argument("--threshold", type=float, default=0.10,
+                      help="smallest relative change called (default %(default)s), on top of non-overlapping repetitions")
+    cmp_.add_argument("--format", choices=("table", "csv"), default="table")
+
     ren = verbs.add_parser("render", help="execute the notebooks against a run and write reports/")
     ren.add_argument("notebooks", nargs="*", help="notebook names, e.g. 01-dataset (default: all)")
     ren.add_argument("--run", dest="run_dir", type=Path, default=None,

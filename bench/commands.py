@@ -99,6 +99,17 @@ def summary(args) -> int:
     return 0
 
 
+def compare(args) -> int:
+    from .compare import compare as side_by_side, format_comparison
+
+    if args.threshold < 0:
+        raise UsageError("--threshold must be a non-negative fraction, e.g. 0.1 for 10 %")
+    table = side_by_side(args.run_a, args.run_b, args.threshold)
+    print(table.to_csv(index=False) if args.format == "csv" else format_comparison(table, args.run_a, args.run_b,
+                                                                                    args.threshold), end="")
+    return 0
+
+
 def render(args) -> int:
     from .render import render as render_notebooks
     from .results import default_run

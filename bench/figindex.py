@@ -10,6 +10,17 @@ from . import config
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 
 
+SAVED = re.compile(r'(?:save_figure\([^,]+,|publish\()\s*"(fig-[a-z0-9-]+)"')
+
+
+def saved_in_notebooks(notebooks: Path | None = None) -> list[str]:
+    """Every figure id a notebook source saves, once per call site (duplicates kept)."""
+    ids = []
+    for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py")):
+        ids += SAVED.findall(source.read_text())
+    return ids
+
+
 def read(figures: Path | None = None) -> dict[str, dict]:
     path = Path(figures or config.REPORTS / "figures") / "index.json"
     return json.loads(path.read_text()) if path.exists() else {}

@@ -74,3 +74,13 @@ def save_figure(fig, fig_id: str, run=None, caption: str = "", out_dir: Path | N
     index[fig_id] = {"caption": caption, "run_id": getattr(run, "id", None)}
     index_path.write_text(json.dumps(dict(sorted(index.items())), indent=2) + "\n")
     return paths
+
+
+def publish(fig_id: str, chart, run=None, caption: str = "") -> None:
+    """In a notebook: save a chart's figure (`save_figure`) and show the sentence computed with it.
+    `chart` is what every chart function returns: (figure, sentence)."""
+    from IPython.display import Markdown, display
+
+    fig, sentence = chart
+    save_figure(fig, fig_id, run=run, caption=caption)
+    display(Markdown(sentence))

@@ -8,7 +8,10 @@ written.
 from __future__ import annotations
 
 import html
+import json
 import os
+import re
+import sys
 from pathlib import Path
 
 import jupytext
@@ -89,12 +92,37 @@ def render_one(src: Path, params: dict, out_dir: Path, timeout: int = 900) -> tu
     return page, _title(nb, src.stem)
 
 
+NEEDS = re.compile(r"^# needs: (.+)$", re.M)
+
+
+def needs(src: Path) -> set[str]:
+    """Experiments a notebook reads, from its `# needs: a, b` line (in its parameters cell)."""
+    m = NEEDS.search(src.read_text())
+    return {n.strip() for n in m.group(1).split(",")} if m else set()
+
+
+def _run_tables(run_dir, src_dir: Path) -> set[str] | None:
+    """The experiments in the run the notebooks will read (run_dir as they see it, from src_dir)."""
+    if not run_dir:
+        return None
+    path = Path(run_dir) if Path(run_dir).is_absolute() else src_dir / run_dir
+    try:
+        return set(json.loads((path / "run.json").read_text()).get("tables", {}))
+    except (OSError, ValueError):
+        return None  # the notebook itself reports a missing or broken run
+
+
 def render(names=None, params: dict | None = None, src_dir: Path | None = None, out_dir: Path | None = None,
            timeout: int = 900) -> list[Path]:
     src_dir = Path(src_dir or config.NOTEBOOKS)
     out_dir = Path(out_dir or config.REPORTS)
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = sources(src_dir, names)
+    has = _run_tables((params or {}).get("run_dir"), src_dir)
+    if has is not None:
+        for src in [c for c in chosen if not needs(c) <= has]:
+            print(f"skipped {src.stem}: the run has no {', '.join(sorted(needs(src) - has))} results", file=sys.stderr)
+        chosen = [c for c in chosen if needs(c) <= has]
     previous = os.environ.get(FIGURES_ENV)
     os.environ[FIGURES_ENV] = str((out_dir / "figures").resolve())  # inherited by the kernels
     try:

@@ -56,7 +56,7 @@ class Source:
     fetches, a pool of `pool_size` with a thread per connection (the memo's Promise.all)."""
 
     def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated",
-                 count_bytes: bool = False):
+                 count_bytes: bool = False, claims: str | None = None):
         self.wire = Wire(_connect(dsn))
         self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True, configure=lean,
                                    kwargs={"autocommit": True})
@@ -65,6 +65,7 @@ class Source:
         self.executor = ThreadPoolExecutor(pool_size)
         self.rest = rest
         self.role = role
+        self.claims = claims  # JSON text sent for every request; None: the requested user's own claims
         self.count_bytes = count_bytes  # an untimed pass: walks every field of every result
 
     def close(self) -> None:
@@ -89,7 +90,8 @@ class Source:
         uid = [str(user_id).encode()]
         if not self.rest:
             return [(query, uid)]
-        claims = json.dumps({"sub": str(user_id), "role": self.role}).encode()
+        claims = (self.claims if self.claims is not None
+                  else json.dumps({"sub": str(user_id), "role": self.role})).encode()
         return [("BEGIN", []), (SET_CLAIMS, [self.role.encode(), claims]), (query, uid), ("COMMIT", [])]
 
 

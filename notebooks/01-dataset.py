@@ -18,6 +18,7 @@
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
+# needs: dataset
 
 # %%
 from IPython.display import Markdown, display

@@ -28,6 +28,7 @@
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
+# needs: read_paths
 
 # %%
 from IPython.display import Markdown, display

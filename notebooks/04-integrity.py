@@ -22,6 +22,7 @@
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
+# needs: integrity
 
 # %%
 from IPython.display import Markdown, display
@@ -57,20 +58,16 @@ display(Markdown(
 # is applied. The same schedule drives every approach; then every id is classified.
 
 # %%
-fig, sentence = charts.inconsistent_users(table)
-plots.save_figure(fig, "fig-integrity-faults-inconsistent", run=run,
-                  caption="Users left inconsistent per signup approach under the same seeded fault schedule")
-display(Markdown(sentence))
+plots.publish("fig-integrity-faults-inconsistent", charts.inconsistent_users(table), run=run,
+              caption="Users left inconsistent per signup approach under the same seeded fault schedule")
 
 # %%
 census = table[table.record == "census"].pivot_table(index="strategy", columns="class", values="users", aggfunc="sum")
 census
 
 # %%
-fig, sentence = charts.signup_latency(table)
-plots.save_figure(fig, "fig-integrity-signup-latency", run=run,
-                  caption="Median latency per successful signup for each approach (no fault)")
-display(Markdown(sentence))
+plots.publish("fig-integrity-signup-latency", charts.signup_latency(table), run=run,
+              caption="Median latency per successful signup for each approach (no fault)")
 
 # %% [markdown]
 # ## 2. Orphan census
@@ -80,10 +77,8 @@ display(Markdown(sentence))
 # class's query must see the probe's row.
 
 # %%
-fig, sentence = charts.orphan_census(table)
-plots.save_figure(fig, "fig-integrity-orphans-census", run=run,
-                  caption="Orphan classes each schema variant prevents by foreign key, and those the census only detects")
-display(Markdown(sentence))
+plots.publish("fig-integrity-orphans-census", charts.orphan_census(table), run=run,
+              caption="Orphan classes each schema variant prevents by foreign key, and those the census only detects")
 
 # %%
 print(sql_text("integrity/orphans/count/role_without_profile.sql"))
@@ -92,31 +87,23 @@ print(sql_text("integrity/orphans/count/role_without_profile.sql"))
 # ## 3. What foreign keys cost
 
 # %%
-fig, sentence = charts.fk_insert(table)
-plots.save_figure(fig, "fig-integrity-fk-insert", run=run,
-                  caption="Median single-row insert into each spoke with and without its foreign key")
-display(Markdown(sentence))
+plots.publish("fig-integrity-fk-insert", charts.fk_insert(table), run=run,
+              caption="Median single-row insert into each spoke with and without its foreign key")
 
 # %%
-fig, sentence = charts.bulk_load(table)
-plots.save_figure(fig, "fig-integrity-bulk-load", run=run,
-                  caption="Audit bulk load with per-row FK checks against NOT VALID + VALIDATE afterwards")
-display(Markdown(sentence))
+plots.publish("fig-integrity-bulk-load", charts.bulk_load(table), run=run,
+              caption="Audit bulk load with per-row FK checks against NOT VALID + VALIDATE afterwards")
 
 # %%
-fig, sentence = charts.cascade_delete(table)
-plots.save_figure(fig, "fig-integrity-cascade-delete", run=run,
-                  caption="ON DELETE CASCADE of a heavy user without and with user_id indexes")
-display(Markdown(sentence))
+plots.publish("fig-integrity-cascade-delete", charts.cascade_delete(table), run=run,
+              caption="ON DELETE CASCADE of a heavy user without and with user_id indexes")
 
 # %% [markdown]
 # ## 4. The trigger flow
 
 # %%
-fig, sentence = charts.trigger_signup(table)
-plots.save_figure(fig, "fig-integrity-trigger-signup", run=run,
-                  caption="Signup latency with handle_new_user against the application writing the same rows")
-display(Markdown(sentence))
+plots.publish("fig-integrity-trigger-signup", charts.trigger_signup(table), run=run,
+              caption="Signup latency with handle_new_user against the application writing the same rows")
 
 # %% [markdown]
 # A failing trigger: `profiles.full_name` made NOT NULL, then a signup whose metadata has no
@@ -130,22 +117,16 @@ table[table.record == "trigger_failure"][["scale", "sqlstate", "error_class", "e
 # ## 5. Locking
 
 # %%
-fig, sentence = charts.lock_wait(table)
-plots.save_figure(fig, "fig-integrity-lock-wait", run=run,
-                  caption="A spoke insert while its user's last_sign_in_at is updated and while the user is deleted")
-display(Markdown(sentence))
+plots.publish("fig-integrity-lock-wait", charts.lock_wait(table), run=run,
+              caption="A spoke insert while its user's last_sign_in_at is updated and while the user is deleted")
 
 # %%
-fig, sentence = charts.multixacts(table)
-plots.save_figure(fig, "fig-integrity-multixact-burst", run=run,
-                  caption="Multixacts created by concurrent audit-write bursts for one user against one user each")
-display(Markdown(sentence))
+plots.publish("fig-integrity-multixact-burst", charts.multixacts(table), run=run,
+              caption="Multixacts created by concurrent audit-write bursts for one user against one user each")
 
 # %% [markdown]
 # ## 6. Soft references
 
 # %%
-fig, sentence = charts.soft_references(table)
-plots.save_figure(fig, "fig-integrity-soft-refs", run=run,
-                  caption="Dangling user_state.current_session_id after chat sessions are deleted, and what prevents them")
-display(Markdown(sentence))
+plots.publish("fig-integrity-soft-refs", charts.soft_references(table), run=run,
+              caption="Dangling user_state.current_session_id after chat sessions are deleted, and what prevents them")

@@ -16,9 +16,9 @@ import pandas as pd
 
 from .. import pg, results, seed
 from ..config import UsageError
-from . import dataset, integrity, read_paths
+from . import dataset, integrity, read_paths, rls
 
-REGISTRY = {m.NAME: m for m in (dataset, read_paths, integrity)}
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, rls, integrity)}
 
 
 def progress(message: str) -> None:
@@ -36,6 +36,8 @@ class Context:
     first: bool  # the first scale of the run (for work done once per run)
     cold: bool = False  # read paths: add cold-cache cells (restarts the embedded server)
     external: bool = False  # a server given by DSN: never restarted
+    scales: tuple[str, ...] = ()  # every scale of the run, in order
+    last: bool = False  # the last scale of the run (for work added once, after every scale)
 
 
 def run_experiments(server: str, req: seed.Request, names: list[str], *, scales: list[str] | None = None,
@@ -57,7 +59,8 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         r = replace(req, scale=scale)
         seeded = seed.seed(server, r, force=force, progress=False)
         manifests[scale] = seeded.manifest
-        ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0, cold=cold, external=explicit_dsn)
+        ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0, cold=cold, external=explicit_dsn,
+                      scales=tuple(scales), last=i == len(scales) - 1)
         for module in chosen:
             started = time.perf_counter()
             frames[module.NAME].append(module.run(ctx))

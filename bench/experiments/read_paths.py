@@ -43,6 +43,11 @@ class Matrix:
 
 
 DEFAULT = Matrix()
+ENVELOPES = {  # how requests reach the database: directly, or as PostgREST sends them (as whom)
+    "plain": {},
+    "rest": {"rest": True},
+    "rest_service_role": {"rest": True, "role": "service_role"},  # BYPASSRLS: the envelope without RLS
+}
 QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
                min_requests=6, max_requests=30, warmup=2, pgbench_s=1)
 
@@ -66,14 +71,14 @@ def run(ctx) -> pd.DataFrame:
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
-            out += _cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
+            out += timed_cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
                           envelopes)
         experiments.progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
         slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
                       min_requests=4, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
-        out += _cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
+        out += timed_cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
                       ("plain",))
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
     out += checks.pgbench_fidelity(tcp, sample, mx, base)
@@ -83,11 +88,11 @@ def run(ctx) -> pd.DataFrame:
     return checks.with_fanout(pd.DataFrame(out), users, {str(u["id"]): u for u in sample})
 
 
-def _cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
+def timed_cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
            envelopes: tuple[str, ...]) -> list[dict]:
     """Every strategy x bundle x envelope, `reps` times; strategy order shuffled per repetition."""
     out = []
-    sources = {env: strategies.Source(dsn, rest=env == "rest") for env in envelopes}
+    sources = {env: strategies.Source(dsn, **ENVELOPES[env]) for env in envelopes}
     try:
         for rep in range(mx.reps):
             order = list(range(len(users)))  # this repetition's users, the same for every strategy

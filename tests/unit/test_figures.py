@@ -18,8 +18,6 @@ def test_readme_index_matches_the_figures():
 
 
 def test_every_figure_id_is_saved_once_in_the_notebooks():
-    ids = []
-    for source in config.NOTEBOOKS.glob("[0-9][0-9]-*.py"):
-        ids += re.findall(r'save_figure\([^,]+,\s*"(fig-[a-z0-9-]+)"', source.read_text())
+    ids = figindex.saved_in_notebooks()
     assert len(ids) == len(set(ids)), "two figures share an id"
     assert set(ids) == set(figindex.read())

@@ -1,0 +1,197 @@
+"""RLS: what the memo's "simplified security" costs, which policy forms are fast, and whether
+isolation holds. Requests run as PostgREST runs them: a transaction that sets the role and
+`request.jwt.claims`, then the statement.
+
+Rows of the table (column `record`):
+- `policy`: one policy form x TO clause x index x query x caller on auth_audit_log (the largest
+  spoke): server execution time from pg_stat_statements (mean over `n` executions), EXPLAIN
+  ANALYZE's time and plan shape; `timed_out` when it ran past the matrix's statement timeout;
+- `request` / `server`: each read strategy through the rest envelope under the memo's policies,
+  under the `(select auth.uid())` form, and as service_role (RLS bypassed), as read_paths times them;
+- `isolation`: who saw what, per spoke and per strategy, and the view leak (held = False).
+"""
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import psycopg
+
+from .. import bundles, experiments, harness, pg, plans, rls, schema, seed
+from . import read_paths
+from . import read_paths_checks as checks
+
+NAME = "rls"
+TABLE = "auth_audit_log"
+AUDIT_INDEX = "public.auth_audit_log_user_id_created_at_idx"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    forms: tuple[str, ...] = tuple(rls.FORMS)
+    indexes: tuple[str, ...] = ("indexed", "none")  # at the run's last scale; "indexed" only before it
+    extra_scales: tuple[str, ...] = ("l",)  # policy forms only, seeded on demand after the run's last scale
+    extra_indexes: tuple[str, ...] = ("indexed",)
+    budget_s: float = 0.25  # timed executions per cell: budget / EXPLAIN's time, within [1, max_runs]
+    max_runs: int = 25
+    timeout_s: float = 3.0  # a cell slower than this is recorded as timed out, not waited for
+    once_s: float = 0.5  # a statement slower than this is timed by its EXPLAIN ANALYZE alone
+    strategies: read_paths.Matrix = read_paths.Matrix(bundles=("account", "chat"), rtts_ms=(0.0,), reps=3,
+                                                      per_decile=2, as_written=False)
+
+
+DEFAULT = Matrix()
+QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=("indexed",), extra_scales=(),
+               budget_s=0.02, max_runs=3, timeout_s=2.0, once_s=0.2,
+               strategies=replace(read_paths.QUICK, bundles=("account",), rtts_ms=(0.0,), reps=2, as_written=False))
+
+
+def run(ctx) -> pd.DataFrame:
+    mx = QUICK if ctx.quick else DEFAULT
+    with _indexed(ctx.dsn, ctx.req):
+        out = _isolation(ctx.dsn, ctx.req.scale)
+        out += _dataset(ctx.dsn, ctx.req, mx, mx.indexes if ctx.last else mx.extra_indexes)
+        out += _strategies(ctx, mx)
+    if ctx.last:
+        for scale in (s for s in mx.extra_scales if s not in ctx.scales):
+            extra = replace(ctx.req, scale=scale)
+            seeded = seed.seed(ctx.server, extra, progress=False)
+            experiments.progress(f"rls: dataset {scale} ready")
+            with _indexed(seeded.dsn, extra):
+                out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
+                        for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
+    return pd.DataFrame(out)
+
+
+@contextlib.contextmanager
+def _indexed(dsn: str, req):
+    """The dataset with user_id indexes and statistics while the experiment runs; afterwards
+    the memo's policies and the dataset's own index option again."""
+    schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
+    try:
+        yield
+    finally:
+        rls.restore(dsn)
+        schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
+
+
+def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
+    """The policy-form sweep on one dataset (inside `_indexed`)."""
+    base = {"experiment": NAME, "scale": req.scale, "strategy": "-", "record": "policy", "table": TABLE}
+    tcp = pg.tcp_dsn(dsn)
+    picked = checks.fidelity_users(checks.sample_users(dsn, req.seed, 1))  # light, middle, heavy
+    uid = str(picked[len(picked) // 2]["id"])  # a user in the middle decile of audit rows
+    out = []
+    for index in indexes:
+        if index == "none":
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f"DROP INDEX IF EXISTS {AUDIT_INDEX}")
+        for form in mx.forms:
+            for to in (rls.TO_CLAUSES if rls.FORMS[form] else ("public",)):
+                rls.apply_form(dsn, [TABLE], form, to)
+                for query, caller in _cells_of(form, to, uid):
+                    out.append({**base, "form": form, "to": to, "index": index, "query": query,
+                                "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
+        experiments.progress(f"rls {req.scale}: policy forms, index {index}")
+    rls.restore(dsn)
+    schema.run_files(dsn, ("variants/indexed.sql",))
+    return out
+
+
+def _cells_of(form: str, to: str, uid: str):
+    """The query x caller cells worth timing under one form: with RLS off an unfiltered SELECT
+    returns the whole table (nothing to compare); TO authenticated changes nothing for an
+    authenticated caller, so beyond the memo's form only anon is timed there."""
+    for query in rls.QUERIES:
+        if form == "off" and query == "select":
+            continue
+        for caller in (rls.user(uid), rls.ANON):
+            if to == "authenticated" and caller.role == "authenticated" and form != "memo":
+                continue
+            yield query, caller
+
+
+def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dict:
+    """EXPLAIN ANALYZE once (plan shape, query id), then `n` plain executions, each its own
+    request transaction; their server time from pg_stat_statements (by query id: it keeps the
+    first text it saw for a query), their client time measured here."""
+    text = rls.statement(query, TABLE)
+    params = (uid,) if "$1" in text else None
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"SET statement_timeout = {int(mx.timeout_s * 1000)}")
+        raw = psycopg.RawCursor(conn)  # $1 as written: the text pg_stat_statements keys
+        try:
+            with conn.transaction():
+                rls.become(conn, caller)
+                explain = raw.execute(f"EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) {text}", params).fetchone()[0]
+        except psycopg.errors.QueryCanceled:
+            return {"timed_out": True, "n": 0, "shape": "timed out", "timeout_us": mx.timeout_s * 1e6}
+        facts = plans.summarize(explain)
+        if facts["explain_exec_us"] > mx.once_s * 1e6:  # one more run would only cost time
+            return {**facts, "timed_out": False, "n": 0, "rows": facts["plan_rows"], "exec_us": None}
+        n = harness.requests_for(facts["explain_exec_us"], mx.budget_s, 1, mx.max_runs)
+        calls0, ms0 = conn.execute(schema.sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+        client = []
+        for _ in range(n):
+            with conn.transaction():
+                rls.become(conn, caller)
+                t0 = time.perf_counter_ns()
+                rows = raw.execute(text, params).fetchall()
+                client.append((time.perf_counter_ns() - t0) / 1000)
+        calls1, ms1 = conn.execute(schema.sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+    calls = calls1 - calls0
+    return {**facts, "timed_out": False, "n": n, "rows": len(rows), "client_p50_us": float(pd.Series(client).median()),
+            "exec_us": (ms1 - ms0) * 1000 / calls if calls else None, "pgss_calls": calls}
+
+
+def _strategies(ctx, mx: Matrix) -> list[dict]:
+    """Each read strategy through the rest envelope: the memo's policies, the sub-select form on
+    every spoke, and service_role (RLS bypassed); timed as read_paths times them (inside `_indexed`)."""
+    sm = mx.strategies
+    users = [u["id"] for u in checks.sample_users(ctx.dsn, ctx.req.seed, sm.per_decile)]
+    tcp = pg.tcp_dsn(ctx.dsn)
+    rng = random.Random(ctx.req.seed)
+    base = {"experiment": NAME, "scale": ctx.req.scale, "rtt_ms": 0.0, "indexes": "indexed", "cache": "warm"}
+    plan_base = {"experiment": NAME, "scale": ctx.req.scale, "record": "bundle_plan"}
+    out = read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_memo"},
+                                 ("rest", "rest_service_role"))
+    out += _bundle_plans(tcp, sm.bundles, str(users[0]), {**plan_base, "condition": "rls_memo"})
+    rls.apply_form(ctx.dsn, rls.POLICIES, "select_uid")
+    out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_select_uid"}, ("rest",))
+    out += _bundle_plans(tcp, sm.bundles, str(users[0]), {**plan_base, "condition": "rls_select_uid"})
+    rls.restore(ctx.dsn)
+    experiments.progress(f"rls {ctx.req.scale}: strategies with and without RLS")
+    return out
+
+
+def _bundle_plans(dsn: str, bundle_names, uid: str, base: dict) -> list[dict]:
+    """EXPLAIN ANALYZE of every statement of each bundle, as the user and as service_role."""
+    out = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        raw = psycopg.RawCursor(conn)
+        for name in bundle_names:
+            b = bundles.load(name)
+            statements = {**b.single, "join_flat": b.join_flat, "join_json": b.join_json}
+            for caller in (rls.user(uid), rls.Caller("service_role", "service_role", {"role": "service_role"})):
+                for part, text in statements.items():
+                    with conn.transaction():
+                        rls.become(conn, caller)
+                        explain = raw.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {text}", (uid,)).fetchone()[0]
+                    facts = plans.summarize(explain)
+                    out.append({**base, "strategy": "-", "bundle": name, "statement": part, "caller": caller.name,
+                                **{k: facts[k] for k in ("shape", "initplan", "per_row_filter", "explain_exec_us",
+                                                         "plan_us", "plan_rows")}})
+    return out
+
+
+def _isolation(dsn: str, scale: str) -> list[dict]:
+    base = {"experiment": NAME, "scale": scale, "record": "isolation"}
+    tcp = pg.tcp_dsn(dsn)
+    with psycopg.connect(tcp) as conn:
+        a, b = rls.pair(conn)
+        spokes = rls.spoke_isolation(conn, a, b) + rls.view_leak(conn, a)
+    return ([{**base, "strategy": "-", "check": "spoke", **r} for r in spokes]
+            + [{**base, "check": "strategy", **r} for r in rls.strategy_isolation(tcp, a, b)])

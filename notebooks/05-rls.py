@@ -1,0 +1,140 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent,ipynb
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · RLS: what "simplified security" costs, and whether isolation holds
+#
+# The memo promises "consistent, simple policies across all tables": `auth.uid() = user_id` on
+# every spoke. Here every request runs as PostgREST runs it: a transaction that sets the role
+# (`authenticated`, `anon`, `service_role`) and `request.jwt.claims`, then the statement. Three
+# questions: which way of writing the policy is fast (and how that scales), what RLS adds to each
+# read strategy, and whether one user can ever read another's rows.
+#
+# Policy forms, applied to `auth_audit_log` (the largest spoke), each with and without
+# `TO authenticated`, with and without the `user_id` index, with and without an explicit
+# `user_id = $1` in the query:
+#
+# | form | USING (...) |
+# |---|---|
+# | `off` | RLS disabled on the table |
+# | `memo` | `auth.uid() = user_id` (the memo, verbatim) |
+# | `select_uid` | `(select auth.uid()) = user_id` (Supabase's advice: evaluated once, as an InitPlan) |
+# | `role_fn` | `auth.uid() = user_id OR public.is_admin()` (a role check reading user_roles) |
+# | `role_fn_select` | `auth.uid() = user_id OR (select public.is_admin())` |
+# | `role_fn_definer` | `auth.uid() = user_id OR public.is_admin_definer()` (SECURITY DEFINER) |
+
+# %% tags=["parameters"]
+run_dir = "../data/reference"
+# needs: rls
+
+# %%
+from IPython.display import Markdown, display
+
+from bench import plots, results
+from bench.charts import rls as charts
+from bench.schema import sql_text
+
+run = results.load(run_dir)
+table = run.table("rls")
+policy = charts.policy_cells(table)
+plots.apply_style()
+m = run.meta
+display(Markdown(
+    f"Run `{run.id}`: scales **{', '.join(sorted(set(policy.scale), key=charts.SCALE_ORDER.index))}** for the policy "
+    f"forms (the run's scales: {m['scale']}), seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
+    f"{m['machine']['cores']} cores. Each policy cell: one EXPLAIN ANALYZE, then as many plain executions as fit "
+    f"a quarter second (at least one), server time from pg_stat_statements; a cell past the statement timeout "
+    f"is marked, not waited for."))
+
+# %% [markdown]
+# ## Cost per policy form, by scale
+
+# %%
+plots.publish("fig-rls-forms-scale", charts.forms_by_scale(policy, "select"), run=run,
+              caption="Server time of one user's audit rows per RLS policy form and scale (policy as the only filter)")
+
+# %%
+plots.publish("fig-rls-forms-count", charts.forms_by_scale(policy, "count"), run=run,
+              caption="Server time of a whole-table count(*) per RLS policy form and scale")
+
+# %% [markdown]
+# ## The index and the explicit filter
+
+# %%
+plots.publish("fig-rls-index-filter", charts.index_and_filter(policy), run=run,
+              caption="The memo's policy and the sub-select form with and without the user_id index and filter")
+
+# %% [markdown]
+# ## The anon caller and `TO authenticated`
+
+# %%
+plots.publish("fig-rls-anon-to", charts.anon_caller(policy), run=run,
+              caption="An anonymous count(*) per policy form, without and with TO authenticated")
+
+# %% [markdown]
+# ## Plan shapes
+# Per-row filter: the policy's expression is evaluated for every row the scan reads. InitPlan:
+# evaluated once per statement, its value then used like a parameter (and usable in an index
+# condition). One-time filter false: the planner proved no row can pass (no policy applies to
+# the caller).
+
+# %%
+largest = policy.scale.map(charts.SCALE_ORDER.index).max()
+shapes = policy[(policy.scale == charts.SCALE_ORDER[largest]) & (policy["index"] == "indexed")]
+shapes.pivot_table(index=["form", "to"], columns=["query", "caller"], values="shape", aggfunc="first")
+
+# %%
+for form in ("memo", "select_uid", "role_fn_definer"):
+    cell = shapes[(shapes.form == form) & (shapes.to == "public") & (shapes["query"] == "select")
+                  & (shapes.caller == "authenticated")]
+    if len(cell):
+        print(f"-- {form}: {charts.FORM_LABELS[form]}\n{cell.plan_text.iloc[0]}\n")
+
+# %% [markdown]
+# ## Each read strategy with and without RLS
+# The five strategies of notebook 02 through PostgREST's envelope: as `service_role` (which
+# bypasses RLS), under the memo's policies, and under the `(select auth.uid())` form on every
+# spoke. Indexed `user_id`, RTT 0, warm cache.
+
+# %%
+s = charts.strategy_cells(results.summary(run.path))
+server = table[table.record == "server"]
+plots.publish("fig-rls-strategies", charts.strategies_with_rls(s, server, "account"), run=run,
+              caption="Median latency per read strategy through the PostgREST envelope, RLS bypassed and on")
+
+# %% [markdown]
+# Plan shape of every statement of each bundle, as the user (under each policy form) and as
+# service_role, from one EXPLAIN ANALYZE each (times in µs; single executions, so noisy: the
+# shapes are the point, the timed figure above is the cost).
+
+# %%
+bp = table[table.record == "bundle_plan"]
+bp.pivot_table(index=["bundle", "statement"], columns=["condition", "caller"], values="shape", aggfunc="first")
+
+# %% [markdown]
+# ## Isolation
+# For every spoke (read whole) and every strategy (asking for user B's bundle as user A): user
+# A receives exactly A's rows; anon, a request without claims and a forged claim (role
+# `service_role` written into the JWT while the database role stays `authenticated`) receive
+# nothing of B's; `service_role` receives everything. Last, a view over `auth_audit_log` created
+# the default way runs with its owner's rights and hands every user's rows to user A;
+# `security_invoker = true` closes it. The same checks run in `make test`, where they also fail
+# on purpose once a policy is dropped.
+
+# %%
+iso = table[table.record == "isolation"]
+plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
+              caption="Isolation checks per caller, spoke and strategy; the plain view's leak in red")
+
+# %% [markdown]
+# The role-check functions the policies call:
+
+# %%
+print(sql_text("rls/functions.sql"))

@@ -1,0 +1,94 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent,ipynb
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Method: how far these numbers can be trusted
+#
+# Every figure in this report comes from one results folder (named on each figure's footer),
+# made by `python -m bench run` on one machine against a real PostgreSQL. This page checks the
+# instruments: the harness against PostgreSQL's own `pgbench`, the delay proxy against the delay
+# it was asked to add, and the noise between repetitions; then it lists the machine, the
+# versions and what this setup cannot tell you.
+
+# %% tags=["parameters"]
+run_dir = "../data/reference"
+
+# %%
+from IPython.display import Markdown, display
+
+from bench import plots, results
+from bench.charts import method as charts
+
+run = results.load(run_dir)
+plots.apply_style()
+paths = run.table("read_paths") if run.has("read_paths") else None
+display(Markdown(f"Run `{run.id}`, experiments: {', '.join(run.meta.get('tables', {}))}."))
+
+# %% [markdown]
+# ## The machine and the versions
+
+# %%
+charts.environment(run.meta)
+
+# %% [markdown]
+# ## Harness fidelity against pgbench
+# The read-path statements timed by `pgbench -M prepared` and by the suite's harness, back to
+# back, one client over TCP, RTT 0, for a light, a middle and a heavy user. "Wire only" leaves
+# out the time the Python client spends decoding rows into values, which pgbench never does;
+# that time is the client's real cost and is reported, not hidden.
+
+# %%
+if paths is not None and (paths.record == "pgbench").any():
+    plots.publish("fig-method-fidelity-pgbench", charts.fidelity(paths), run=run,
+                  caption="Harness mean over pgbench's for the same statements, wire only and end to end")
+else:
+    display(Markdown("This run has no pgbench fidelity rows (the read-paths experiment was not run)."))
+
+# %% [markdown]
+# ## The delay proxy
+# The kernel here has no netem, so round trips are added by the suite's TCP proxy
+# (`bench/netdelay.py`): it holds each packet for half the round trip in each direction,
+# timestamped by the kernel on arrival. The delay it actually adds is measured in every run
+# (`SELECT 1` through it against direct, 200 times) and the charts use the measured value.
+
+# %%
+if paths is not None and (paths.record == "rtt").any():
+    plots.publish("fig-method-proxy-accuracy", charts.proxy_accuracy(paths), run=run,
+                  caption="Round-trip delay the proxy added, measured, against the configured delay")
+else:
+    display(Markdown("This run has no delayed cells."))
+
+# %% [markdown]
+# ## Noise across repetitions
+# Every timed cell runs in several repetitions, interleaved with the other strategies in a
+# shuffled order, so slow drift on a shared machine hits all of them alike. Percentiles pool
+# every request of a cell in one HdrHistogram; the error bars elsewhere are the range of the
+# per-repetition medians.
+
+# %%
+plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.path)), run=run,
+              caption="Spread of per-repetition medians relative to the pooled median, per timed cell")
+
+# %% [markdown]
+# ## Limits: what this setup cannot tell you
+#
+# - **One machine, two cores.** Client and server share the CPUs; under concurrency the client
+#   competes with PostgreSQL. Absolute numbers are this machine's; ratios measured side by side
+#   in one run travel better. `python -m bench compare RUN_A RUN_B` sets your run beside ours.
+# - **Emulated round trips.** The proxy adds a fixed delay per direction; real networks add
+#   jitter, loss, TLS and connection setup. A real Supabase project also puts PgBouncer/Supavisor
+#   and PostgREST between client and database.
+# - **A Python client stands in for supabase-js and PostgREST.** The `rest` envelope reproduces
+#   what PostgREST sends to PostgreSQL per request (transaction, role, claims, one statement in
+#   its JSON shape) in one round trip, but not PostgREST's own CPU time, JSON serialisation in
+#   Haskell or HTTP.
+# - **Synthetic data.** Faker values with heavy-tailed fan-out (see 01-dataset); real data may
+#   be more skewed, and real tables carry bloat and dead tuples this freshly loaded data lacks.
+# - **Warm cache unless stated.** Cold-cache cells exist only in runs made with `--cold`.

@@ -1,0 +1,40 @@
+"""`bench compare`: ratios per cell, a change called only beyond the repetitions' noise."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench import cli, compare, results
+from test_results import META
+
+
+def _run(root, cells: dict):
+    """cells: strategy -> per-repetition latency centres (µs); 20 requests per repetition."""
+    frames = []
+    for strategy, centres in cells.items():
+        for rep, c in enumerate(centres):
+            frames.append(pd.DataFrame({"experiment": "e", "strategy": strategy, "scale": "xs", "rep": rep,
+                                        "latency_us": c + np.linspace(-5, 5, 20)}))
+    with results.RunWriter(META, root=root) as run:
+        run.write_table("e", pd.concat(frames, ignore_index=True))
+    return run.path
+
+
+def test_changes_are_called_only_beyond_noise(tmp_path):
+    a = _run(tmp_path / "a", {"steady": [100, 101, 99], "doubled": [100, 102, 98], "noisy": [100, 140, 60],
+                              "gone": [100, 100, 100]})
+    b = _run(tmp_path / "b", {"steady": [102, 100, 101], "doubled": [200, 205, 198], "noisy": [150, 90, 130],
+                              "new": [100, 100, 100]})
+    m = compare.compare(a, b).set_index("strategy")
+    assert m.loc["doubled", "change"] == compare.SLOWER and m.loc["doubled", "ratio"] == pytest.approx(2.0, rel=0.05)
+    assert m.loc["steady", "change"] == compare.SAME
+    assert m.loc["noisy", "change"] == compare.SAME  # 1.3x, but the repetitions overlap
+    assert m.loc["gone", "change"] == "only in A" and m.loc["new", "change"] == "only in B"
+    m2 = compare.compare(b, a).set_index("strategy")
+    assert m2.loc["doubled", "change"] == compare.FASTER
+
+
+def test_compare_rejects_an_invalid_run(tmp_path, capsys):
+    a = _run(tmp_path / "a", {"x": [1, 2, 3]})
+    assert cli.main(["compare", str(a), str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "validate" in err and len(err.strip().splitlines()) == 1
