@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import results
+from . import verdicts_integrity as integrity
 from .charts import read_paths as rp
 
 HOLDS, ONLY_WHEN, DOES_NOT_HOLD, NOT_COVERED = "holds", "holds only when ...", "does not hold", "not covered"
@@ -258,6 +259,16 @@ def _parallel_under_load(ev: Evidence) -> Verdict:
                    ["fig-concurrency-throughput-latency", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"])
 
 
+def _measured(answer_of):
+    """A claim answered by `answer_of(ev)` -> (answer, verdict key, flips, figures)."""
+    keys = {"holds": HOLDS, "only_when": ONLY_WHEN, "does_not_hold": DOES_NOT_HOLD}
+
+    def evaluate(ev: Evidence) -> Verdict:
+        answer, key, flips, figures = answer_of(ev)
+        return Verdict(answer, keys[key], flips, figures)
+    return evaluate
+
+
 def _pending(ev: Evidence) -> Verdict:
     return Verdict("This run has the experiment's results, but no verdict is computed from them yet; see its notebook.",
                    NOT_COVERED)
@@ -285,12 +296,14 @@ CLAIMS = (
     Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
           ("integrity", "concurrency"), _pending),
     Claim("integrity", "No referential integrity between business entities (accept the trade-off)",
-          "Disadvantages 1; Pattern Comparison", ("integrity",), _pending, row="Data Integrity"),
+          "Disadvantages 1; Pattern Comparison", ("integrity",), _measured(integrity.integrity),
+          row="Data Integrity"),
     Claim("app_consistency", "Application-level consistency management", "Disadvantages 2", ("integrity",),
-          _pending),
+          _measured(integrity.app_consistency)),
     Claim("business_queries", "Complex business logic queries need JOINs", "Disadvantages 3", ("cross_service",),
           _business_queries),
-    Claim("orphans", "Potential data orphaning", "Disadvantages 4", ("integrity",), _pending),
+    Claim("orphans", "Potential data orphaning", "Disadvantages 4", ("integrity",),
+          _measured(integrity.orphans)),
 )
 
 MEMO_TABLE = {  # the memo's Pattern Comparison rows: star entry, relational entry, its recommendation

@@ -16,9 +16,9 @@ import pandas as pd
 
 from .. import pg, results, seed
 from ..config import UsageError
-from . import concurrency, cross_service, dataset, read_paths, rls
+from . import concurrency, cross_service, dataset, integrity, read_paths, rls
 
-REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, rls, cross_service)}
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, integrity, rls, cross_service)}
 
 
 def progress(message: str) -> None:

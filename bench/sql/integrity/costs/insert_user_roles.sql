@@ -1,0 +1,1 @@
+INSERT INTO {table} (user_id, role) VALUES (%(user_id)s, 'member')

@@ -1,0 +1,3 @@
+-- public.auth_audit_log rows whose user does not exist (injected class: user_missing)
+SELECT count(*) FROM public.auth_audit_log x
+WHERE x.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = x.user_id)

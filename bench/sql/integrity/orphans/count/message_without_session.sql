@@ -1,0 +1,2 @@
+-- public.message_cache rows whose chat session does not exist
+SELECT count(*) FROM public.message_cache x WHERE NOT EXISTS (SELECT 1 FROM public.chat_sessions s WHERE s.id = x.session_id)

@@ -1,0 +1,3 @@
+-- public.chat_sessions rows whose user does not exist (injected class: user_missing)
+SELECT count(*) FROM public.chat_sessions x
+WHERE x.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = x.user_id)

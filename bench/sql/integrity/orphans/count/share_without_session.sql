@@ -1,0 +1,2 @@
+-- public.session_shares rows whose chat session does not exist
+SELECT count(*) FROM public.session_shares x WHERE NOT EXISTS (SELECT 1 FROM public.chat_sessions s WHERE s.id = x.session_id)

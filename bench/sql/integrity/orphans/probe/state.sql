@@ -1,0 +1,1 @@
+INSERT INTO public.user_state (user_id) VALUES ('00000000-0000-4000-8000-0000000b0b0e') ON CONFLICT (user_id) DO NOTHING
