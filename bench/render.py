@@ -134,6 +134,10 @@ def render(names=None, params: dict | None = None, src_dir: Path | None = None, 
             os.environ[FIGURES_ENV] = previous
     index = out_dir / "index.html"
     known = {p.stem: t for p, t in pages}
+    for page in out_dir.glob("[0-9][0-9]-*.html"):  # pages rendered earlier stay listed
+        executed = src_dir / f"{page.stem}.ipynb"
+        if page.stem not in known and executed.exists():
+            known[page.stem] = _title(nbformat.read(executed, as_version=4), page.stem)
     items = "\n".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(stem)}: {html.escape(title)}</a></li>'
                       for stem, title in sorted(known.items()))
     _write(index, f"<!doctype html>\n<meta charset=utf-8>\n<title>star-bench report</title>\n"

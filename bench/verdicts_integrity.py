@@ -16,7 +16,7 @@ def _census(t: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
 
 
 def _orphan_classes(t: pd.DataFrame) -> dict[str, int]:
-    p = t[t.record == "probe"]
+    p = charts.at_scale(t, "probe")  # the census is recorded once per run scale: count one
     return {v: int((g.verdict == "impossible").sum()) for v, g in p.groupby("variant")}
 
 
@@ -24,7 +24,7 @@ def integrity(ev) -> tuple[str, str, str, list[str]]:
     t = ev.table("integrity")
     tot, n, f = _census(t)
     impossible = _orphan_classes(t)
-    total = t[t.record == "probe"]["class"].nunique()
+    total = charts.at_scale(t, "probe")["class"].nunique()
     cas = charts.medians(charts.at_scale(t, "cascade"), "indexes").set_index("indexes").p50_us
     bulk = charts.at_scale(t, "bulk").groupby("strategy").total_s.median()
     answer = (f"The star's foreign keys to auth.users make {impossible.get('star', 0)} of {total} orphan classes "
@@ -61,7 +61,8 @@ def app_consistency(ev) -> tuple[str, str, str, list[str]]:
 
 def orphans(ev) -> tuple[str, str, str, list[str]]:
     t = ev.table("integrity")
-    o = t[(t.record == "orphans") & (t.variant == "star")]
+    o = charts.at_scale(t, "orphans")
+    o = o[o.variant == "star"]
     present = o[o.rows_found > 0]
     soft = charts.at_scale(t, "soft_refs").groupby("strategy")[["dangling", "sessions_deleted"]].median()
     answer = (f"On the star seeded with orphans the census found {len(present)} classes present "

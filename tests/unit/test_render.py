@@ -45,3 +45,13 @@ def test_a_notebook_whose_experiment_is_not_in_the_run_is_skipped(tmp_path, caps
     assert [p.name for p in pages] == ["01-tiny.html", "index.html"]
     assert "skipped 02-other: the run has no rls results" in capsys.readouterr().err
     assert not (tmp_path / "02-other.ipynb").exists()
+
+
+def test_rendering_one_notebook_keeps_the_others_in_the_index(tmp_path):
+    (tmp_path / "01-tiny.py").write_text(NOTEBOOK)
+    (tmp_path / "02-more.py").write_text(NOTEBOOK.replace("Tiny title", "More title"))
+    out = tmp_path / "out"
+    render(src_dir=tmp_path, out_dir=out)
+    render(["02-more"], src_dir=tmp_path, out_dir=out)
+    index = (out / "index.html").read_text()
+    assert "Tiny title" in index and "More title" in index
