@@ -35,8 +35,10 @@ def integrity(ev) -> tuple[str, str, str, list[str]]:
               f"took {bulk['per_row_checks'] / bulk['not_valid_validate']:.1f}x as long checked per row as with NOT VALID + "
               f"VALIDATE; a cascading user delete took {cas['as-written'] / cas['indexed']:.1f}x as long without user_id "
               f"indexes as with them.")
-    flips = ("acceptable only when every multi-table write is one transaction (transaction, RPC or trigger) and the "
-             "user_id columns are indexed")
+    bad = int(tot.loc["three_requests", "inconsistent"])
+    flips = (f"acceptable only when every multi-table write is one transaction ({bad} inconsistent users with separate "
+             f"requests, {int(tot.drop('three_requests').inconsistent.sum())} with a transaction, RPC or trigger) and "
+             f"user_id is indexed (cascade delete {cas['as-written'] / cas['indexed']:.1f}x slower without)")
     broken = tot.loc["three_requests", "inconsistent"] > 0
     return answer, "only_when" if broken else "holds", flips, ["fig-integrity-faults-inconsistent", "fig-integrity-orphans-census",
                            "fig-integrity-bulk-load", "fig-integrity-cascade-delete"]
@@ -53,7 +55,9 @@ def app_consistency(ev) -> tuple[str, str, str, list[str]]:
               + ", ".join(f"{int(v)} after {k}" for k, v in broke.items()) +
               f"; the database managing it (transaction, RPC, trigger) left none, and an RPC signup took "
               f"{sig['rpc'] / 1000:.2f} ms against {sig['three_requests'] / 1000:.2f} ms for the separate requests.")
-    flips = "necessary only when a signup's rows are written by separate requests; one RPC or trigger removes it"
+    flips = (f"needed only while a signup's rows are written by separate requests: as one RPC it took "
+             f"{sig['rpc'] / 1000:.2f} ms and left {int(tot.loc['rpc', 'inconsistent']) if 'rpc' in tot.index else 0} "
+             f"users inconsistent")
     db_clean = tot.drop("three_requests").inconsistent.sum() == 0
     return answer, "does_not_hold" if db_clean else "only_when", flips, ["fig-integrity-faults-inconsistent",
                                                                           "fig-integrity-signup-latency"]
@@ -70,7 +74,10 @@ def orphans(ev) -> tuple[str, str, str, list[str]]:
               f"{int(soft.loc['soft_reference', 'sessions_deleted']):,} chat sessions left "
               f"{int(soft.loc['soft_reference', 'dangling']):,} dangling current_session_id pointers, none with a "
               f"foreign key ON DELETE SET NULL.")
-    flips = ("the relational variant makes the profile-missing classes impossible; the soft reference needs its own "
-             "foreign key (and an index, or deletes slow down)")
+    impossible = _orphan_classes(t)
+    dangling_fk = int(soft.loc["fk_set_null", "dangling"]) if "fk_set_null" in soft.index else 0
+    flips = (f"foreign keys make {impossible.get('relational', 0)} of {charts.at_scale(t, 'probe')['class'].nunique()} "
+             f"classes impossible in the relational variant ({impossible.get('star', 0)} in the star); the soft reference "
+             f"stops dangling only with its own foreign key ({dangling_fk} dangling with ON DELETE SET NULL)")
     seen = len(present) > 0 or soft.loc["soft_reference", "dangling"] > 0
     return answer, "holds" if seen else "does_not_hold", flips, ["fig-integrity-orphans-census", "fig-integrity-soft-refs"]
