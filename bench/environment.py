@@ -46,6 +46,12 @@ def _ram_gb() -> float:
     return float("nan")
 
 
+def repo_relative(value):
+    """A path inside the checkout as ./relative, so a committed run names no machine's paths."""
+    root = str(config.REPO)
+    return "." + value[len(root):] if isinstance(value, str) and value.startswith(root) else value
+
+
 def collect_environment(conn=None, topology: str = "unknown") -> dict:
     sha, dirty = git_state()
     versions = {name: version(dist) for name, dist in (
@@ -56,11 +62,11 @@ def collect_environment(conn=None, topology: str = "unknown") -> dict:
     if conn is not None:
         versions["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
         versions["postgresql_full"] = conn.execute("SELECT version()").fetchone()[0]
-        settings = {name: {"setting": setting, "unit": unit, "source": source}
+        settings = {name: {"setting": repo_relative(setting), "unit": unit, "source": source}
                     for name, setting, unit, source in conn.execute(sql_text("queries/catalog/settings.sql"))}
     return {
         "git_sha": sha, "git_dirty": dirty, "versions": versions, "server_settings": settings,
         "machine": {"hostname": socket.gethostname(), "cpu_model": _cpu_model(), "cores": os.cpu_count(),
                     "ram_gb": _ram_gb(), "platform": platform.platform()},
-        "topology": topology, "command": sys.argv,
+        "topology": topology, "command": [repo_relative(a) for a in sys.argv],
     }

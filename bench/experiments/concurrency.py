@@ -23,7 +23,7 @@ import pandas as pd
 from .. import bundles, loadrun, netdelay, pg, schema, strategies
 from .. import experiments
 from . import consistency, locks
-from .read_paths import _link
+from .read_paths import link
 from .read_paths_checks import sample_users
 
 NAME = "concurrency"
@@ -96,7 +96,7 @@ def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
     out = []
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with _link(tcp, rtt, overhead) as (dsn, added):
+        with link(tcp, rtt, overhead) as (dsn, added):
             for clients in mx.clients:
                 lineup = list(mx.strategies)
                 rng.shuffle(lineup)

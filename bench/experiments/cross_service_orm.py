@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import bundles, experiments, harness, netdelay, orm, pg, strategies
 from ..schema import sql_text
 from ..wire import Wire
-from .read_paths import _link
+from .read_paths import link
 from .read_paths_checks import AnswerMismatch
 
 RAW = ("raw_loop_json", "raw_page_json")
@@ -155,7 +155,7 @@ def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
                 "answer_rows": mx.page_size * len(cursors), "checksum": checksum})
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with _link(tcp, rtt, overhead) as (dsn, added):
+        with link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "strategy": "proxy", "condition": CONDITION, "rtt_ms": rtt,
                             **added})

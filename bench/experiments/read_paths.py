@@ -67,7 +67,7 @@ def run(ctx) -> pd.DataFrame:
     rng = random.Random(ctx.req.seed)
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with _link(tcp, rtt, overhead) as (dsn, added):
+        with link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
@@ -154,7 +154,7 @@ def _block(mx, src, bundle, strategy, users, order, stats_dsn, cond) -> list[dic
 
 
 @contextlib.contextmanager
-def _link(tcp: str, rtt_ms: float, overhead_ms: float):
+def link(tcp: str, rtt_ms: float, overhead_ms: float):
     """RTT 0: the direct TCP connection. Otherwise the delay proxy in front of it, and the delay
     it actually adds, measured with SELECT 1 through it against direct."""
     if not rtt_ms:

@@ -15,3 +15,11 @@ def test_environment_yml_pins_match_pyproject():
     pip_lines = [line.strip()[2:] for line in yml.splitlines() if line.startswith("      - ")]
     assert sorted(pip_lines, key=_name) == sorted(project, key=_name)
     assert "python=3.11" in yml
+
+
+def test_paths_inside_the_checkout_are_recorded_relative():
+    from bench import config
+    from bench.environment import repo_relative
+
+    assert repo_relative(str(config.REPO / "data" / "pg" / "sock")) == "./data/pg/sock"
+    assert repo_relative("/elsewhere/x") == "/elsewhere/x" and repo_relative(5) == 5
