@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import config
-from .config import UsageError
+from bench import config
+from bench.config import UsageError
 
 
 def _dsn(p: argparse.ArgumentParser) -> None:
@@ -86,6 +86,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args) -> int:
-    from . import commands
+    from bench import commands
 
     return getattr(commands, args.verb)(args)

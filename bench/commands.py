@@ -6,8 +6,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import config, pg
-from .config import UsageError
+from bench import config
+from bench.db import pg
+from bench.config import UsageError
 
 
 def db(args) -> int:
@@ -36,7 +37,7 @@ def db(args) -> int:
 
 
 def _request(args):
-    from .seed import Request
+    from bench.seeding.seed import Request
 
     scales = args.scale.split(",")
     for name in scales:
@@ -48,12 +49,12 @@ def _request(args):
 
 
 def seed(args) -> int:
-    from . import seed as seeding
+    from bench.seeding import seed as seeding
 
     req = _request(args)
     server = pg.server_dsn(args.dsn)
     if args.benchmark:
-        from .seedbench import benchmark, format_report
+        from bench.seeding.benchmark import benchmark, format_report
 
         print(format_report(benchmark(server, req, force=args.force_foreign_db, progress=not args.no_progress)))
         return 0
@@ -67,7 +68,7 @@ def seed(args) -> int:
 
 
 def run(args) -> int:
-    from .experiments import run_experiments
+    from bench.experiments import run_experiments
 
     req = _request(args)
     run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, scales=args.scale.split(","),
@@ -78,7 +79,7 @@ def run(args) -> int:
 
 
 def validate(args) -> int:
-    from .results import validate as check
+    from bench.results.store import validate as check
 
     problems = check(args.run_dir)
     for problem in problems:
@@ -90,7 +91,7 @@ def validate(args) -> int:
 
 
 def summary(args) -> int:
-    from .results import format_summary, summary as summarise, validate as check
+    from bench.results.store import format_summary, summary as summarise, validate as check
 
     problems = check(args.run_dir)
     if problems:
@@ -100,7 +101,7 @@ def summary(args) -> int:
 
 
 def compare(args) -> int:
-    from .compare import compare as side_by_side, format_comparison
+    from bench.results.compare import compare as side_by_side, format_comparison
 
     if args.threshold < 0:
         raise UsageError("--threshold must be a non-negative fraction, e.g. 0.1 for 10 %")
@@ -111,8 +112,8 @@ def compare(args) -> int:
 
 
 def render(args) -> int:
-    from .render import render as render_notebooks
-    from .results import default_run
+    from bench.report.render import render as render_notebooks
+    from bench.results.store import default_run
 
     run_dir = args.run_dir or default_run()
     if run_dir is None:
@@ -122,7 +123,7 @@ def render(args) -> int:
         run_dir = Path(os.path.relpath(run_dir, config.NOTEBOOKS))
     for path in render_notebooks(args.notebooks or None, {"run_dir": str(run_dir)}):
         print(path)
-    from .figindex import update_readme
+    from bench.report.figindex import update_readme
 
     if update_readme():
         print("README.md: figure index updated")

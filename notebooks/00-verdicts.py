@@ -24,8 +24,9 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench import plots, results, verdicts
-from bench.charts import verdicts as charts
+from bench.report import plots, verdicts
+from bench.results import store as results
+from bench.report.charts import verdicts as charts
 
 run = results.load(run_dir)
 v = verdicts.evaluate(run)

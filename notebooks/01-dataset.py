@@ -23,8 +23,9 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench import plots, results
-from bench.charts import dataset as charts
+from bench.report import plots
+from bench.results import store as results
+from bench.report.charts import dataset as charts
 
 run = results.load(run_dir)
 ds = run.table("dataset")
@@ -83,6 +84,6 @@ display(Markdown(sentence))
 # The SQL behind the fan-out and scatter figures:
 
 # %%
-from bench.schema import sql_text
+from bench.db.schema import sql_text
 
 print(sql_text("queries/dataset/scatter.sql"))

@@ -33,9 +33,10 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench import plots, results
-from bench.charts import read_paths as charts
-from bench.schema import sql_text
+from bench.report import plots
+from bench.results import store as results
+from bench.report.charts import read_paths as charts
+from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("read_paths")

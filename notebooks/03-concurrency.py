@@ -33,9 +33,10 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench import plots, results
-from bench.charts import concurrency as charts
-from bench.schema import sql_text
+from bench.report import plots
+from bench.results import store as results
+from bench.report.charts import concurrency as charts
+from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 has = run.has("concurrency")

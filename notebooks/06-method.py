@@ -23,8 +23,9 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench import plots, results
-from bench.charts import method as charts
+from bench.report import plots
+from bench.results import store as results
+from bench.report.charts import method as charts
 
 run = results.load(run_dir)
 plots.apply_style()

@@ -34,9 +34,11 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench import cross, plots, results
-from bench.charts import cross_service as charts
-from bench.schema import sql_text
+from bench.measure import cross
+from bench.report import plots
+from bench.results import store as results
+from bench.report.charts import cross_service as charts
+from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("cross_service")

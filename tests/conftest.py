@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench import pg, seed
+from bench.db import pg
+from bench.seeding import seed
 
 
 @pytest.fixture(scope="session")

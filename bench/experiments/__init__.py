@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import pg, results, seed
-from ..config import UsageError
-from . import concurrency, cross_service, dataset, integrity, read_paths, rls
+from bench.db import pg
+from bench.results import store as results
+from bench.seeding import seed
+from bench.config import UsageError
+from bench.experiments import concurrency, cross_service, dataset, integrity, read_paths, rls
 
 REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, integrity, rls, cross_service)}
 

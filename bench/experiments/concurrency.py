@@ -20,11 +20,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import bundles, loadrun, netdelay, pg, schema, strategies
-from .. import experiments
-from . import consistency, locks
-from .read_paths import link
-from .read_paths_checks import sample_users
+from bench.measure import bundles, loadrun, netdelay, strategies
+from bench.db import pg, schema
+from bench import experiments
+from bench.experiments import consistency, locks
+from bench.experiments.read_paths import link
+from bench.experiments.common import sample_users
 
 NAME = "concurrency"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from .. import bundles, consistency, harness, loadgen, strategies
+from bench.measure import bundles, consistency, harness, loadgen, strategies
 
 
 def read_op(dsn: str, bundle, read, check, users: list[str], torn: list, sources: list):

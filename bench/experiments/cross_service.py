@@ -22,10 +22,12 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .. import cross, harness, pg, schema, seed, strategies
-from .. import experiments
-from . import cross_service_orm as orm_part
-from .read_paths_checks import AnswerMismatch
+from bench.measure import cross, harness, strategies
+from bench.db import pg, schema
+from bench.seeding import seed
+from bench import experiments
+from bench.experiments import cross_service_orm as orm_part
+from bench.experiments.common import AnswerMismatch
 
 NAME = "cross_service"
 

@@ -12,11 +12,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from .. import bundles, experiments, harness, netdelay, orm, pg, strategies
-from ..schema import sql_text
-from ..wire import Wire
-from .read_paths import link
-from .read_paths_checks import AnswerMismatch
+from bench.measure import bundles, harness, netdelay, orm, strategies
+from bench import experiments
+from bench.db import pg
+from bench.db.schema import sql_text
+from bench.measure.wire import Wire
+from bench.experiments.read_paths import link
+from bench.experiments.common import AnswerMismatch
 
 RAW = ("raw_loop_json", "raw_page_json")
 CONDITION = "orm_page"

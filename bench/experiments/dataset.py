@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from psycopg import sql
 
-from .. import pg, schema
-from ..generate import Plan
+from bench.db import pg, schema
+from bench.seeding.plan import Plan
 
 NAME = "dataset"
 SPOKES = ("public.user_roles", "public.auth_audit_log", "public.chat_sessions")

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import experiments, pg, schema
-from . import integrity_census as census
-from . import integrity_costs as costs
-from . import integrity_faults as faults
-from . import integrity_flow as flow
+from bench import experiments
+from bench.db import pg, schema
+from bench.experiments import integrity_census as census
+from bench.experiments import integrity_costs as costs
+from bench.experiments import integrity_faults as faults
+from bench.experiments import integrity_flow as flow
 
 NAME = "integrity"
 SCRATCH = "bench_integrity_scratch"

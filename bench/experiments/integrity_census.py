@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import psycopg
 
-from .. import config, pg, seed
-from ..generate import Plan
-from ..schema import ORPHANS_ALLOWED, VARIANTS, sql_text
+from bench import config
+from bench.db import pg
+from bench.seeding import seed
+from bench.seeding.plan import Plan
+from bench.db.schema import ORPHANS_ALLOWED, VARIANTS, sql_text
 
 # class -> (injected orphan class it finds, or None; probe steps in bench/sql/integrity/orphans/probe)
 CLASSES = {

@@ -16,8 +16,8 @@ import uuid
 import psycopg
 from psycopg import sql
 
-from .. import schema
-from ..schema import sql_text
+from bench.db import schema
+from bench.db.schema import sql_text
 
 SPOKES = ("user_roles", "auth_audit_log", "chat_sessions")
 FK_CONDITIONS = ("fk", "no_fk", "fk_in_txn", "no_fk_in_txn")

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from .. import pg
-from ..schema import sql_text
+from bench.db import pg
+from bench.db.schema import sql_text
 
 STEPS = ("user", "profile", "state", "role", "audit")
 TABLES = {"user": ("auth", "users", "id"), "profile": ("public", "profiles", "id"),

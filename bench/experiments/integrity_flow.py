@@ -17,9 +17,9 @@ import uuid
 
 import psycopg
 
-from .. import pg, schema
-from ..schema import sql_text
-from . import integrity_faults as faults
+from bench.db import pg, schema
+from bench.db.schema import sql_text
+from bench.experiments import integrity_faults as faults
 
 SIGNUP_WAYS = ("handle_new_user", "application")
 HOLDERS = ("update_last_sign_in", "delete_user")

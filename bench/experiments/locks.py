@@ -12,9 +12,9 @@ import threading
 
 import psycopg
 
-from .. import loadrun
-from ..schema import sql_text
-from ..wire import Wire, lean
+from bench.measure import loadrun
+from bench.db.schema import sql_text
+from bench.measure.wire import Wire, lean
 
 QUERIES = {"narrow_join": "queries/account/join_json.sql", "wide_join": "queries/concurrency/wide_join.sql"}
 LOCKS = sql_text("queries/concurrency/relation_locks.sql")

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import bundles, harness, netdelay, pg, schema, strategies
-from ..config import UsageError
-from .. import experiments
-from . import read_paths_checks as checks
+from bench.measure import bundles, harness, netdelay, strategies
+from bench.db import pg, schema
+from bench.config import UsageError
+from bench import experiments
+from bench.experiments import common as checks
 
 NAME = "read_paths"
 

@@ -20,9 +20,12 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import psycopg
 
-from .. import bundles, experiments, harness, pg, plans, rls, schema, seed
-from . import read_paths
-from . import read_paths_checks as checks
+from bench.measure import bundles, harness, plans, rls
+from bench import experiments
+from bench.db import pg, schema
+from bench.seeding import seed
+from bench.experiments import read_paths
+from bench.experiments import common as checks
 
 NAME = "rls"
 TABLE = "auth_audit_log"

@@ -6,9 +6,11 @@ import numpy as np
 import psycopg
 import pytest
 
-from bench import bundles, consistency, loadgen, loadrun, pg, results, strategies
-from bench.schema import sql_text
-from bench.experiments import read_paths_checks as checks
+from bench.measure import bundles, consistency, loadgen, loadrun, strategies
+from bench.db import pg
+from bench.results import store as results
+from bench.db.schema import sql_text
+from bench.experiments import common as checks
 
 pytestmark = pytest.mark.db
 

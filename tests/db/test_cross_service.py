@@ -5,10 +5,13 @@ import random
 
 import pytest
 
-from bench import bundles, cross, orm, pg, results, seed, strategies
+from bench.measure import bundles, cross, orm, strategies
+from bench.db import pg
+from bench.results import store as results
+from bench.seeding import seed
 from bench.experiments import cross_service, run_experiments
 from bench.experiments import cross_service_orm as orm_part
-from bench.experiments.read_paths_checks import AnswerMismatch
+from bench.experiments.common import AnswerMismatch
 
 pytestmark = pytest.mark.db
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from bench import pg, schema
+from bench.db import pg, schema
 from bench.experiments import integrity
 from bench.experiments import integrity_census as census
 from bench.experiments import integrity_faults as faults

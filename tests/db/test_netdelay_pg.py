@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from bench import netdelay, pg
+from bench.measure import netdelay
+from bench.db import pg
 
 pytestmark = pytest.mark.db
 

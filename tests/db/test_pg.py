@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 
-from bench import pg
+from bench.db import pg
 from bench.config import UsageError
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]

@@ -2,8 +2,11 @@
 the run, a quick run validates, cold mode restarts the server. (The proxy: test_netdelay*.)"""
 import pytest
 
-from bench import bundles, pg, results, seed, strategies
-from bench.experiments import read_paths_checks as checks
+from bench.measure import bundles, strategies
+from bench.db import pg
+from bench.results import store as results
+from bench.seeding import seed
+from bench.experiments import common as checks
 from bench.experiments import run_experiments
 
 pytestmark = pytest.mark.db

@@ -4,7 +4,8 @@ plain view leaks and security_invoker closes it; the checks fail when a policy i
 import psycopg
 import pytest
 
-from bench import pg, rls
+from bench.db import pg
+from bench.measure import rls
 
 pytestmark = pytest.mark.db
 
@@ -69,7 +70,7 @@ def test_the_checks_fail_when_a_policy_is_missing(tcp, users, break_it):
 
 
 def test_forms_apply_and_restore(scratch_db):
-    from bench import schema
+    from bench.db import schema
     schema.apply(scratch_db, "star", "indexed")
     for form in rls.FORMS:
         for to in rls.TO_CLAUSES:

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from psycopg import sql
 
-from bench import pg, schema
+from bench.db import pg, schema
 
 pytestmark = pytest.mark.db
 

@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from bench import pg, seed
-from bench.generate import Plan
+from bench.db import pg
+from bench.seeding import seed
+from bench.seeding.plan import Plan
 
 pytestmark = pytest.mark.db
 

@@ -3,8 +3,9 @@ import shutil
 
 import pytest
 
-from bench import config, results
-from bench.render import render, sources
+from bench import config
+from bench.results import store as results
+from bench.report.render import render, sources
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 

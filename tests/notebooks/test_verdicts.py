@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from bench import figindex, results, verdicts
+from bench.report import figindex, verdicts
+from bench.results import store as results
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 

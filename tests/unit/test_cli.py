@@ -63,7 +63,7 @@ def test_every_verb_has_help():
 
 @pytest.mark.db
 def test_database_without_marker_is_refused(server):
-    from bench import pg
+    from bench.db import pg
 
     with pg.connect(server, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS bench_star_xs_foreign")

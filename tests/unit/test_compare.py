@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import cli, compare, results
+from bench import cli
+from bench.results import compare, store as results
 from test_results import META
 
 

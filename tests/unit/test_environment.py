@@ -19,7 +19,7 @@ def test_environment_yml_pins_match_pyproject():
 
 def test_paths_inside_the_checkout_are_recorded_relative():
     from bench import config
-    from bench.environment import repo_relative
+    from bench.db.environment import repo_relative
 
     assert repo_relative(str(config.REPO / "data" / "pg" / "sock")) == "./data/pg/sock"
     assert repo_relative("/elsewhere/x") == "/elsewhere/x" and repo_relative(5) == 5

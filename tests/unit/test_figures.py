@@ -1,8 +1,9 @@
 """The committed figures, their index and the README's figure index agree; ids are unique."""
 import re
 
-from bench import config, figindex
-from bench.plots import FIG_ID
+from bench import config
+from bench.report import figindex
+from bench.report.plots import FIG_ID
 
 FIGURES = config.REPORTS / "figures"
 

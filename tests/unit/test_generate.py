@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bench import config
-from bench.generate import Plan, fingerprint
+from bench.seeding.plan import Plan, fingerprint
 
 
 def test_scales_are_named_and_growing():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from bench import harness
+from bench.measure import harness
 
 
 class _Fetch:

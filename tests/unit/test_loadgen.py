@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from bench import harness, loadgen, loadrun
+from bench.measure import harness, loadgen, loadrun
 
 
 def test_poisson_schedule_is_seeded_sorted_and_at_the_rate():

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from bench.netdelay import DelayProxy
+from bench.measure.netdelay import DelayProxy
 
 
 def _server(handle):

@@ -3,7 +3,7 @@ import json
 import matplotlib.pyplot as plt
 import pytest
 
-from bench import plots
+from bench.report import plots
 
 
 @pytest.mark.parametrize("bad", ["fig-latency", "Fig-a-b", "fig_a_b", "fig-a--b", "latency-rtt-x"])

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from bench.render import RenderError, render
+from bench.report.render import RenderError, render
 
 NOTEBOOK = '''# %% [markdown]
 # # Tiny title

@@ -1,0 +1,192 @@
+"""The read paths. One contract: `strategy(source, bundle, user_id) -> Fetch`.
+
+Every strategy returns the same logical answer (checked by `bundles.canonical`) and the parts
+of its own cost: nanoseconds spent decoding rows on the client and assembling the bundle.
+The timed path is kept lean (`wire`): libpq-level prepared statements, text results with the
+conversions a JSON client gets, no per-row Python beyond what a client must do to use the data.
+
+With `Source(rest=True)` every request runs as PostgREST runs it: its own transaction with
+`set_config('role', ...)` and `set_config('request.jwt.claims', ...)`. The envelope is sent in
+one pipelined batch, so a request costs one client round trip, as one HTTP call to PostgREST
+does; the extra statements still run on the server, which is the envelope's cost.
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import pq
+from psycopg_pool import ConnectionPool
+
+from bench.measure.bundles import FLAT_PREFIX, KEY, Answer, Bundle
+from bench.measure.wire import Wire, datarow_bytes, lean
+
+SET_CLAIMS = "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a strategy spends per request, by construction."""
+
+    statements: int
+    round_trips: int  # sequential waits on the critical path
+    connections: int
+
+
+@dataclass
+class Fetch:
+    answer: Answer
+    rows: int  # rows received from the server
+    decode_ns: int
+    assemble_ns: int
+    wire_bytes: int = 0  # DataRow bytes received; counted only when Source(count_bytes=True)
+
+
+def _connect(dsn: str) -> psycopg.Connection:
+    conn = psycopg.connect(dsn, autocommit=True)
+    lean(conn)
+    return conn
+
+
+class Source:
+    """Connections for one strategy under test: one dedicated connection and, for parallel
+    fetches, a pool of `pool_size` with a thread per connection (the memo's Promise.all)."""
+
+    def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated",
+                 count_bytes: bool = False, claims: str | None = None):
+        self.wire = Wire(_connect(dsn))
+        self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True, configure=lean,
+                                   kwargs={"autocommit": True})
+        self.pool.wait()
+        self.wires: dict[int, Wire] = {}  # one per pooled connection, made on first use
+        self.executor = ThreadPoolExecutor(pool_size)
+        self.rest = rest
+        self.role = role
+        self.claims = claims  # JSON text sent for every request; None: the requested user's own claims
+        self.count_bytes = count_bytes  # an untimed pass: walks every field of every result
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.pool.close()
+        self.wire.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def pooled(self, conn: psycopg.Connection) -> Wire:
+        wire = self.wires.get(id(conn))
+        if wire is None or wire.conn is not conn:
+            wire = self.wires[id(conn)] = Wire(conn)
+        return wire
+
+    def requests(self, query: str, user_id) -> list[tuple[str, list[bytes]]]:
+        """The statements one request sends: the query, or with the rest envelope its transaction."""
+        uid = [str(user_id).encode()]
+        if not self.rest:
+            return [(query, uid)]
+        claims = (self.claims if self.claims is not None
+                  else json.dumps({"sub": str(user_id), "role": self.role})).encode()
+        return [("BEGIN", []), (SET_CLAIMS, [self.role.encode(), claims]), (query, uid), ("COMMIT", [])]
+
+
+def _send(src: Source, wire: Wire, query: str, user_id) -> pq.PGresult:
+    """One request in one round trip; with the rest envelope, its whole transaction pipelined."""
+    items = src.requests(query, user_id)
+    if len(items) == 1:
+        return wire.execute(*items[0])
+    return wire.batch(items)[2]
+
+
+def _decode(src: Source, wire: Wire, res: pq.PGresult) -> tuple[tuple[str, ...], list, int, int]:
+    nbytes = datarow_bytes(res) if src.count_bytes else 0
+    t = time.perf_counter_ns()
+    names, rows = wire.rows(res)
+    return names, rows, time.perf_counter_ns() - t, nbytes
+
+
+def _gather(results: dict) -> Fetch:
+    """Parts fetched separately -> one Fetch."""
+    fetch = Fetch({}, 0, 0, 0)
+    for part, (cols, rows, ns, nbytes) in results.items():
+        fetch.answer[part] = (cols, rows)
+        fetch.rows += len(rows)
+        fetch.decode_ns += ns
+        fetch.wire_bytes += nbytes
+    return fetch
+
+
+def star_sequential(src: Source, bundle: Bundle, user_id) -> Fetch:
+    w = src.wire
+    return _gather({part: _decode(src, w, _send(src, w, q, user_id)) for part, q in bundle.single.items()})
+
+
+def _one_part(src: Source, query: str, user_id):
+    with src.pool.connection() as conn:
+        wire = src.pooled(conn)
+        return _decode(src, wire, _send(src, wire, query, user_id))
+
+
+def star_parallel(src: Source, bundle: Bundle, user_id) -> Fetch:
+    futures = {part: src.executor.submit(_one_part, src, q, user_id) for part, q in bundle.single.items()}
+    wait(futures.values())
+    return _gather({part: fut.result() for part, fut in futures.items()})
+
+
+def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
+    w = src.wire
+    per_part = [src.requests(q, user_id) for q in bundle.single.values()]
+    results = w.batch([item for items in per_part for item in items])
+    step = len(per_part[0])
+    query_at = 2 if src.rest else 0  # the query's result within each request's statements
+    return _gather({part: _decode(src, w, results[k * step + query_at]) for k, part in enumerate(bundle.single)})
+
+
+def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
+    cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_flat, user_id))
+    t = time.perf_counter_ns()
+    answer = {}
+    for part in bundle.parts:  # fold the multiplied rows back: one entry per key, first seen wins
+        prefix = FLAT_PREFIX[part]
+        idx = [i for i, c in enumerate(cols) if c.startswith(prefix)]
+        names = tuple(cols[i][len(prefix):] for i in idx)
+        key = idx[names.index(KEY[part])]
+        seen = {}
+        for row in rows:
+            k = row[key]
+            if k is not None and k not in seen:
+                seen[k] = tuple(row[i] for i in idx)
+        answer[part] = (names, list(seen.values()))
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
+
+
+def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
+    cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_json, user_id))
+    t = time.perf_counter_ns()
+    answer = {}
+    if rows:
+        for name, value in zip(cols, rows[0]):
+            items = value if isinstance(value, list) else [value]
+            answer[name] = ((), items)
+    else:
+        answer = {part: ((), []) for part in bundle.parts}
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
+
+
+STRATEGIES = {f.__name__: f for f in (star_sequential, star_parallel, star_pipelined, join_flat, join_json)}
+
+
+def shape(strategy: str, bundle: Bundle) -> Shape:
+    n = len(bundle.parts)
+    return {
+        "star_sequential": Shape(n, n, 1),
+        "star_parallel": Shape(n, 1, n),
+        "star_pipelined": Shape(n, 1, 1),
+        "join_flat": Shape(1, 1, 1),
+        "join_json": Shape(1, 1, 1),
+    }[strategy]

@@ -1,0 +1,258 @@
+"""Figures of notebook 03-concurrency: each returns (fig, sentence computed from the data).
+
+Load cells are merged across repetitions from their encoded HdrHistograms (never averaged
+percentiles); throughput is the median across repetitions. Client-bound cells (`loadrun`: a
+sender process at >= 90% of a core, or the machine's cores busy and the client using more of
+them than PostgreSQL) are drawn hollow: there the client, not PostgreSQL, set the pace.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from hdrh.histogram import HdrHistogram
+
+from bench.measure import harness
+from bench.report import plots
+from bench.report.charts.read_paths import ORDER
+
+CELL_KEYS = ["record", "strategy", "mode", "clients", "rate", "rtt_ms", "budget", "sweep", "load_fraction"]
+
+
+def _merged(hists: pd.Series) -> dict:
+    h = harness.merge(HdrHistogram.decode(x.encode()) for x in hists if isinstance(x, str) and x)
+    return harness.percentiles(h)
+
+
+def cells(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
+    """One row per cell: percentiles of latency (from the intended start), service time and pool
+    wait merged over repetitions; throughput median and range over repetitions; client-bound if
+    any repetition was."""
+    t = table[table.record == record].copy()
+    for col in CELL_KEYS:
+        if col not in t:
+            t[col] = np.nan
+    rows = []
+    for key, g in t.groupby(CELL_KEYS, dropna=False, sort=True):
+        row = dict(zip(CELL_KEYS, key))
+        for metric in ("latency", "service", "pool_wait", "lag"):
+            if f"hist_{metric}" in g:
+                row.update({f"{metric}_{k}": v for k, v in _merged(g[f"hist_{metric}"]).items()})
+        row.update(throughput_rps=g.throughput_rps.median(), throughput_lo=g.throughput_rps.min(),
+                   throughput_hi=g.throughput_rps.max(), statements_per_s=g.statements_per_s.median(),
+                   client_bound=bool(g.client_bound.any()), client_cpu_cores=g.client_cpu_cores.median(),
+                   server_cpu_cores=g.server_cpu_cores.median(), reps=len(g), requests=int(g.requests.sum()),
+                   errors=int(g.errors.sum()))
+        for extra in ("other_cpu_cores", "locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
+            if extra in g:
+                row[extra] = g[extra].median()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _log_ms(ax) -> None:
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+
+
+def _plot(ax, g, x, y, strategy, order=None, **kw):
+    g = g.sort_values(order or x)
+    ax.plot(g[x], g[y] / 1000, color=plots.colour(strategy), label=plots.label(strategy), lw=1.3, **kw)
+    for bound, marker_face in ((False, plots.colour(strategy)), (True, "white")):
+        d = g[g.client_bound == bound]
+        ax.scatter(d[x], d[y] / 1000, s=22, color=marker_face, edgecolors=plots.colour(strategy), zorder=3)
+
+
+def throughput_latency(c: pd.DataFrame):
+    """Closed loop: throughput against p99 latency as the clients grow, per RTT."""
+    d = c[(c["mode"] == "closed") & c.sweep.isna() & (c.budget == c.budget.mode().iloc[0])]
+    rtts = sorted(d.rtt_ms.unique())
+    fig, axes = plt.subplots(1, len(rtts), figsize=(4.6 * len(rtts), 4.4), squeeze=False)
+    for ax, rtt in zip(axes[0], rtts):
+        for strategy in ORDER:
+            g = d[(d.rtt_ms == rtt) & (d.strategy == strategy)]
+            if not g.empty:
+                _plot(ax, g, "throughput_rps", "latency_p99_us", strategy, order="clients")
+        _log_ms(ax)
+        ax.set_xlabel("throughput (bundles per second)")
+        ax.set_title(f"RTT {rtt:g} ms; along each line: {', '.join(str(int(x)) for x in sorted(d.clients.unique()))} clients",
+                     fontsize=9.5)
+    axes[0][0].set_ylabel("p99 latency (ms, log)")
+    axes[0][0].legend(fontsize=7.5)
+    fig.suptitle(f"Closed loop, budget {int(d.budget.iloc[0])} connections: throughput against tail latency")
+    return fig, _saturation_sentence(d)
+
+
+def saturation(c: pd.DataFrame) -> pd.DataFrame:
+    """Highest closed-loop throughput per strategy and RTT (at the budget of the main matrix)."""
+    d = c[(c["mode"] == "closed") & c.sweep.isna()]
+    idx = d.groupby(["rtt_ms", "strategy"]).throughput_rps.idxmax()
+    return d.loc[idx, ["rtt_ms", "strategy", "clients", "throughput_rps", "statements_per_s", "latency_p99_us",
+                       "client_bound", "server_cpu_cores", "client_cpu_cores"]].reset_index(drop=True)
+
+
+def _saturation_sentence(d: pd.DataFrame) -> str:
+    sat = saturation(d)
+    parts = []
+    for rtt, g in sat.groupby("rtt_ms"):
+        g = g.sort_values("throughput_rps", ascending=False)
+        best, worst = g.iloc[0], g.iloc[-1]
+        parts.append(f"at RTT {rtt:g} ms {plots.label(best.strategy)} peaks highest ({best.throughput_rps:,.0f}/s), "
+                     f"{best.throughput_rps / worst.throughput_rps:.1f}x {plots.label(worst.strategy)} "
+                     f"({worst.throughput_rps:,.0f}/s)")
+    bound = int(d.client_bound.sum())
+    text = ("Saturation throughput: " + "; ".join(parts) + f". {bound} of {len(d)} cells were client-bound "
+            "(hollow points: the client, not PostgreSQL, used most of the busy CPU).")
+    if "other_cpu_cores" in d and d.other_cpu_cores.notna().any():
+        text += (f" Other processes on the machine took {d.other_cpu_cores.median():.2f} of its "
+                 "cores (median over the cells): numbers from a shared machine.")
+    return text
+
+
+def crossover(c: pd.DataFrame, a: str = "star_parallel", b: str = "join_json") -> str:
+    """Where a's p99 (from the intended start) first exceeds b's as the offered load grows."""
+    d = c[c["mode"] == "open"].pivot_table(index="rate", columns="strategy", values="latency_p99_us").sort_index()
+    if not {a, b} <= set(d.columns):
+        return "No open-loop cells for both strategies."
+    diff = (d[a] - d[b]).to_numpy()
+    x = d.index.to_numpy()
+    if diff[0] > 0:
+        return (f"{plots.label(a)}'s p99 is already above {plots.label(b)}'s at the lowest offered load "
+                f"({x[0]:,.0f}/s: {d[a].iloc[0] / 1000:.1f} ms against {d[b].iloc[0] / 1000:.1f} ms).")
+    for i in range(len(diff) - 1):
+        if diff[i] <= 0 < diff[i + 1]:
+            at = x[i] + (x[i + 1] - x[i]) * -diff[i] / (diff[i + 1] - diff[i])
+            return (f"{plots.label(a)}'s p99 overtakes {plots.label(b)}'s at about {at:,.0f} requests/s offered "
+                    f"(interpolated between {x[i]:,.0f} and {x[i + 1]:,.0f}/s).")
+    return f"{plots.label(a)}'s p99 stays at or below {plots.label(b)}'s up to {x[-1]:,.0f}/s offered."
+
+
+def open_loop(c: pd.DataFrame):
+    """Open loop: p99 from the intended start (solid) and of service time alone (dashed)."""
+    d = c[c["mode"] == "open"]
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    for strategy in ORDER:
+        g = d[d.strategy == strategy].sort_values("rate")
+        if g.empty:
+            continue
+        _plot(ax, g, "rate", "latency_p99_us", strategy)
+        ax.plot(g.rate, g.service_p99_us / 1000, color=plots.colour(strategy), lw=0.9, ls="--")
+    _log_ms(ax)
+    ax.set_xlabel("offered load (Poisson arrivals per second)")
+    ax.set_ylabel("p99 latency (ms, log)")
+    ax.set_title("Open loop at RTT 0: p99 from the intended start (solid) and service time only (dashed)")
+    ax.legend(fontsize=7.5)
+    top = d[d.rate == d.rate.max()]
+    hidden = (top.latency_p99_us / top.service_p99_us).max()
+    worst = top.loc[(top.latency_p99_us / top.service_p99_us).idxmax(), "strategy"]
+    text = (crossover(c) + f" At the highest offered load ({d.rate.max():,.0f}/s) measuring from the send instead of "
+            f"the intended start would understate {plots.label(worst)}'s p99 {hidden:.1f}x (coordinated omission).")
+    return fig, text
+
+
+def budget(c: pd.DataFrame):
+    """Closed loop at a fixed number of clients, as the connection budget changes."""
+    d = c[c.sweep == "budget"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 4.2))
+    for strategy in ORDER:
+        g = d[d.strategy == strategy].sort_values("budget")
+        if g.empty:
+            continue
+        ax1.plot(g.budget, g.throughput_rps, marker="o", color=plots.colour(strategy), label=plots.label(strategy))
+        ax2.plot(g.budget, g.pool_wait_p50_us / 1000, marker="o", color=plots.colour(strategy))
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(d.budget.unique()), [str(int(b)) for b in sorted(d.budget.unique())])
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.set_xlabel("connections in the pool (budget)")
+    ax1.set_ylabel("throughput (bundles per second)")
+    ax2.set_ylabel("median pool wait per request (ms)")
+    ax1.legend(fontsize=7.5)
+    fig.suptitle(f"{int(d.clients.iloc[0])} closed-loop clients against the connection budget")
+    p = d.pivot_table(index="budget", columns="strategy", values="pool_wait_p50_us")
+    lat = d.pivot_table(index="budget", columns="strategy", values="latency_p50_us")
+    tput = d.pivot_table(index="budget", columns="strategy", values="throughput_rps")
+    lo, hi = p.index.min(), p.index.max()
+    text = (f"With {int(lo)} connections the median request waits for the pool " +
+            ", ".join(f"{p.loc[lo, s] / 1000:.1f} ms of its {lat.loc[lo, s] / 1000:.1f} ms ({plots.label(s)})"
+                      for s in p.columns) +
+            " (star_parallel's wait is summed over its three connections). " +
+            (f"From {int(lo)} to {int(hi)} connections throughput changes " +
+             ", ".join(f"{tput.loc[hi, s] / tput.loc[lo, s]:.2f}x for {plots.label(s)}" for s in p.columns) + "."
+             if hi != lo else ""))
+    return fig, text
+
+
+def consistency(table: pd.DataFrame) -> pd.DataFrame:
+    t = table[table.record == "consistency"]
+    g = t.groupby(["bundle", "strategy", "condition", "write_rate"], sort=True)
+    out = g.agg(reads=("reads", "sum"), torn=("torn", "sum"), write_rate_achieved=("write_rate_achieved", "mean"))
+    out["torn_per_10k"] = 1e4 * out.torn / out.reads
+    out["latency_p50_us"] = g.hist_latency.apply(lambda h: _merged(h)["p50_us"])
+    return out.reset_index()
+
+
+def torn_reads(cons: pd.DataFrame, bundle: str = "account"):
+    """Torn reads per 10,000 against the write rate, beside each read path's median latency."""
+    d = cons[cons.bundle == bundle]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.3, 1]})
+    paths = d[["strategy", "condition"]].drop_duplicates().itertuples(index=False)
+    styles = {"read committed": "-", "repeatable read": "--", "exported snapshot": ":", "one statement": "-."}
+    labels = []
+    for strategy, condition in paths:
+        g = d[(d.strategy == strategy) & (d.condition == condition)].sort_values("write_rate")
+        name = f"{plots.label(strategy)}, {condition}"
+        ax1.plot(g.write_rate, g.torn_per_10k, marker="o", ls=styles.get(condition, "-"),
+                 color=plots.colour(strategy), label=name)
+        labels.append((name, g.latency_p50_us.iloc[-1], plots.colour(strategy)))
+    ax1.set_xlabel("writes per second, target (two spokes per transaction)")
+    ax1.set_ylabel("torn reads per 10,000 bundles")
+    ax1.legend(fontsize=7)
+    y = np.arange(len(labels))
+    ax2.barh(y, [v / 1000 for _, v, _ in labels], color=[c for _, _, c in labels])
+    ax2.set_yticks(y, [n for n, _, _ in labels], fontsize=7)
+    ax2.invert_yaxis()
+    ax2.set_xlabel("median latency at the top write rate (ms)")
+    fig.suptitle(f"'{bundle}' bundle: reads across snapshots, and what one snapshot costs")
+    return fig, _torn_sentence(d)
+
+
+def _torn_sentence(d: pd.DataFrame) -> str:
+    top = d[d.write_rate == d.write_rate.max()]
+    torn = top[top.torn > 0].sort_values("torn_per_10k", ascending=False)
+    clean = top[top.torn == 0]
+    text = (f"At {top.write_rate_achieved.mean():.0f} writes/s: " +
+            (", ".join(f"{plots.label(r.strategy)} ({r.condition}) {r.torn_per_10k:.0f}" for r in torn.itertuples())
+             + " torn reads per 10,000" if len(torn) else "no read path tore") + "; " +
+            (", ".join(f"{plots.label(r.strategy)} ({r.condition})" for r in clean.itertuples()) + " none" if len(clean)
+             else "every path tore") + ".")
+    base = top[(top.strategy == "star_parallel") & (top.condition == "read committed")]
+    snap = top[(top.strategy == "star_parallel") & (top.condition == "exported snapshot")]
+    if len(base) and len(snap):
+        text += (f" Sharing one exported snapshot costs star_parallel {snap.latency_p50_us.iloc[0] / base.latency_p50_us.iloc[0]:.1f}x "
+                 "its median latency (one more connection and round trip).")
+    return text
+
+
+def locks(c: pd.DataFrame):
+    """Narrow and wide join: throughput as clients grow, with the relation locks each holds."""
+    d = c[c.record == "locks"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for i, (name, g) in enumerate(d.groupby("strategy")):
+        g = g.sort_values("clients")
+        ax.plot(g.clients, g.throughput_rps, marker="o", color=("#1f77b4", "#9467bd")[i % 2],
+                label=f"{name}: {int(g.locks_planned.iloc[0])} relation locks planned, {int(g.locks.iloc[0])} "
+                      f"with a cached plan ({int(g.fastpath_locks.iloc[0])} fast-path)")
+    ax.set_xlabel("closed-loop clients")
+    ax.set_ylabel("throughput (statements per second)")
+    ax.set_title("Lock manager: a join past 16 relation locks against a narrow one")
+    ax.legend(fontsize=7.5)
+    lo, hi = d.clients.min(), d.clients.max()
+    scaling = {n: g.set_index("clients").throughput_rps for n, g in d.groupby("strategy")}
+    text = ("From " + f"{int(lo)} to {int(hi)} clients throughput scales " +
+            ", ".join(f"{s[hi] / s[lo]:.1f}x for {n}" for n, s in scaling.items()) +
+            f"; the wide join holds {int(d[d.strategy == 'wide_join'].locks_planned.max())} relation locks when planned, "
+            f"{int(d[d.strategy == 'wide_join'].fastpath_locks_planned.max())} of them fast-path on this server, and "
+            f"backends were seen waiting on LockManager in {d.lock_manager_wait_share.max():.1%} of active samples.")
+    return fig, text

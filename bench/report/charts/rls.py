@@ -1,0 +1,225 @@
+"""Figures of notebook 05-rls: each returns (fig, sentence computed from the data)."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from bench.report import plots
+from bench.measure import rls
+from bench.report.charts.read_paths import ORDER, largest_scale
+
+FORM_LABELS = {
+    "off": "RLS off",
+    "memo": "auth.uid() = user_id (memo)",
+    "select_uid": "(select auth.uid()) = user_id",
+    "role_fn": "... OR is_admin()",
+    "role_fn_select": "... OR (select is_admin())",
+    "role_fn_definer": "... OR is_admin() SECURITY DEFINER",
+}
+QUERY_LABELS = {"count": "count(*) of the table", "select": "SELECT * (policy as the only filter)",
+                "select_filtered": "SELECT * ... WHERE user_id = $1"}
+SCALE_ORDER = ["xs", "s", "m", "l", "xl"]
+SCALE_COLOURS = {"xs": "#c6dbef", "s": "#9ecae1", "m": "#4292c6", "l": "#08519c", "xl": "#08306b"}
+
+
+def policy_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The policy sweep, with one time per cell: pg_stat_statements' mean execution time, or
+    EXPLAIN ANALYZE's when the statement ran once; timed-out cells at the timeout, flagged."""
+    p = table[table.record == "policy"].copy()
+    p["server_ms"] = p["exec_us"].fillna(p["explain_exec_us"]) / 1000
+    if "timeout_us" in p:
+        p.loc[p.timed_out.astype(bool), "server_ms"] = p["timeout_us"] / 1000
+    return p
+
+
+def _ms(v: float) -> str:
+    if v < 0.1:
+        return f"{v * 1000:,.0f} µs"
+    return f"{v:,.2f} ms" if v < 10 else f"{v:,.0f} ms"
+
+
+def _plan(row) -> str:
+    return "" if bool(row.timed_out) else f" (plan: {row['shape']})"
+
+
+def _cost(row) -> str:
+    """A cell's time, or the timeout it ran past."""
+    return f"> {row.server_ms / 1000:g} s (timed out)" if bool(row.timed_out) else _ms(row.server_ms)
+
+
+def _bars(ax, d: pd.DataFrame, forms, scales, value="server_ms"):
+    height = 0.8 / max(1, len(scales))
+    for k, scale in enumerate(scales):
+        g = d[d.scale == scale].set_index("form").reindex(forms)
+        y = np.arange(len(forms)) + k * height
+        ax.barh(y, g[value], height=height, color=SCALE_COLOURS.get(scale, plots.NEUTRAL), label=f"scale {scale}")
+        for yi, (v, out) in zip(y, zip(g[value], g.get("timed_out", pd.Series(False, index=g.index)))):
+            if pd.notna(v) and bool(out):
+                ax.annotate("timed out", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_yticks(np.arange(len(forms)) + 0.4 - height / 2, [FORM_LABELS[f] for f in forms])
+    ax.set_xscale("log")
+    ax.set_xlim(right=float(d[value].max()) * 6)  # room for the "timed out" labels
+    ax.invert_yaxis()
+
+
+def forms_by_scale(p: pd.DataFrame, query: str = "select"):
+    """Server time per policy form, authenticated caller, no TO clause, indexed, by scale."""
+    d = p[(p["query"] == query) & (p.caller == "authenticated") & (p.to == "public") & (p["index"] == "indexed")]
+    forms = [f for f in FORM_LABELS if f in set(d.form)]
+    scales = [s for s in SCALE_ORDER if s in set(d.scale)]
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(forms) + 1.8))
+    _bars(ax, d, forms, scales)
+    ax.set_xlabel("server execution time per statement (ms, log; pg_stat_statements mean)")
+    ax.set_title(f"{QUERY_LABELS[query]}, auth_audit_log, user_id indexed")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    big = d[d.scale == scales[-1]].set_index("form")
+    sentence = (f"At scale {scales[-1]}, for {QUERY_LABELS[query]}, the memo's `auth.uid() = user_id` costs "
+                f"{_cost(big.loc['memo'])} per statement and `(select auth.uid()) = user_id` "
+                f"{_cost(big.loc['select_uid'])}")
+    worst = big.server_ms.drop("off", errors="ignore").idxmax()
+    sentence += f"; the slowest form, {FORM_LABELS[worst]}, takes {_cost(big.loc[worst])}"
+    if query == "select":  # with RLS off an unfiltered SELECT returns every row: the same rows need the filter
+        off = p[(p.scale == scales[-1]) & (p.form == "off") & (p["query"] == "select_filtered")
+                & (p.caller == "authenticated") & (p["index"] == "indexed")]
+        sentence += f", against {_ms(off.server_ms.iloc[0])} for the same rows with RLS off." if len(off) else "."
+    elif "off" in big.index:
+        sentence += f"; with RLS off the count covers the whole table, in {_cost(big.loc['off'])}."
+    else:
+        sentence += "."
+    return fig, sentence
+
+
+def index_and_filter(p: pd.DataFrame, scale: str | None = None):
+    """The memo's form and the sub-select form, with and without the user_id index and the
+    explicit filter, authenticated caller."""
+    if scale is None:
+        without = p[p["index"] == "none"]
+        scale = largest_scale(without if len(without) else p)
+    d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")
+          & p.form.isin(["off", "memo", "select_uid"]) & p["query"].isin(["select", "select_filtered"])]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    combos = [(i, q) for i in ("indexed", "none") for q in ("select_filtered", "select")]
+    width = 0.8 / len(combos)
+    forms = ["off", "memo", "select_uid"]
+    colours = ["#2ca02c", "#98df8a", "#d62728", "#ff9896"]
+    for k, (index, query) in enumerate(combos):
+        g = d[(d["index"] == index) & (d["query"] == query)].set_index("form").reindex(forms)
+        ax.bar(np.arange(len(forms)) + k * width, g.server_ms, width=width, color=colours[k],
+               label=f"{'index' if index == 'indexed' else 'no index'}, "
+                     f"{'explicit filter' if query == 'select_filtered' else 'policy only'}")
+    ax.set_xticks(np.arange(len(forms)) + 0.4 - width / 2, [FORM_LABELS[f] for f in forms])
+    ax.set_yscale("log")
+    ax.set_ylabel("server execution time (ms, log)")
+    ax.set_title(f"auth_audit_log at scale {scale}: what the index and the explicit filter are worth")
+    ax.legend(fontsize=8)
+    t = d.set_index(["form", "index", "query"])
+    if ("memo", "none", "select") not in t.index:
+        return fig, f"This run has no cells without the user_id index at scale {scale} (quick mode)."
+    sentence = (f"At scale {scale}, the memo's policy reading one user's rows takes {_cost(t.loc['memo', 'indexed', 'select'])} "
+                f"with the user_id index and {_cost(t.loc['memo', 'none', 'select'])} without it (the memo's DDL has none); "
+                f"adding the explicit filter without the index: {_cost(t.loc['memo', 'none', 'select_filtered'])}.")
+    return fig, sentence
+
+
+def anon_caller(p: pd.DataFrame, scale: str | None = None):
+    """What an anonymous request costs under each form, with and without `TO authenticated`."""
+    scale = scale or largest_scale(p)
+    d = p[(p.scale == scale) & (p.caller == "anon") & (p["query"] == "count") & (p["index"] == "indexed")
+          & (p.form != "off")]
+    forms = [f for f in FORM_LABELS if f in set(d.form)]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(forms) + 1.8))
+    for k, (to, colour) in enumerate((("public", "#d62728"), ("authenticated", "#2ca02c"))):
+        g = d[d.to == to].set_index("form").reindex(forms)
+        ax.barh(np.arange(len(forms)) + k * 0.4, g.server_ms, height=0.4, color=colour,
+                label="no TO clause (the memo)" if to == "public" else "TO authenticated")
+    ax.set_yticks(np.arange(len(forms)) + 0.2, [FORM_LABELS[f] for f in forms])
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("server execution time of an anon count(*) (ms, log)")
+    ax.set_title(f"The anon caller at scale {scale}: the policy runs for anon unless it says TO authenticated")
+    ax.legend(loc="lower right")
+    t = d.set_index(["form", "to"])
+    worst = t.xs("public", level="to").server_ms.idxmax()
+    sentence = (f"At scale {scale}, an anonymous count(*) costs {_cost(t.loc['memo', 'public'])} under the memo's "
+                f"policy{_plan(t.loc['memo', 'public'])} and {_cost(t.loc['memo', 'authenticated'])} with "
+                f"TO authenticated{_plan(t.loc['memo', 'authenticated'])}; without the TO clause the costliest form, "
+                f"{FORM_LABELS[worst]}, makes anon pay {_cost(t.loc[worst, 'public'])}"
+                f"{_plan(t.loc[worst, 'public'])} against {_cost(t.loc[worst, 'authenticated'])} with it.")
+    return fig, sentence
+
+
+def strategy_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    s = summary[summary.experiment == "rls"].copy()
+    s["setting"] = np.where(s.envelope == "rest_service_role", "service_role (RLS bypassed)",
+                            np.where(s.condition == "rls_select_uid", "(select auth.uid()) policies",
+                                     "the memo's policies"))
+    return s
+
+
+def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "account", scale: str | None = None):
+    """Median latency per strategy through the rest envelope: RLS bypassed, the memo's
+    policies, the sub-select policies; server time per request beside it."""
+    scale = scale or largest_scale(s)
+    d = s[(s.bundle == bundle) & (s.scale == scale)]
+    settings = ["service_role (RLS bypassed)", "the memo's policies", "(select auth.uid()) policies"]
+    strategies = [x for x in ORDER if x in set(d.strategy)]
+    fig, ax = plt.subplots(figsize=(8, 4.4))
+    width = 0.8 / len(settings)
+    colours = ["#7f7f7f", "#d62728", "#2ca02c"]
+    for k, setting in enumerate(settings):
+        g = d[d.setting == setting].set_index("strategy").reindex(strategies)
+        ax.bar(np.arange(len(strategies)) + k * width, g.p50_us / 1000, width=width, color=colours[k], label=setting,
+               yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000, (g.p50_rep_hi_us - g.p50_us) / 1000], capsize=2)
+    ax.set_xticks(np.arange(len(strategies)) + 0.4 - width / 2, [plots.label(x) for x in strategies], fontsize=8)
+    ax.set_ylabel("median latency per bundle (ms), RTT 0")
+    ax.set_title(f"'{bundle}' bundle at scale {scale} through the PostgREST envelope: with and without RLS")
+    ax.legend(fontsize=8)
+    p50 = d.pivot_table(index="strategy", columns="setting", values="p50_us")
+    ratio = (p50["the memo's policies"] / p50["service_role (RLS bypassed)"]).reindex(strategies)
+    srv = _server_per_request(server, bundle, scale)
+    sentence = (f"At scale {scale}, under the memo's policies the five strategies take {ratio.min():.2f}x to "
+                f"{ratio.max():.2f}x the median latency they have with RLS bypassed ('{bundle}' bundle, indexed user_id)")
+    if srv is not None:
+        sentence += (f"; on the server a request takes {srv['memo']:.0f} µs under the memo's policies against "
+                     f"{srv['bypass']:.0f} µs bypassing RLS (mean over strategies, pg_stat_statements)")
+    return fig, sentence + "."
+
+
+def _server_per_request(server: pd.DataFrame, bundle: str, scale: str) -> dict | None:
+    d = server[(server.bundle == bundle) & (server.scale == scale)].dropna(subset=["server_us"])
+    if d.empty:
+        return None
+    memo = d[(d.envelope == "rest") & (d.condition == "rls_memo")].server_us.mean()
+    bypass = d[d.envelope == "rest_service_role"].server_us.mean()
+    return {"memo": memo, "bypass": bypass}
+
+
+def isolation_matrix(iso: pd.DataFrame):
+    """Every isolation check, held or not: cases down, spokes and strategies across."""
+    d = iso.copy()
+    d["target"] = np.where(d["check"] == "spoke", d.get("spoke", ""), d.get("strategy", "") + " · " + d.get("bundle", ""))
+    cases = ["own_rows", "other_user", "anon", "missing_claim", "forged_claim", "service_role", "view_default",
+             "view_security_invoker"]
+    cases = [c for c in cases if c in set(d.case)]
+    spokes = [t for t in rls.SPOKES if t in set(d.target)]
+    columns = spokes + sorted(t for t in set(d.target) if t not in spokes and "view" in t) + sorted(
+        t for t in set(d.target) if t not in spokes and "view" not in t)
+    grid = d.groupby(["case", "target"]).held.all().unstack().reindex(index=cases, columns=columns)
+    fig, ax = plt.subplots(figsize=(11, 0.42 * len(cases) + 2.6))
+    values = grid.map(lambda v: np.nan if pd.isna(v) else float(v)).to_numpy(dtype=float)
+    cmap = plt.matplotlib.colors.ListedColormap(["#d62728", "#2ca02c"])
+    cmap.set_bad("#f0f0f0")
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    ax.set_yticks(range(len(cases)), [c.replace("_", " ") for c in cases])
+    ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=70, ha="right", fontsize=7)
+    ax.grid(False)
+    ax.set_title("Isolation: green = held (each caller saw exactly what it may), red = leak or rows withheld")
+    failed = d[~d.held.astype(bool)]
+    checks = len(d)
+    sentence = (f"{checks - len(failed)} of {checks} isolation checks held across {d.scale.nunique()} scale(s); "
+                + ("every failure is the plain view (" + ", ".join(sorted(set(failed.case))) + "): it returned "
+                   f"{int(failed.rows_seen.max()):,} rows to a user who owns {int(failed.expected_rows.max()):,}."
+                   if set(failed.case) <= {"view_default"} and len(failed) else
+                   "failures outside the view demonstration: " + ", ".join(sorted(set(failed.case))) + "."))
+    return fig, sentence

@@ -1,0 +1,49 @@
+"""The README's figure index, generated from the figures themselves (reports/figures/index.json)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from bench import config
+
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+
+
+SAVED = re.compile(r'(?:save_figure\([^,]+,|publish\()\s*"(fig-[a-z0-9-]+)"')
+
+
+def saved_in_notebooks(notebooks: Path | None = None) -> list[str]:
+    """Every figure id a notebook source saves, once per call site (duplicates kept)."""
+    ids = []
+    for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py")):
+        ids += SAVED.findall(source.read_text())
+    return ids
+
+
+def read(figures: Path | None = None) -> dict[str, dict]:
+    path = Path(figures or config.REPORTS / "figures") / "index.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def table(index: dict[str, dict]) -> str:
+    rows = [f"| [`{fig_id}`](reports/figures/{fig_id}.svg) | {entry['caption']} |"
+            for fig_id, entry in sorted(index.items())]
+    return "\n".join(["| figure | what it shows |", "|---|---|", *rows])
+
+
+def update_readme(readme: Path | None = None, figures: Path | None = None) -> bool:
+    """Rewrite the block between the markers; True if the README changed."""
+    readme = Path(readme or config.REPO / "README.md")
+    text = readme.read_text()
+    block = f"{START}\n{table(read(figures))}\n{END}"
+    new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    if new != text:
+        readme.write_text(new)
+    return new != text
+
+
+def readme_ids(readme: Path | None = None) -> list[str]:
+    text = Path(readme or config.REPO / "README.md").read_text()
+    block = text.split(START, 1)[1].split(END, 1)[0] if START in text else ""
+    return re.findall(r"\[`(fig-[a-z0-9-]+)`\]", block)

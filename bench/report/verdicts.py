@@ -1,0 +1,384 @@
+"""The memo's claims, each answered from a run: measured answer, verdict, when it flips, evidence.
+
+Every answer is computed from the run's tables; a claim whose experiment is not in the run says
+so. Verdicts: `holds`, `holds only when ...`, `does not hold`, `not covered`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from bench.results import store as results
+from bench.report import verdicts_integrity as integrity
+from bench.report.charts import read_paths as rp
+
+HOLDS, ONLY_WHEN, DOES_NOT_HOLD, NOT_COVERED = "holds", "holds only when ...", "does not hold", "not covered"
+
+
+@dataclass
+class Verdict:
+    answer: str
+    verdict: str
+    flips: str = ""
+    figures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    quote: str
+    where: str  # the memo's section
+    needs: tuple[str, ...]  # experiments the answer comes from
+    evaluate: object  # (Evidence) -> Verdict
+    row: str = ""  # its row in the memo's Pattern Comparison table, if any
+
+
+class Evidence:
+    """A run, with its summary and tables read once."""
+
+    def __init__(self, run: results.Run):
+        self.run = run
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return results.summary(self.run.path)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.run.table(name)
+
+    @cached_property
+    def reads(self) -> pd.DataFrame:
+        """Read-paths cells of the 'account' bundle, plain, indexed, warm, at the largest scale."""
+        s = rp.cells(self.summary, self.table("read_paths"))
+        scale = rp.largest_scale(s)
+        return s[(s.bundle == "account") & (s.scale == scale) & (s.envelope == "plain") & (s.indexes == "indexed")]
+
+    @cached_property
+    def p50(self) -> pd.DataFrame:
+        """Median latency (ms) per measured RTT x strategy."""
+        return self.reads.pivot_table(index="rtt_measured_ms", columns="strategy", values="p50_us").sort_index() / 1000
+
+
+def _ms(v: float) -> str:
+    return f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms"
+
+
+def _rtts(p50: pd.DataFrame, mask) -> str:
+    xs = [f"{x:.2g}" for x, m in zip(p50.index, mask) if m]
+    return ", ".join(xs) + " ms" if xs else "none"
+
+
+def _no_joins(ev: Evidence) -> Verdict:
+    p = ev.p50
+    seq, best_join = p["star_sequential"], p[["join_flat", "join_json"]].min(axis=1)
+    wins = seq < best_join
+    lo, hi = (seq / best_join).min(), (seq / best_join).max()
+    answer = (f"The memo's three single-table queries, one after another, take {lo:.1f}x to {hi:.1f}x the time of one "
+              f"joined statement returning the same bundle (scale {ev.reads.scale.iloc[0]}, 'account' bundle, "
+              f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms): {_ms(seq.iloc[0])} against {_ms(best_join.iloc[0])} "
+              f"at RTT 0, {_ms(seq.iloc[-1])} against {_ms(best_join.iloc[-1])} at {p.index.max():.2g} ms.")
+    verdict = HOLDS if wins.all() else (ONLY_WHEN if wins.any() else DOES_NOT_HOLD)
+    flips = f"single-table fetches faster at measured RTT: {_rtts(p, wins)}"
+    return Verdict(answer, verdict, flips, ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"])
+
+
+def _parallel(ev: Evidence) -> Verdict:
+    p = ev.p50
+    par, seq, join = p["star_parallel"], p["star_sequential"], p["join_json"]
+    beats_join = par < join
+    answer = (f"Promise.all over three pooled connections takes {(par / join).iloc[0]:.1f}x the single PostgREST-shaped "
+              f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms: it waits for its slowest "
+              f"fetch and spends three connections. Against the sequential fetches it is "
+              f"{(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms.")
+    crossings = rp.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
+    verdict = HOLDS if beats_join.all() else (ONLY_WHEN if beats_join.any() else DOES_NOT_HOLD)
+    flips = (f"parallel faster than the JOIN at measured RTT: {_rtts(p, beats_join)}; "
+             + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
+    return Verdict(answer, verdict, flips, ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat"])
+
+
+def _fanout(ev: Evidence) -> Verdict:
+    t = ev.table("read_paths")
+    b = t[(t.record == "bytes") & (t.bundle == "account")]
+    med = b.groupby("strategy").bytes.median()
+    flat = med["join_flat"] / med["star_sequential"]
+    fastest = ev.p50.iloc[0].idxmin()
+    answer = (f"'No complex JOINs' is true of the flat JOIN's cost, not of joins: it moves {flat:.1f}x the bytes "
+              f"of the single-table fetches for the median sampled user (roles x audit rows multiply), while the "
+              f"PostgREST json_agg shape moves {med['join_json'] / med['star_sequential']:.1f}x; the fastest read "
+              f"at RTT 0 is {rp.plots.label(fastest)} ({_ms(ev.p50.iloc[0][fastest])}).")
+    joined_fastest = fastest in ("join_flat", "join_json")
+    flips = (f"holds against the flat JOIN ({flat:.1f}x the bytes); not against json_agg embedding "
+             f"({med['join_json'] / med['star_sequential']:.1f}x the bytes"
+             + (", and the fastest read)" if joined_fastest else ")"))
+    return Verdict(answer, ONLY_WHEN, flips,
+                   ["fig-readpaths-bytes-strategy", "fig-readpaths-latency-fanout"])
+
+
+def _rls_simple(ev: Evidence) -> Verdict:
+    from bench.report.charts import rls as rc
+
+    t = ev.table("rls")
+    p = rc.policy_cells(t)
+    scale = rp.largest_scale(p)
+    d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")].set_index(["form", "index", "query"])
+
+    def cost(form, index, query="select"):
+        if (form, index, query) not in d.index:
+            return None, "not measured"
+        row = d.loc[(form, index, query)]
+        return row.server_ms, (f"> {row.server_ms / 1000:.0f} s (timed out)" if bool(row.timed_out) else _ms(row.server_ms))
+
+    iso = t[t.record == "isolation"]
+    tables = iso[~iso.case.str.startswith("view_")]
+    leak = iso[(iso.case == "view_default") & ~iso.held.astype(bool)]
+    parts, conditions = [], []
+    memo_idx, memo_idx_txt = cost("memo", "indexed")
+    memo_scan, memo_scan_txt = cost("memo", "none")
+    parts.append(f"the memo's policy reading one user's audit rows takes {memo_idx_txt} with a user_id index"
+                 + (f" and {memo_scan_txt} without (the memo's DDL has none)" if memo_scan is not None else ""))
+    if memo_scan is not None and memo_idx is not None and memo_scan > 3 * memo_idx:
+        conditions.append(f"every user_id is indexed ({memo_scan / memo_idx:.0f}x slower without)")
+    role, role_txt = cost("role_fn", "indexed")
+    wrapped, wrapped_txt = cost("role_fn_select", "indexed")
+    if role is not None:
+        parts.append(f"a role check through a plain function {role_txt}, wrapped in (select ...) {wrapped_txt}")
+        if wrapped is not None and role > 2 * wrapped:
+            conditions.append("role checks are wrapped in (select ...)")
+        if d.loc[("role_fn", "indexed", "select")].timed_out or (wrapped is not None and wrapped > 10 * memo_idx):
+            conditions.append("policies stay free of per-row lookups (a role check scans every row of an unfiltered read)")
+    if len(leak):
+        conditions.append(f"no view skips security_invoker (a plain view handed {int(leak.rows_seen.max()):,} rows "
+                          f"to a user owning {int(leak.expected_rows.max()):,})")
+    answer = (f"Isolation held in {int(tables.held.sum())} of {len(tables)} checks (every spoke, every strategy, anon, "
+              f"missing and forged claims). Cost at scale {scale}: " + "; ".join(parts) + ".")
+    if not tables.held.astype(bool).all():
+        return Verdict(answer, DOES_NOT_HOLD, "isolation failed in: " + ", ".join(sorted(set(tables[~tables.held].case))),
+                       ["fig-rls-isolation"])
+    verdict = ONLY_WHEN if conditions else HOLDS
+    return Verdict(answer, verdict, ("simple and safe only when " + "; ".join(conditions)) if conditions else "",
+                   ["fig-rls-isolation", "fig-rls-forms-scale", "fig-rls-index-filter", "fig-rls-anon-to",
+                    "fig-rls-strategies"])
+
+
+def _oauth_isolation(ev: Evidence) -> Verdict:
+    all_checks = ev.table("rls")
+    iso = all_checks[(all_checks.record == "isolation") & ~all_checks.case.str.startswith("view_")]
+    leak = all_checks[(all_checks.case == "view_default") & ~all_checks.held.astype(bool)]
+    held = iso.held.astype(bool)
+    answer = (f"{int(held.sum())} of {len(iso)} isolation checks held: user A never received user B's rows through "
+              f"any spoke or read strategy; anon, a missing claim and a forged claim received nothing. The isolation "
+              f"comes from the policies, which the relational variant carries identically (same policy file).")
+    flips = (f"breaks through a view created without security_invoker: it returned "
+             f"{int(leak.foreign_rows.max()):,} other users' rows" if len(leak) else "")
+    return Verdict(answer, HOLDS if held.all() else DOES_NOT_HOLD, flips, ["fig-rls-isolation"])
+
+
+def _cross_ratios(ev: Evidence) -> tuple[pd.DataFrame, str]:
+    """Per cross-spoke query at the largest scale: each approach's latency, bytes moved and client
+    heap peak over the SQL join on the star."""
+    t = ev.table("cross_service")
+    s = ev.summary
+    s = s[(s.experiment == "cross_service") & (s.condition != "orm_page")]
+    scale = rp.largest_scale(s)
+    lat = s[s.scale == scale].pivot_table(index="condition", columns="strategy", values="p50_us")
+    at = t[t.scale == scale]
+    moved = at[at.record == "bytes"].assign(moved=lambda d: d["bytes"] + d["sent_bytes"].fillna(0))
+    size = moved.pivot_table(index="condition", columns="strategy", values="moved")
+    heap = at[at.record == "memory"].pivot_table(index="condition", columns="strategy", values="peak_bytes")
+    frames = {k: v.div(v["join_star"], axis=0) for k, v in (("latency", lat), ("bytes", size), ("memory", heap))}
+    return pd.concat(frames, axis=1), scale
+
+
+def _span(x: pd.Series) -> str:
+    return f"{x.min():.1f}x" if round(x.min(), 1) == round(x.max(), 1) else f"{x.min():.1f}x to {x.max():.1f}x"
+
+
+CROSS_FIGURES = ["fig-cross-latency-scale", "fig-cross-bytes-scale", "fig-cross-memory-scale"]
+
+
+def _microservices(ev: Evidence) -> Verdict:
+    r, scale = _cross_ratios(ev)
+    services = ["services_parallel", "services_chained"]
+    best = r["latency"][services].min(axis=1)
+    answer = (f"Each service can answer from its own table, and the answers matched the SQL join's for all "
+              f"{len(r)} cross-spoke questions; but the application then joins in pandas: at scale {scale} the "
+              f"better per-service way takes {_span(best)} the join's latency, moves "
+              f"{_span(r['bytes'][services].min(axis=1))} its bytes and peaks at "
+              f"{_span(r['memory'][services].min(axis=1))} its client memory (each service filtering on its own: "
+              f"up to {r['latency']['services_parallel'].max():.0f}x the latency).")
+    slower = best > 1.2
+    flips = (f"the per-service way is not slower only for: {', '.join(best.index[~slower])}" if (~slower).any()
+             else "every cross-spoke question measured costs more per service than as one join")
+    return Verdict(answer, ONLY_WHEN if slower.any() else HOLDS,
+                   "holds for questions inside one service's table; " + flips, CROSS_FIGURES)
+
+
+def _business_queries(ev: Evidence) -> Verdict:
+    r, scale = _cross_ratios(ev)
+    rel = r["latency"]["join_relational"]
+    answer = (f"They need joins, and the star serves them: at scale {scale} the same join on the relational schema "
+              f"takes {_span(rel)} the star's latency for {len(r)} cross-spoke questions (the spokes join on "
+              f"user_id in both), while doing without the join (per-service fetches merged in pandas) "
+              f"takes {_span(r['latency'][['services_parallel', 'services_chained']].min(axis=1))} the latency.")
+    return Verdict(answer, HOLDS, f"joins are needed on either schema (relational {_span(rel)} the star's latency)",
+                   CROSS_FIGURES)
+
+
+def _not_covered(what: str):
+    def evaluate(ev: Evidence) -> Verdict:
+        return Verdict(f"No experiment in this suite measures {what}.", NOT_COVERED)
+    return evaluate
+
+
+def _parallel_under_load(ev: Evidence) -> Verdict:
+    from bench.report.charts import concurrency as cc
+
+    t = ev.table("concurrency")
+    sat = cc.saturation(cc.cells(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
+    ratio = sat["star_parallel"] / sat["join_json"]
+    cons = cc.consistency(t)
+    top = cons[cons.write_rate == cons.write_rate.max()]
+    rc = top[(top.strategy == "star_parallel") & (top.condition == "read committed")]
+    torn = int(rc.torn.sum())
+    reads = int(rc.reads.sum())
+    one = top[top.strategy.isin(["join_json", "join_flat"])]
+    answer = (f"Under load with a shared pool of 10 connections, star_parallel's saturation throughput is "
+              + ", ".join(f"{r:.2f}x join_json's at RTT {rtt:g} ms" for rtt, r in ratio.items())
+              + f"; it reads three tables under three snapshots: {torn} of {reads} bundles were torn "
+              f"({1e4 * torn / max(reads, 1):.0f} per 10,000) while a writer changed two spokes per transaction, against "
+              f"{int(one.torn.sum())} of {int(one.reads.sum())} for the single joined statement.")
+    independent = ratio.max() >= 1 and torn == 0
+    flips = ("faster under load at RTT " + ", ".join(f"{x:g}" for x in ratio[ratio >= 1].index) + " ms"
+             if (ratio >= 1).any() else "never faster than the joined statement under load")
+    flips += "; consistent only inside one exported snapshot or repeatable-read transaction"
+    return Verdict(answer, HOLDS if independent else DOES_NOT_HOLD, flips,
+                   ["fig-concurrency-throughput-latency", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"])
+
+
+def _measured(answer_of):
+    """A claim answered by `answer_of(ev)` -> (answer, verdict key, flips, figures)."""
+    keys = {"holds": HOLDS, "only_when": ONLY_WHEN, "does_not_hold": DOES_NOT_HOLD}
+
+    def evaluate(ev: Evidence) -> Verdict:
+        answer, key, flips, figures = answer_of(ev)
+        return Verdict(answer, keys[key], flips, figures)
+    return evaluate
+
+
+def _locking(ev: Evidence) -> Verdict:
+    from bench.report.charts import concurrency as cc
+    from bench.report.charts import integrity as ic
+
+    t = ev.table("integrity")
+    lock = ic.at_scale(t, "lock")
+    p50 = ic.medians(lock, "strategy").set_index("strategy").p50_us / 1000
+    waited = lock.groupby("strategy").blocked.mean()
+    mx = ic.at_scale(t, "multixact").groupby("strategy").multixacts.median()
+    locks = cc.cells(ev.table("concurrency"), "locks")
+    locks = locks[locks.record == "locks"]
+    wide = locks[locks.strategy == "wide_join"]
+    answer = (f"A spoke insert waited on its user's row in {waited.get('delete_user', 0):.0%} of tries while the user "
+              f"was being deleted ({p50['delete_user']:.1f} ms median) and in {waited.get('update_last_sign_in', 0):.0%} "
+              f"while last_sign_in_at was updated ({p50['update_last_sign_in']:.1f} ms): every spoke foreign key takes "
+              f"FOR KEY SHARE on the same auth.users row, so concurrent audit writes for one user made "
+              f"{mx.get('same_user', 0):.0f} multixacts per burst against {mx.get('distinct_users', 0):.0f} spread over "
+              f"users. A join over auth.users and every spoke held {int(wide.locks_planned.max()) if len(wide) else 0} "
+              f"relation locks with LockManager waits in {locks.lock_manager_wait_share.max():.1%} of samples "
+              f"(PostgreSQL {ev.run.meta['versions']['postgresql']}).")
+    contended = waited.get("delete_user", 0) > 0 or mx.get("same_user", 0) > mx.get("distinct_users", 0)
+    flips = (f"tables share the hub: a delete of the user blocks writes to every spoke ({waited.get('delete_user', 0):.0%} "
+             f"waited); ordinary user updates do not ({waited.get('update_last_sign_in', 0):.0%})")
+    return Verdict(answer, ONLY_WHEN if contended else HOLDS, flips,
+                   ["fig-integrity-lock-wait", "fig-integrity-multixact-burst", "fig-concurrency-locks-throughput"])
+
+
+def _pending(ev: Evidence) -> Verdict:
+    return Verdict("This run has the experiment's results, but no verdict is computed from them yet; see its notebook.",
+                   NOT_COVERED)
+
+
+CLAIMS = (
+    Claim("no_joins", "Lightning fast - no JOINs needed", "Advantages 1; Pattern Comparison", ("read_paths",), _no_joins,
+          row="User-Centric Queries"),
+    Claim("parallel", "Parallel fetching - each table independent (Promise.all)", "Advantages 2; Performance Benefits",
+          ("read_paths",), _parallel),
+    Claim("parallel_load", "Fast, parallel, independent queries", "Advantages 2 (getUserData)", ("concurrency",),
+          _parallel_under_load),
+    Claim("no_complex_joins", "No complex JOINs for user data retrieval", "Performance Benefits", ("read_paths",),
+          _fanout),
+    Claim("rls", "Simplified security (RLS): consistent, simple policies across all tables", "Advantages 4",
+          ("rls",), _rls_simple, row="RLS Simplicity"),
+    Claim("oauth", "Each OAuth account gets completely isolated data universe", "Why this pattern is perfect",
+          ("rls",), _oauth_isolation, row="OAuth Isolation"),
+    Claim("microservices", "Microservices architecture ready", "Advantages 3", ("cross_service",),
+          _microservices, row="Microservices"),
+    Claim("evolution", "Schema evolution made easy", "Advantages 5", (),
+          _not_covered("migration effort (it is a property of the DDL, not of a timing)"), row="Schema Evolution"),
+    Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", (),
+          _not_covered("cache behaviour per table beyond the cold-cache cells of a `--cold` run")),
+    Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
+          ("integrity", "concurrency"), _locking),
+    Claim("integrity", "No referential integrity between business entities (accept the trade-off)",
+          "Disadvantages 1; Pattern Comparison", ("integrity",), _measured(integrity.integrity),
+          row="Data Integrity"),
+    Claim("app_consistency", "Application-level consistency management", "Disadvantages 2", ("integrity",),
+          _measured(integrity.app_consistency)),
+    Claim("business_queries", "Complex business logic queries need JOINs", "Disadvantages 3", ("cross_service",),
+          _business_queries),
+    Claim("orphans", "Potential data orphaning", "Disadvantages 4", ("integrity",),
+          _measured(integrity.orphans)),
+)
+
+MEMO_TABLE = {  # the memo's Pattern Comparison rows: star entry, relational entry, its recommendation
+    "OAuth Isolation": ("✅ Perfect", "⚠️ Complex", "✅ Keep Star"),
+    "User-Centric Queries": ("✅ Lightning Fast", "❌ Slow JOINs", "✅ Keep Star"),
+    "Microservices": ("✅ Excellent", "❌ Tight Coupling", "✅ Keep Star"),
+    "RLS Simplicity": ("✅ Dead Simple", "❌ Complex Policies", "✅ Keep Star"),
+    "Schema Evolution": ("✅ Easy to Add Tables", "⚠️ Migration Complexity", "✅ Keep Star"),
+    "Data Integrity": ("⚠️ App Managed", "✅ DB Enforced", "🤔 Accept Trade-off"),
+}
+
+
+def evaluate(run: results.Run) -> pd.DataFrame:
+    """One row per claim: quote, measured answer, verdict, when it flips, evidence figure ids."""
+    ev = Evidence(run)
+    rows = []
+    for claim in CLAIMS:
+        missing = [n for n in claim.needs if not run.has(n)]
+        if missing:
+            v = Verdict(f"Not covered by this run: it has no {', '.join(missing)} results.", NOT_COVERED)
+        else:
+            v = claim.evaluate(ev)
+        rows.append({"claim": claim.key, "quote": claim.quote, "where": claim.where, "row": claim.row,
+                     "answer": v.answer, "verdict": v.verdict, "flips": v.flips, "figures": v.figures})
+    return pd.DataFrame(rows)
+
+
+def figure_link(fig_id: str) -> str:
+    """A link that works from notebooks/ and from reports/ alike."""
+    return f"[{fig_id}](../reports/figures/{fig_id}.svg)"
+
+
+def claims_markdown(v: pd.DataFrame) -> str:
+    out = []
+    for r in v.itertuples():
+        figs = ", ".join(figure_link(f) for f in r.figures) or "none yet"
+        out.append(f"### “{r.quote}”\n*{r.where}* · **{r.verdict}**\n\n{r.answer}\n\n"
+                   + (f"When it flips: {r.flips.rstrip('.')}.\n\n" if r.flips else "") + f"Evidence: {figs}\n")
+    return "\n".join(out)
+
+
+def comparison_markdown(v: pd.DataFrame) -> str:
+    """The memo's Pattern Comparison table with a measured column."""
+    by_row = {r.row: r for r in v.itertuples() if r.row}
+    lines = ["| Aspect | memo: star | memo: relational | memo recommends | measured | verdict |",
+             "|---|---|---|---|---|---|"]
+    for aspect, (star, rel, rec) in MEMO_TABLE.items():
+        r = by_row.get(aspect)
+        short = r.answer.split(". ")[0].rstrip(".") + "." if r is not None else ""
+        lines.append(f"| **{aspect}** | {star} | {rel} | {rec} | {short} | {r.verdict if r is not None else NOT_COVERED} |")
+    return "\n".join(lines)

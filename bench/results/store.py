@@ -1,0 +1,203 @@
+"""Results store: run folders written once, validated, read and summarised.
+
+A run folder `data/results/<UTC-timestamp>-<host>-<sha7>/` holds `run.json` and one
+long-format `<experiment>.parquet` per experiment. It is written under a hidden `.partial`
+name and renamed only when complete, so an interrupted run never looks finished.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from bench import config
+from bench.measure import harness
+from bench.db.environment import collect_environment  # noqa: F401  (experiments take it from here)
+
+RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+-[0-9a-z]{7}$")
+REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "scale", "seed", "fingerprint",
+                 "command", "tables", "complete")
+REQUIRED_VERSIONS = ("python", "psycopg", "faker", "postgresql")
+REQUIRED_COLUMNS = ("experiment", "strategy", "scale")
+CONDITIONS = ("bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "variant", "condition")
+SUMMARY_COLUMNS = ("experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients",
+                   "variant", "condition", "n",
+                   "p50_us", "p95_us", "p99_us", "p50_rep_lo_us", "p50_rep_hi_us")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class RunWriter:
+    """`with RunWriter(meta) as run: run.write_table(name, df)`; renamed into place on success."""
+
+    def __init__(self, meta: dict, root: Path | None = None):
+        self.root = Path(root or config.RESULTS)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:40] or "host"
+        self.name = f"{stamp}-{host}-{(meta.get('git_sha') or 'nogit')[:7].ljust(7, '0')}"
+        self.path = self.root / self.name
+        self.tmp = self.root / f".{self.name}.partial"
+        self.meta = dict(meta)
+        self.tables: dict[str, dict] = {}
+
+    def __enter__(self) -> RunWriter:
+        self.tmp.mkdir(parents=True)
+        return self
+
+    def add_meta(self, **kv) -> None:
+        self.meta.update(kv)
+
+    def write_table(self, experiment: str, df: pd.DataFrame) -> None:
+        missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+        if missing:
+            raise ValueError(f"table {experiment} lacks columns {missing}")
+        path = self.tmp / f"{experiment}.parquet"
+        df.to_parquet(path, index=False)
+        self.tables[experiment] = {"rows": len(df), "sha256": _sha256(path)}
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        self.meta.update(tables=self.tables, complete=True, run_id=self.name,
+                         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        (self.tmp / "run.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True, default=str))
+        self.tmp.rename(self.path)
+
+
+def validate(run_dir: Path) -> list[str]:
+    """Problems with a run folder; empty when it is a complete, intact run."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return [f"{run_dir} is not a folder"]
+    if run_dir.name.startswith(".") or run_dir.name.endswith(".partial"):
+        return [f"{run_dir.name} is an unfinished (partial) run"]
+    problems = []
+    if not RUN_NAME.match(run_dir.name):
+        problems.append(f"folder name {run_dir.name!r} is not <UTC-timestamp>-<host>-<sha7>")
+    try:
+        meta = json.loads((run_dir / "run.json").read_text())
+    except FileNotFoundError:
+        return problems + ["run.json is missing"]
+    except json.JSONDecodeError as exc:
+        return problems + [f"run.json does not parse: {exc}"]
+    problems += [f"run.json lacks {k!r}" for k in REQUIRED_META if k not in meta]
+    if meta.get("complete") is not True:
+        problems.append("run.json does not say complete: true")
+    problems += [f"run.json versions lack {k!r}" for k in REQUIRED_VERSIONS if k not in meta.get("versions", {})]
+    tables = meta.get("tables", {})
+    listed = set(tables)
+    present = {p.stem for p in run_dir.glob("*.parquet")}
+    problems += [f"{name}.parquet is listed in run.json but missing" for name in sorted(listed - present)]
+    problems += [f"{name}.parquet is not listed in run.json" for name in sorted(present - listed)]
+    for name in sorted(listed & present):
+        problems += _check_table(run_dir / f"{name}.parquet", tables[name])
+    return problems
+
+
+def _check_table(path: Path, listed: dict) -> list[str]:
+    if _sha256(path) != listed.get("sha256"):
+        return [f"{path.name} changed after the run (sha256 differs)"]
+    df = pd.read_parquet(path)
+    problems = []
+    if len(df) != listed.get("rows"):
+        problems.append(f"{path.name} has {len(df)} rows, run.json says {listed.get('rows')}")
+    problems += [f"{path.name} lacks column {c!r}" for c in REQUIRED_COLUMNS if c not in df.columns]
+    for col in (c for c in df.columns if c.endswith("_us")):
+        values = pd.to_numeric(df[col], errors="coerce")
+        if values.isna().sum() > df[col].isna().sum() or (values < 0).any():
+            problems.append(f"{path.name}: {col} must hold non-negative numbers")
+    return problems
+
+
+@dataclass
+class Run:
+    path: Path
+    meta: dict = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    def table(self, experiment: str) -> pd.DataFrame:
+        return pd.read_parquet(self.path / f"{experiment}.parquet")
+
+    def has(self, experiment: str) -> bool:
+        return experiment in self.meta.get("tables", {})
+
+
+def load(run_dir) -> Run:
+    run_dir = Path(run_dir)
+    problems = validate(run_dir)
+    if problems:
+        raise config.UsageError(f"{run_dir} is not a valid run: {problems[0]}")
+    return Run(run_dir, json.loads((run_dir / "run.json").read_text()))
+
+
+def latest_run(root: Path | None = None) -> Path | None:
+    root = Path(root or config.RESULTS)
+    runs = sorted(p for p in root.glob("2*") if p.is_dir() and not validate(p)) if root.exists() else []
+    return runs[-1] if runs else None
+
+
+def default_run() -> Path | None:
+    """The committed reference run if there is one, else the newest local run."""
+    ref = config.REFERENCE
+    if ref.exists():
+        runs = sorted(p for p in ref.iterdir() if p.is_dir() and not validate(p))
+        if runs:
+            return runs[-1]
+    return latest_run()
+
+
+def summary(run_dir) -> pd.DataFrame:
+    """One row per experiment x strategy x condition, from rows carrying `latency_us`.
+    Percentiles come from one HdrHistogram of every request of the cell (never averaged
+    percentiles); the p50 interval is the range of the per-repetition medians (`rep` column)."""
+    run = load(run_dir)
+    frames = []
+    for name in run.meta.get("tables", {}):
+        df = run.table(name)
+        if "latency_us" not in df.columns:
+            continue
+        df = df[df["latency_us"].notna()].copy()
+        if df.empty:
+            continue
+        for col in ("rtt_ms", "clients"):
+            if col not in df.columns:
+                df[col] = 0.0 if col == "rtt_ms" else 1
+        keys = ["experiment", "strategy", "scale"] + [c for c in CONDITIONS if c in df.columns]
+        frames.append(df.groupby(keys, dropna=False, sort=True).apply(_cell, include_groups=False).reset_index())
+    if not frames:
+        return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].astype(int)
+    return out[[c for c in SUMMARY_COLUMNS if c in out.columns]]
+
+
+def _cell(g: pd.DataFrame) -> pd.Series:
+    pooled = harness.percentiles(harness.histogram(g["latency_us"]))
+    if "rep" in g.columns:
+        reps = [harness.percentiles(harness.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
+    else:
+        reps = [pooled["p50_us"]]
+    return pd.Series({"n": int(len(g)), "p50_us": pooled["p50_us"], "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],
+                      "p50_rep_lo_us": min(reps), "p50_rep_hi_us": max(reps)})
+
+
+def format_summary(df: pd.DataFrame, fmt: str = "table") -> str:
+    if fmt == "csv":
+        return df.to_csv(index=False)
+    shown = df.copy()
+    for col in (c for c in shown.columns if c.endswith("_us")):
+        shown[col] = shown[col].map(lambda v: f"{v:,.0f}")
+    return shown.to_string(index=False) + "\n"
