@@ -34,7 +34,7 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.measure import cross
+from bench.names import CROSS_QUERIES
 from bench.report import cells, plots
 from bench.results import store as results
 from bench.report.charts import cross_service as charts
@@ -63,8 +63,8 @@ eq = table[table.record == "equivalence"][["scale", "condition", "answer_rows", 
 eq.assign(checksum=eq.checksum.str[:16])
 
 # %%
-for query in cross.QUERIES.values():
-    print(f"-- {query.title}\n{query.join}")
+for name, title in CROSS_QUERIES.items():
+    print(f"-- {title}\n{sql_text(f'queries/cross/{name}.sql')}")
 
 # %% [markdown]
 # ## Latency by scale

@@ -19,7 +19,6 @@ import pandas as pd
 
 from bench import config
 from bench.results import stats
-from bench.db.environment import collect_environment  # noqa: F401  (experiments take it from here)
 
 RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+-[0-9a-z]{7}$")
 REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "scale", "seed", "fingerprint",
