@@ -20,9 +20,9 @@ import pandas as pd
 from bench.measure import bundles, harness, netdelay, strategies
 from bench.db import pg, schema
 from bench.config import UsageError
-from bench import experiments
+from bench.experiments.common import Step, progress
 from bench.experiments import common as checks
-from bench.experiments.common import Step
+
 
 NAME = "read_paths"
 
@@ -74,7 +74,7 @@ def run(ctx) -> pd.DataFrame:
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
             out += timed_cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
                           envelopes)
-        experiments.progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
+        progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
         slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
