@@ -3,6 +3,7 @@ errors, every image loaded, every internal link and anchor resolves, every figur
 publishes is on its page as a loaded image under its anchor."""
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -43,7 +44,7 @@ def check_site(site: Path, notebooks: Path | None = None) -> list[str]:
 
     def ids(path: Path) -> set[str]:
         if path not in ids_cache:
-            ids_cache[path] = set(IDS.findall(path.read_text())) if path.exists() else set()
+            ids_cache[path] = {html.unescape(i) for i in IDS.findall(path.read_text())} if path.exists() else set()
         return ids_cache[path]
 
     with need_browser() as b:
