@@ -79,6 +79,6 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         for name, parts in frames.items():
             table = pd.concat(parts, ignore_index=True)
             if name == read_paths.NAME:
-                run.add_meta(rtt_measured=read_paths.measured_rtts(table))
+                run.add_meta(rtt_measured=read_paths.measured_rtts(table), read_path_clients=read_paths.clients_meta())
             run.write_table(name, table)
     return run.path

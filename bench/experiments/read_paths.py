@@ -8,6 +8,12 @@ Rows of the table (column `record`):
 - `equivalence`: the canonical checksum all strategies matched, per bundle;
 - `rtt`: the delay the proxy actually added (SELECT 1 through it against direct);
 - `pgbench`: the same statements timed by pgbench -M prepared (harness fidelity).
+
+Request rows carry `client`: `psycopg` (the harness) for every cell, and at
+`client_rtts_ms` for `client_bundles` also `pgbench` and `node-postgres`
+(read_paths_clients). Blocks are paired: in each repetition every strategy and client takes
+the same users in the same order, the same number of requests (set by the block's slowest
+strategy's warm-up, so that it fits the budget).
 """
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ from bench.db import pg, schema
 from bench.config import UsageError
 from bench import experiments
 from bench.experiments import common as checks
+from bench.experiments import read_paths_clients
+from bench.measure.clients import PSYCOPG
 
 NAME = "read_paths"
 
@@ -34,13 +42,15 @@ class Matrix:
     rtts_ms: tuple[float, ...] = (0.0, 0.5, 2.0, 10.0, 40.0)
     rest_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # the envelope's cost; one client round trip per request
     as_written: bool = True  # the memo's DDL (no user_id index), RTT 0 only
-    reps: int = 3
+    reps: int = 5
     per_decile: int = 3
     block_budget_s: float = 0.15  # per strategy x bundle x rep: requests = budget / latency, clamped
     min_requests: int = 12
     max_requests: int = 150
     warmup: int = 3
     pgbench_s: int = 2  # seconds per pgbench script (fidelity check at RTT 0)
+    client_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # where pgbench and node-postgres run too
+    client_bundles: tuple[str, ...] = ("account",)
 
 
 DEFAULT = Matrix()
@@ -60,56 +70,79 @@ def run(ctx) -> pd.DataFrame:
     sample = checks.sample_users(ctx.dsn, ctx.req.seed, mx.per_decile)
     users = [u["id"] for u in sample]
     out: list[dict] = []
+    checksums: dict[str, str] = {}
     schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))  # datasets seeded before stats.sql
     for name in mx.bundles:
-        out.append({**base, "record": "equivalence", "bundle": name,
-                    "checksum": checks.same_answer(tcp, bundles.load(name), users, mx.strategies)})
+        checksums[name] = checks.same_answer(tcp, bundles.load(name), users, mx.strategies)
+        out.append({**base, "record": "equivalence", "bundle": name, "checksum": checksums[name]})
+        if name in mx.client_bundles:
+            read_paths_clients.check_answers(tcp, bundles.load(name), users, checksums[name])
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
     rng = random.Random(ctx.req.seed)
+    orders = [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]  # per repetition, for everyone
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
         with link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
-            out += timed_cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
-                          envelopes)
+            cond = {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"}
+            counts: dict = {}
+            out += timed_cells(mx, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts)
+            if rtt in mx.client_rtts_ms and mx.client_bundles:
+                out += read_paths_clients.cells(mx, dsn, tcp, users, orders, counts, cond, checksums)
         experiments.progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
         slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
                       min_requests=4, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
         out += timed_cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
-                      ("plain",))
+                           ("plain",), orders)
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
     out += checks.pgbench_fidelity(tcp, sample, mx, base)
     if ctx.cold:
-        out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain"})
+        out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain",
+                                                       "client": PSYCOPG})
     schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
     return checks.with_fanout(pd.DataFrame(out), users, {str(u["id"]): u for u in sample})
 
 
 def timed_cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
-           envelopes: tuple[str, ...]) -> list[dict]:
-    """Every strategy x bundle x envelope, `reps` times; strategy order shuffled per repetition."""
+                envelopes: tuple[str, ...], orders: list[list[int]] | None = None,
+                counts: dict | None = None) -> list[dict]:
+    """Every strategy x bundle x envelope, `reps` times (repetition r takes users in orders[r],
+    default: shuffled here); strategy order shuffled per repetition; one request count per
+    bundle x envelope, the same for every strategy and repetition (filled into `counts`)."""
     out = []
+    counts = {} if counts is None else counts
+    orders = orders or [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]
     sources = {env: strategies.Source(dsn, **ENVELOPES[env]) for env in envelopes}
     try:
-        for rep in range(mx.reps):
-            order = list(range(len(users)))  # this repetition's users, the same for every strategy
-            rng.shuffle(order)
+        for rep, order in enumerate(orders[:mx.reps]):
             for name in mx.bundles:
                 bundle = bundles.load(name)
                 for env, src in sources.items():
                     lineup = list(mx.strategies)
                     rng.shuffle(lineup)
+                    if (name, env) not in counts:
+                        counts[name, env] = _block_requests(mx, src, bundle, lineup, users, order)
                     for strategy in lineup:
-                        out += _block(mx, src, bundle, strategy, users, order, stats_dsn,
-                                      {**cond, "bundle": name, "envelope": env, "rep": rep})
+                        out += _block(mx, src, bundle, strategy, users, order, counts[name, env], stats_dsn,
+                                      {**cond, "bundle": name, "envelope": env, "rep": rep, "client": PSYCOPG})
     finally:
         for src in sources.values():
             src.close()
     return out
+
+
+def _block_requests(mx, src, bundle, lineup, users, order) -> int:
+    """Requests per block: as many as the slowest strategy fits in the block's budget (clamped)."""
+    slowest = 0.0
+    for strategy in lineup:
+        t0 = time.perf_counter()
+        harness.time_block(strategies.STRATEGIES[strategy], src, bundle, users, 0, mx.warmup, order)
+        slowest = max(slowest, (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup))
+    return harness.requests_for(slowest, mx.block_budget_s, mx.min_requests, mx.max_requests)
 
 
 def _cold_cells(mx: Matrix, ctx, tcp: str, users: list, cond: dict) -> list[dict]:
@@ -133,14 +166,11 @@ def _cold_cells(mx: Matrix, ctx, tcp: str, users: list, cond: dict) -> list[dict
     return out
 
 
-def _block(mx, src, bundle, strategy, users, order, stats_dsn, cond) -> list[dict]:
-    """One strategy x bundle: untimed warm-up, then as many requests as fit the block's budget
-    (at least min_requests), taking the repetition's users in its shuffled order."""
+def _block(mx, src, bundle, strategy, users, order, n, stats_dsn, cond) -> list[dict]:
+    """One strategy x bundle: untimed warm-up, then `n` requests taking the repetition's users in
+    its shuffled order."""
     fn = strategies.STRATEGIES[strategy]
-    t0 = time.perf_counter()
     harness.time_block(fn, src, bundle, users, 0, mx.warmup, order)
-    per_request_us = (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup)
-    n = harness.requests_for(per_request_us, mx.block_budget_s, mx.min_requests, mx.max_requests)
     checks.reset_statements(stats_dsn)
     records = harness.time_block(fn, src, bundle, users, n, 0, order)
     server = checks.server_time(stats_dsn)
@@ -164,6 +194,11 @@ def link(tcp: str, rtt_ms: float, overhead_ms: float):
     with netdelay.DelayProxy(*netdelay.target_of(tcp), rtt_ms, overhead_ms=overhead_ms) as proxy:
         proxied = proxy.dsn(tcp)
         yield proxied, {**netdelay.measure_added_rtt(tcp, proxied, configured_ms=rtt_ms), "overhead_ms": overhead_ms}
+
+
+def clients_meta() -> dict:
+    """Which read-path clients ran (versions) and which could not, and why (for run.json)."""
+    return read_paths_clients.meta()
 
 
 def measured_rtts(table: pd.DataFrame) -> list[dict]:
