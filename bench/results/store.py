@@ -26,7 +26,7 @@ REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "sca
                  "command", "tables", "complete")
 REQUIRED_VERSIONS = ("python", "psycopg", "faker", "postgresql")
 REQUIRED_COLUMNS = ("experiment", "strategy", "scale")
-CONDITIONS = ("bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "variant", "condition")
+CONDITIONS = ("bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "variant", "condition", "client")
 SUMMARY_COLUMNS = ("experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients",
                    "variant", "condition", "n",
                    "p50_us", "p95_us", "p99_us", "p50_rep_lo_us", "p50_rep_hi_us")

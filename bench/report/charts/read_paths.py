@@ -10,10 +10,17 @@ from bench.report import plots
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
 
 
-def cells(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm") -> pd.DataFrame:
-    """The read-paths rows of the run summary (warm cache unless asked), with the RTT the proxy
-    actually added."""
-    s = summary[summary.experiment == "read_paths"].copy()
+def by_client(df: pd.DataFrame, client: str = "psycopg") -> pd.DataFrame:
+    """The rows of one read-path client (runs before issue 14 have only the harness, psycopg)."""
+    if "client" not in df:
+        return df
+    return df[df.client.fillna("psycopg") == client]
+
+
+def cells(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm", client: str = "psycopg") -> pd.DataFrame:
+    """The read-paths rows of the run summary for one client (the harness unless asked; warm
+    cache unless asked), with the RTT the proxy actually added."""
+    s = by_client(summary[summary.experiment == "read_paths"], client).copy()
     if "cache" in s:
         s = s[s.cache == cache]
     rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
@@ -112,8 +119,9 @@ FANOUT_LABELS = ("0", "1-3", "4-10", "11-30", "31-100", "101-300", "301-1000", "
 
 
 def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str | None = None):
-    req = table[(table.record == "request") & (table.bundle == bundle) & (table.rtt_ms == 0)
-                & (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache == "warm")]
+    req = by_client(table)
+    req = req[(req.record == "request") & (req.bundle == bundle) & (req.rtt_ms == 0)
+                & (req.envelope == "plain") & (req.indexes == "indexed") & (req.cache == "warm")]
     scale = scale or largest_scale(req)
     req = req[req.scale == scale].copy()
     req["bin"] = pd.cut(req.audit_rows, FANOUT_BINS, labels=FANOUT_LABELS)
@@ -164,7 +172,7 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
     scale = scale or largest_scale(s)
     cond = (table.bundle == bundle) & (table.rtt_ms == rtt_ms) & (table.scale == scale) & \
            (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache != "cold")
-    req = table[cond & (table.record == "request")]
+    req = by_client(table[cond & (table.record == "request")])
     server = table[cond & (table.record == "server")].groupby("strategy").server_us.median()
     mean = req.groupby("strategy")[["latency_us", "decode_us", "assemble_us"]].mean()
     strategies = [x for x in ORDER if x in mean.index]
