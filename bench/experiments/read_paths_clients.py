@@ -21,7 +21,8 @@ def meta() -> dict:
     """For run.json: each client's versions, or why it did not run."""
     why = node.missing()
     return {PSYCOPG: {"psycopg": psycopg.__version__, "libpq": psycopg.pq.version()},
-            PGBENCH: {"program": pg.tool("pgbench").rsplit("/", 1)[-1], "mode": "-M prepared", "server_bundled": True},
+            PGBENCH: {"program": pg.tool("pgbench").rsplit("/", 1)[-1], "mode": "-M prepared", "server_bundled": True,
+                      "session": pgbench.SESSION},
             NODE: node.version() if why is None else {"absent": why}}
 
 

@@ -68,3 +68,20 @@ def across_clients(c: pd.DataFrame) -> str:
             differ.append(f"RTT {rtt:g} ms (" + ", ".join(f"{r.client} {r.call}" for r in g.itertuples()) + ")")
     return ("the same call for every client" if not differ
             else "clients disagree at " + "; ".join(differ))
+
+
+def clients_against(req: pd.DataFrame, reference: str = "pgbench") -> pd.DataFrame:
+    """Each client's per-request latency over `reference`'s for the same statements, per strategy
+    x RTT: repetitions are paired (the same users in the same order), so the ratio of medians is
+    taken per repetition and called as any other."""
+    rows = []
+    for (strategy, rtt), g in req.groupby(["strategy", "rtt_ms"], sort=True):
+        med = g.groupby(["rep", "client"]).latency_us.median().unstack("client")
+        if reference not in med:
+            continue
+        for client in (c for c in CLIENT_ORDER if c in med and c != reference):
+            c = stats.paired(med[client].to_numpy(), med[reference].to_numpy())
+            rows.append({"strategy": strategy, "rtt_ms": rtt, "client": client, "over": reference, "ratio": c.ratio,
+                         "lo": c.lo, "hi": c.hi, "reps": c.reps, "call": c.call,
+                         "client_p50_us": med[client].median(), "reference_p50_us": med[reference].median()})
+    return pd.DataFrame(rows)

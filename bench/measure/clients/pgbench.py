@@ -6,9 +6,17 @@ transactions) and `\\if` picks the branch for that user; each branch sends the s
 statements with the user id bound as a parameter (`:uK`, set by -D), `-M prepared`, inside
 `\\startpipeline`/`\\endpipeline` for the pipelined form. The per-transaction log (-l) gives
 every request's latency; the first `warmup` transactions are dropped.
+
+Plans: the harness and node-postgres send one prepared statement per query for every user, which
+PostgreSQL plans generically from its sixth execution on (checked: pg_prepared_statements shows
+generic_plans for every statement after a block). pgbench's script has one statement per user
+branch, each executed only a few times per block, so it would stay on custom plans (planned at
+every execution). Its session therefore runs with plan_cache_mode=force_generic_plan
+(PGOPTIONS, this client's session only), the plans the other clients reach after warm-up.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,6 +28,7 @@ from bench.measure.bundles import Bundle
 from bench.measure.clients import script_statement
 
 STRATEGIES = ("star_sequential", "star_pipelined", "join_flat", "join_json")
+SESSION = "-c plan_cache_mode=force_generic_plan"  # the plans the harness reaches after five executions
 
 
 def statements(bundle: Bundle, strategy: str) -> list[str]:
@@ -63,7 +72,8 @@ def block(dsn: str, bundle: Bundle, strategy: str, users: list, order: list[int]
                "-l", "--log-prefix", str(Path(tmp) / "log"), "-f", str(path)]
         for v in variables:
             cmd += ["-D", v]
-        done = subprocess.run(cmd + _connection_args(dsn), capture_output=True, text=True, timeout=300, cwd=tmp)
+        env = {**os.environ, "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION}".strip()}
+        done = subprocess.run(cmd + _connection_args(dsn), capture_output=True, text=True, timeout=300, cwd=tmp, env=env)
         if done.returncode:
             raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
         logs = sorted(Path(tmp).glob("log.*"))
