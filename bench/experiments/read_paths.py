@@ -7,7 +7,8 @@ Rows of the table (column `record`):
 - `bytes`: DataRow bytes one request receives, per strategy x bundle x sampled user;
 - `equivalence`: the canonical checksum all strategies matched, per bundle;
 - `rtt`: the delay the proxy actually added (SELECT 1 through it against direct);
-- `pgbench`: the same statements timed by pgbench -M prepared (harness fidelity).
+- `pgbench`: the harness against pgbench -M prepared on the same statements, users and order at
+  RTT 0 (means per bundle x strategy, from the client cells).
 
 Request rows carry `client`: `psycopg` (the harness) for every cell, and at
 `client_rtts_ms` for `client_bundles` also `pgbench` and `node-postgres`
@@ -48,7 +49,6 @@ class Matrix:
     min_requests: int = 12
     max_requests: int = 150
     warmup: int = 3
-    pgbench_s: int = 2  # seconds per pgbench script (fidelity check at RTT 0)
     client_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # where pgbench and node-postgres run too
     client_bundles: tuple[str, ...] = ("account",)
 
@@ -60,7 +60,7 @@ ENVELOPES = {  # how requests reach the database: directly, or as PostgREST send
     "rest_service_role": {"rest": True, "role": "service_role"},  # BYPASSRLS: the envelope without RLS
 }
 QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
-               min_requests=6, max_requests=30, warmup=2, pgbench_s=1)
+               min_requests=6, max_requests=30, warmup=2)
 
 
 def run(ctx) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def run(ctx) -> pd.DataFrame:
         out += timed_cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
                            ("plain",), orders)
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
-    out += checks.pgbench_fidelity(tcp, sample, mx, base)
+    out += read_paths_clients.fidelity(out, base)  # from the pgbench cells: same statements, users, order
     if ctx.cold:
         out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain",
                                                        "client": PSYCOPG})

@@ -9,6 +9,7 @@ checksum; a client that disagrees fails the run. Where Node.js is missing, its c
 and run.json says why (`clients` in the experiment's meta)."""
 from __future__ import annotations
 
+import pandas as pd
 import psycopg
 
 from bench.db import pg
@@ -71,3 +72,25 @@ def cells(mx, dsn: str, tcp: str, users: list, orders: list[list[int]], counts: 
 def _shape(strategy: str, bundle: bundles.Bundle) -> dict:
     s = strategies.shape(strategy, bundle)
     return {"strategy": strategy, "statements": s.statements, "round_trips": s.round_trips, "connections": s.connections}
+
+
+def fidelity(rows: list[dict], base: dict) -> list[dict]:
+    """The harness against pgbench on the same statements, users and order at RTT 0 (record
+    `pgbench`, one row per bundle x strategy both ran): means, as pgbench -r reports them, and
+    the harness's time on the wire (its latency less its decode and assembly)."""
+    t = pd.DataFrame([r for r in rows if r.get("record") == "request" and r.get("rtt_ms") == 0.0
+                      and r.get("envelope") == "plain" and r.get("indexes") == "indexed"])
+    out = []
+    if t.empty or not (t.client == PGBENCH).any():
+        return out
+    for (name, strategy), g in t.groupby(["bundle", "strategy"]):
+        h, p = g[g.client == PSYCOPG], g[g.client == PGBENCH]
+        if h.empty or p.empty:
+            continue
+        client = (h.decode_us + h.assemble_us).mean()
+        out.append({**base, "record": "pgbench", "bundle": name, "strategy": strategy, "rtt_ms": 0.0,
+                    "requests": len(h), "users": int(p.user_idx.nunique()), "pgbench_us": p.latency_us.mean(),
+                    "harness_mean_us": h.latency_us.mean(), "client_decode_us": client,
+                    "ratio": h.latency_us.mean() / p.latency_us.mean(),
+                    "wire_ratio": (h.latency_us.mean() - client) / p.latency_us.mean()})
+    return out

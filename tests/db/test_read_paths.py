@@ -77,7 +77,7 @@ def test_cold_mode_restarts_the_server_and_labels_cells(server, xs_star, tmp_pat
     if pg.config.dsn_from_env():
         pytest.skip("cold mode restarts the embedded server only")
     monkeypatch.setattr(read_paths, "QUICK", replace(read_paths.QUICK, bundles=("chat",), rtts_ms=(0.0,),
-                                                     as_written=False, pgbench_s=1))
+                                                     as_written=False))
     before = pg.Embedded().status().pid
     path = run_experiments(server, seed.Request(scale="xs"), ["read_paths"], quick=True, root=tmp_path, cold=True)
     assert pg.Embedded().status().pid != before
