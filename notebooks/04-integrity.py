@@ -27,18 +27,14 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import integrity as charts
-from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("integrity")
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}."))
+display(Markdown(page.run_header(run)))
 
 # %% [markdown]
 # ## 1. The memo's `createAdminUser` under faults (the headline)
@@ -63,8 +59,9 @@ plots.publish("fig-integrity-faults-inconsistent", charts.inconsistent_users(tab
               caption="Users left inconsistent per signup approach under the same seeded fault schedule")
 
 # %%
-census = table[table.record == "census"].pivot_table(index="strategy", columns="class", values="users", aggfunc="sum")
-census
+census = cells.at_scale(table, "census")
+page.table(census.pivot_table(index="strategy", columns="class", values="users", aggfunc="sum"),
+           f"users per class after every repetition of the schedule, scale {census.scale.iloc[0]} (the chart's scale)")
 
 # %%
 plots.publish("fig-integrity-signup-latency", charts.signup_latency(table), run=run,
@@ -82,7 +79,7 @@ plots.publish("fig-integrity-orphans-census", charts.orphan_census(table), run=r
               caption="Orphan classes each schema variant prevents by foreign key, and those the census only detects")
 
 # %%
-print(sql_text("integrity/orphans/count/role_without_profile.sql"))
+page.sql("integrity/orphans/count/role_without_profile.sql")
 
 # %% [markdown]
 # ## 3. What foreign keys cost
@@ -112,7 +109,7 @@ plots.publish("fig-integrity-trigger-signup", charts.trigger_signup(table), run=
 # "Database error saving new user") and leaves no row in any of the five tables:
 
 # %%
-table[table.record == "trigger_failure"][["scale", "sqlstate", "error_class", "error", "rows_left"]]
+page.table(table[table.record == "trigger_failure"][["scale", "sqlstate", "error_class", "error", "rows_left"]])
 
 # %% [markdown]
 # ## 5. Locking

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench.report.charts import read_paths as rp
+from bench.report import cells
 from bench.results import stats
 
 CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres")
@@ -19,7 +19,7 @@ def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = N
     t["client"] = t["client"].fillna("psycopg") if "client" in t else "psycopg"
     if t.empty:
         return t
-    scale = scale or rp.largest_scale(t)
+    scale = scale or cells.largest_scale(t)
     return t[t.scale == scale]
 
 
@@ -53,8 +53,8 @@ def sentence(c: pd.DataFrame) -> str:
     """Per client, each cell's ratio with its interval and call."""
     parts = []
     for client, g in c.groupby("client", sort=False):
-        cells = ", ".join(f"RTT {r.rtt_ms:g} ms {r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}] {r.call}" for r in g.itertuples())
-        parts.append(f"{client}: {cells}")
+        text = ", ".join(f"RTT {r.rtt_ms:g} ms {r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}] {r.call}" for r in g.itertuples())
+        parts.append(f"{client}: {text}")
     return "; ".join(parts)
 
 

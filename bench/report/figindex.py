@@ -1,4 +1,5 @@
-"""The README's figure index, generated from the figures themselves (reports/figures/index.json)."""
+"""Which figures exist: ids published by the notebooks, and the index of saved figures
+(reports/figures/index.json) that the README's figure table is generated from."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from bench import config
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 
 
-SAVED = re.compile(r'(?:save_figure\([^,]+,|publish\()\s*"(fig-[a-z0-9-]+)"')
+SAVED = re.compile(r'publish\(\s*"(fig-[a-z0-9-]+)"')
 
 
 def saved_in_notebooks(notebooks: Path | None = None) -> list[str]:
@@ -19,6 +20,12 @@ def saved_in_notebooks(notebooks: Path | None = None) -> list[str]:
     for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py")):
         ids += SAVED.findall(source.read_text())
     return ids
+
+
+def saved_by_notebook(notebooks: Path | None = None) -> dict[str, list[str]]:
+    """Notebook stem -> the figure ids it publishes, in order."""
+    return {source.stem: SAVED.findall(source.read_text())
+            for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py"))}
 
 
 def read(figures: Path | None = None) -> dict[str, dict]:
@@ -30,17 +37,6 @@ def table(index: dict[str, dict]) -> str:
     rows = [f"| [`{fig_id}`](reports/figures/{fig_id}.svg) | {entry['caption']} |"
             for fig_id, entry in sorted(index.items())]
     return "\n".join(["| figure | what it shows |", "|---|---|", *rows])
-
-
-def update_readme(readme: Path | None = None, figures: Path | None = None) -> bool:
-    """Rewrite the block between the markers; True if the README changed."""
-    readme = Path(readme or config.REPO / "README.md")
-    text = readme.read_text()
-    block = f"{START}\n{table(read(figures))}\n{END}"
-    new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    if new != text:
-        readme.write_text(new)
-    return new != text
 
 
 def readme_ids(readme: Path | None = None) -> list[str]:

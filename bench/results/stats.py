@@ -1,12 +1,14 @@
-"""Statistics that decide: a difference between two strategies is called only where it is
-outside the noise and larger than a stated margin; otherwise it is a tie.
+"""Statistics: HdrHistograms of latency samples (percentiles from pooled samples, never averaged
+percentiles, merged across repetitions, workers or cells), and calls that decide.
 
-Read-path blocks are paired: in each repetition every strategy (and client) takes the same
-users in the same order, the same number of requests. So a comparison is made per repetition
-(the ratio of the two medians of that repetition) and the interval is a paired bootstrap over
-the repetitions (the per-repetition log ratios resampled with replacement, seeded). Unpaired
-values (e.g. per-repetition throughput of two load cells) are called only when their
-repetition ranges do not overlap. Either way the ratio must also be beyond `MARGIN`.
+Calls: a difference between two strategies is called only where it is outside the noise and
+larger than a stated margin; otherwise it is a tie. Read-path blocks are paired: in each
+repetition every strategy (and client) takes the same users in the same order, the same number
+of requests. So a comparison is made per repetition (the ratio of the two medians of that
+repetition) and the interval is a paired bootstrap over the repetitions (the per-repetition log
+ratios resampled with replacement, seeded). Unpaired values (e.g. per-repetition throughput of
+two load cells) are called only when their repetition ranges do not overlap. Either way the
+ratio must also be beyond `MARGIN`.
 """
 from __future__ import annotations
 
@@ -14,6 +16,39 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from hdrh.histogram import HdrHistogram
+
+PERCENTILES = (50, 95, 99, 99.9)
+
+
+HIST_MAX_US = 60_000_000  # 60 s
+
+
+HIST_DIGITS = 3
+
+
+def histogram(values_us) -> HdrHistogram:
+    h = HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
+    for v in np.asarray(values_us, dtype=float):
+        h.record_value(max(1, int(round(v))))
+    return h
+
+
+def merge(histograms) -> HdrHistogram:
+    total = HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
+    for h in histograms:
+        total.add(h)
+    return total
+
+
+def percentiles(h: HdrHistogram) -> dict[str, float]:
+    return {f"p{str(p).replace('.', '_')}_us": float(h.get_value_at_percentile(p)) for p in PERCENTILES}
+
+
+def merged_percentiles(encoded) -> dict[str, float]:
+    """Percentiles of the union of HdrHistograms given in their encoded form (blanks skipped)."""
+    return percentiles(merge(HdrHistogram.decode(x.encode()) for x in encoded if isinstance(x, str) and x))
+
 
 FASTER, SLOWER, TIE = "faster", "slower", "tie"
 MARGIN = 0.10  # a call needs a >= 10 % difference (ratio <= 1/1.1 or >= 1.1), and its interval clear of 1
