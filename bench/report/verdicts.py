@@ -61,11 +61,6 @@ def _ms(v: float) -> str:
     return f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms"
 
 
-def _rtts(p50: pd.DataFrame, mask) -> str:
-    xs = [f"{x:.2g}" for x, m in zip(p50.index, mask) if m]
-    return ", ".join(xs) + " ms" if xs else "none"
-
-
 def _read_claim(ev: Evidence, a: str, against: tuple[str, ...]) -> tuple[pd.DataFrame, str, str]:
     """a against the fastest of `against`, per client x RTT (bench.report.calls): the calls,
     the verdict (holds where a is called faster in every cell, only when in some, else not:
