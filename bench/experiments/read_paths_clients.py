@@ -52,7 +52,7 @@ def cells(mx, dsn: str, tcp: str, users: list, orders: list[list[int]], counts: 
     (counts[bundle, "plain"]), after mx.warmup + one cycle of users."""
     out = []
     warmup = mx.warmup + len(users)  # every per-user statement of a pgbench script prepared before timing
-    for name in mx.client_bundles:
+    for name in (b for b in mx.client_bundles if (b, "plain") in counts):  # bundles the harness timed here
         bundle = bundles.load(name)
         requests = counts[name, "plain"]
         row = {**cond, "bundle": name, "envelope": "plain", "record": "request"}
