@@ -4,6 +4,7 @@ PY := .venv/bin/python
 SCALE ?= m
 SCALES ?= s,m
 STAMP := .venv/.installed
+NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help setup db seed run render report report-quick reference lab test lint bench-seed clean
@@ -17,7 +18,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the pinned dependencies (once)
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); \
+	else echo "npm not found: the node-postgres read-path client is skipped (run.json says why)"; fi
+
+setup: $(STAMP) $(NODE_STAMP) ## create .venv, install the pinned dependencies and node-postgres (npm ci) once
 
 db: setup ## start the embedded PostgreSQL (data/pg)
 	$(PY) -m bench db start
@@ -59,4 +64,4 @@ lint: setup ## ruff (pinned) over the package and the tests
 
 clean: ## stop the server, remove the cluster, local results and .venv
 	-$(PY) -m bench db stop
-	rm -rf data/pg data/results .venv
+	rm -rf data/pg data/results .venv node_modules

@@ -1,26 +1,21 @@
 """What every experiment shares: the contract with the runner (`Context`, `Step`, `progress`) and
 the untimed parts of a read comparison: the user sample, the same-answer check, bytes on the
-wire, server time from pg_stat_statements, and the pgbench fidelity check."""
+wire, server time from pg_stat_statements."""
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import psycopg
 
-from bench.measure import bundles, harness, strategies
+from bench.measure import bundles, strategies
 from bench.db import pg
 from bench.seeding import seed
 from bench.sql import sql_text
 
-PGBENCH_STRATEGIES = ("star_sequential", "join_flat", "join_json")
 
 
 def progress(message: str) -> None:
@@ -131,32 +126,6 @@ def with_fanout(df: pd.DataFrame, users: list, sample: dict) -> pd.DataFrame:
 FIDELITY_DECILES = (2, 6, 10)  # one user from each: light, middle and heavy fan-out
 
 
-def _pgbench_script(statements: list[str]) -> str:
-    """The statements as a pgbench script; :uid is bound as a parameter (-D uid=...)."""
-    lines = []
-    for text in statements:
-        body = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-        lines.append(" ".join(body.replace("$1", ":uid").split()) + ";")
-    return "\n".join(lines) + "\n"
-
-
-def _pgbench(tcp_dsn: str, script: str, user_id, seconds: float) -> float:
-    """Mean latency (µs) of one pass over the script's statements for one user, from pgbench -r."""
-    params = psycopg.conninfo.conninfo_to_dict(tcp_dsn)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bundle.sql"
-        path.write_text(script)
-        done = subprocess.run([pg.tool("pgbench"), "-n", "-M", "prepared", "-r", "-c", "1", "-j", "1",
-                               "-T", str(max(1, round(seconds))), "-D", f"uid={user_id}", "-f", str(path),
-                               "-h", params.get("host", "127.0.0.1"), "-p", str(params.get("port", 5432)),
-                               "-U", params.get("user", "postgres"), params["dbname"]],
-                              capture_output=True, text=True, timeout=120)
-    if done.returncode:
-        raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
-    tail = done.stdout.split("statement latencies", 1)[1].splitlines()[1:]
-    return sum(float(m.group(1)) for line in tail if (m := re.match(r"\s+([\d.]+)\s", line))) * 1_000
-
-
 def fidelity_users(sample: list[dict]) -> list[dict]:
     picked = []
     for decile in FIDELITY_DECILES:
@@ -164,35 +133,3 @@ def fidelity_users(sample: list[dict]) -> list[dict]:
         if same:
             picked.append(same[len(same) // 2])
     return picked or sample[:1]
-
-
-def pgbench_fidelity(tcp_dsn: str, sample: list[dict], mx, base: dict) -> list[dict]:
-    """The harness and pgbench -M prepared on the same statements for the same user, back to
-    back, at RTT 0; one light, one middle and one heavy user, `mx.pgbench_s` seconds each side.
-    Means over the users (pgbench reports means)."""
-    users = fidelity_users(sample)
-    seconds = max(1.0, mx.pgbench_s / 2)
-    out = []
-    with strategies.Source(tcp_dsn) as src:
-        for name in mx.bundles:
-            bundle = bundles.load(name)
-            for strategy in PGBENCH_STRATEGIES:
-                fn = strategies.STRATEGIES[strategy]
-                statements = list(bundle.single.values()) if strategy.startswith("star") else [getattr(bundle, strategy)]
-                script = _pgbench_script(statements)
-                harness_us, client_us, pgbench_us, requests = [], [], [], 0
-                for user in users:
-                    t0 = time.perf_counter()
-                    harness.time_block(fn, src, bundle, [user["id"]], 0, mx.warmup)
-                    per_request_s = (time.perf_counter() - t0) / max(1, mx.warmup)
-                    n = max(20, int(seconds / per_request_s))  # one block, as long as pgbench's run
-                    records = harness.time_block(fn, src, bundle, [user["id"]], n, 0)
-                    harness_us.append(sum(r["latency_us"] for r in records) / len(records))
-                    client_us.append(sum(r["decode_us"] + r["assemble_us"] for r in records) / len(records))
-                    pgbench_us.append(_pgbench(tcp_dsn, script, user["id"], seconds))
-                    requests += len(records)
-                h, c, p = (sum(x) / len(x) for x in (harness_us, client_us, pgbench_us))
-                out.append({**base, "record": "pgbench", "bundle": name, "strategy": strategy, "rtt_ms": 0.0,
-                            "requests": requests, "users": len(users), "pgbench_us": p, "harness_mean_us": h,
-                            "client_decode_us": c, "ratio": h / p, "wire_ratio": (h - c) / p})
-    return out

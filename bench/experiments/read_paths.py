@@ -7,7 +7,14 @@ Rows of the table (column `record`):
 - `bytes`: DataRow bytes one request receives, per strategy x bundle x sampled user;
 - `equivalence`: the canonical checksum all strategies matched, per bundle;
 - `rtt`: the delay the proxy actually added (SELECT 1 through it against direct);
-- `pgbench`: the same statements timed by pgbench -M prepared (harness fidelity).
+- `pgbench`: the harness against pgbench -M prepared on the same statements, users and order at
+  RTT 0 (means per bundle x strategy, from the client cells).
+
+Request rows carry `client`: `psycopg` (the harness) for every cell, and at
+`client_rtts_ms` for `client_bundles` also `pgbench` and `node-postgres`
+(read_paths_clients). Blocks are paired: in each repetition every strategy and client takes
+the same users in the same order, the same number of requests (set by the block's slowest
+strategy's warm-up, so that it fits the budget).
 """
 from __future__ import annotations
 
@@ -22,6 +29,8 @@ from bench.db import pg, schema
 from bench.config import UsageError
 from bench.experiments.common import Step, progress
 from bench.experiments import common as checks
+from bench.experiments import read_paths_clients
+from bench.measure.clients import PSYCOPG
 
 
 NAME = "read_paths"
@@ -34,13 +43,14 @@ class Matrix:
     rtts_ms: tuple[float, ...] = (0.0, 0.5, 2.0, 10.0, 40.0)
     rest_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # the envelope's cost; one client round trip per request
     as_written: bool = True  # the memo's DDL (no user_id index), RTT 0 only
-    reps: int = 3
+    reps: int = 5
     per_decile: int = 3
     block_budget_s: float = 0.15  # per strategy x bundle x rep: requests = budget / latency, clamped
     min_requests: int = 12
     max_requests: int = 150
     warmup: int = 3
-    pgbench_s: int = 2  # seconds per pgbench script (fidelity check at RTT 0)
+    client_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # where pgbench and node-postgres run too
+    client_bundles: tuple[str, ...] = ("account",)
 
 
 DEFAULT = Matrix()
@@ -50,7 +60,7 @@ ENVELOPES = {  # how requests reach the database: directly, or as PostgREST send
     "rest_service_role": {"rest": True, "role": "service_role"},  # BYPASSRLS: the envelope without RLS
 }
 QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
-               min_requests=6, max_requests=30, warmup=2, pgbench_s=1)
+               min_requests=6, max_requests=30, warmup=2)
 
 
 def run(ctx) -> pd.DataFrame:
@@ -60,56 +70,81 @@ def run(ctx) -> pd.DataFrame:
     sample = checks.sample_users(ctx.dsn, ctx.req.seed, mx.per_decile)
     users = [u["id"] for u in sample]
     out: list[dict] = []
+    checksums: dict[str, str] = {}
     schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))  # datasets seeded before stats.sql
     for name in mx.bundles:
-        out.append({**base, "record": "equivalence", "bundle": name,
-                    "checksum": checks.same_answer(tcp, bundles.load(name), users, mx.strategies)})
+        checksums[name] = checks.same_answer(tcp, bundles.load(name), users, mx.strategies)
+        out.append({**base, "record": "equivalence", "bundle": name, "checksum": checksums[name]})
+        if name in mx.client_bundles:
+            read_paths_clients.check_answers(tcp, bundles.load(name), users, checksums[name])
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
     rng = random.Random(ctx.req.seed)
+    orders = [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]  # per repetition, for everyone
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
         with netdelay.link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
-            out += timed_cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
-                          envelopes)
+            cond = {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"}
+            counts: dict = {}
+            out += timed_cells(mx, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts)
+            if rtt in mx.client_rtts_ms and mx.client_bundles:
+                out += read_paths_clients.cells(mx, dsn, tcp, users, orders, counts, cond, checksums)
         progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
         slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
                       min_requests=4, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
         out += timed_cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
-                      ("plain",))
+                           ("plain",), orders)
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
-    out += checks.pgbench_fidelity(tcp, sample, mx, base)
+    out += read_paths_clients.fidelity(out, base)  # from the pgbench cells: same statements, users, order
     if ctx.cold:
-        out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain"})
+        out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain",
+                                                       "client": PSYCOPG})
     schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
     return checks.with_fanout(pd.DataFrame(out), users, {str(u["id"]): u for u in sample})
 
 
 def timed_cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
-           envelopes: tuple[str, ...]) -> list[dict]:
-    """Every strategy x bundle x envelope, `reps` times; strategy order shuffled per repetition."""
+                envelopes: tuple[str, ...], orders: list[list[int]] | None = None,
+                counts: dict | None = None) -> list[dict]:
+    """Every strategy x bundle x envelope, `reps` times (repetition r takes users in orders[r],
+    default: shuffled here); strategy order shuffled per repetition; one request count per
+    bundle x envelope, the same for every strategy and repetition (filled into `counts`)."""
     out = []
+    counts = {} if counts is None else counts
+    orders = orders or [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]
     sources = {env: strategies.Source(dsn, **ENVELOPES[env]) for env in envelopes}
     try:
-        for rep in range(mx.reps):
-            order = list(range(len(users)))  # this repetition's users, the same for every strategy
-            rng.shuffle(order)
+        for rep, order in enumerate(orders[:mx.reps]):
             for name in mx.bundles:
                 bundle = bundles.load(name)
                 for env, src in sources.items():
                     lineup = list(mx.strategies)
                     rng.shuffle(lineup)
+                    if (name, env) not in counts:
+                        counts[name, env] = _block_requests(mx, src, bundle, lineup, users, order)
                     for strategy in lineup:
-                        out += _block(mx, src, bundle, strategy, users, order, stats_dsn,
-                                      {**cond, "bundle": name, "envelope": env, "rep": rep})
+                        out += _block(mx, src, bundle, strategy, users, order, counts[name, env], stats_dsn,
+                                      {**cond, "bundle": name, "envelope": env, "rep": rep, "client": PSYCOPG})
     finally:
         for src in sources.values():
             src.close()
     return out
+
+
+def _block_requests(mx, src, bundle, lineup, users, order) -> int:
+    """Requests per block: as many as the slowest strategy fits in the block's budget (clamped),
+    timed on a second warm-up pass (the first prepares statements and fills caches)."""
+    slowest = 0.0
+    for strategy in lineup:
+        harness.time_block(strategies.STRATEGIES[strategy], src, bundle, users, 0, mx.warmup, order)
+        t0 = time.perf_counter()
+        harness.time_block(strategies.STRATEGIES[strategy], src, bundle, users, 0, mx.warmup, order)
+        slowest = max(slowest, (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup))
+    return harness.requests_for(slowest, mx.block_budget_s, mx.min_requests, mx.max_requests)
 
 
 def _cold_cells(mx: Matrix, ctx, tcp: str, users: list, cond: dict) -> list[dict]:
@@ -133,14 +168,11 @@ def _cold_cells(mx: Matrix, ctx, tcp: str, users: list, cond: dict) -> list[dict
     return out
 
 
-def _block(mx, src, bundle, strategy, users, order, stats_dsn, cond) -> list[dict]:
-    """One strategy x bundle: untimed warm-up, then as many requests as fit the block's budget
-    (at least min_requests), taking the repetition's users in its shuffled order."""
+def _block(mx, src, bundle, strategy, users, order, n, stats_dsn, cond) -> list[dict]:
+    """One strategy x bundle: untimed warm-up, then `n` requests taking the repetition's users in
+    its shuffled order."""
     fn = strategies.STRATEGIES[strategy]
-    t0 = time.perf_counter()
     harness.time_block(fn, src, bundle, users, 0, mx.warmup, order)
-    per_request_us = (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup)
-    n = harness.requests_for(per_request_us, mx.block_budget_s, mx.min_requests, mx.max_requests)
     checks.reset_statements(stats_dsn)
     records = harness.time_block(fn, src, bundle, users, n, 0, order)
     server = checks.server_time(stats_dsn)
@@ -163,8 +195,9 @@ def measured_rtts(table: pd.DataFrame) -> list[dict]:
 
 
 def run_meta(table: pd.DataFrame) -> dict:
-    """What run.json records of this experiment: the delay the proxy really added."""
-    return {"rtt_measured": measured_rtts(table)}
+    """What run.json records of this experiment: the delay the proxy really added, and which
+    read-path clients ran (their versions) or why one could not."""
+    return {"rtt_measured": measured_rtts(table), "read_path_clients": read_paths_clients.meta()}
 
 
 STEPS = (Step(run),)

@@ -18,12 +18,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from concurrent.futures import wait
 
 import psycopg
 from psycopg import sql
 
-from bench.measure import strategies
+from bench.measure import parallel, strategies
 from bench.measure.bundles import Bundle
 from bench.db.pg import connect
 from bench.sql import sql_text
@@ -73,13 +72,6 @@ def star_pipelined_rr(src, bundle: Bundle, user_id):
                                for k, part in enumerate(bundle.single)})
 
 
-def _snapshot_part(src, query: str, user_id, set_snapshot: str):
-    with src.pool.connection() as conn:
-        wire = src.pooled(conn)
-        res = wire.batch([(BEGIN_RR, []), (set_snapshot, None), (query, [str(user_id).encode()]), ("COMMIT", [])])[2]
-        return strategies._decode(src, wire, res)
-
-
 def star_parallel_snapshot(src, bundle: Bundle, user_id):
     """The three queries in parallel on pooled connections, all importing the snapshot a leader
     transaction exported: one more connection and one more round trip than star_parallel."""
@@ -87,10 +79,9 @@ def star_parallel_snapshot(src, bundle: Bundle, user_id):
     snapshot = lead.batch([(BEGIN_RR, []), ("SELECT pg_export_snapshot()", [])])[1].get_value(0, 0).decode()
     try:
         set_snapshot = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)).as_string(lead.conn)
-        futures = {part: src.executor.submit(_snapshot_part, src, q, user_id, set_snapshot)
-                   for part, q in bundle.single.items()}
-        wait(futures.values())
-        return strategies._gather({part: fut.result() for part, fut in futures.items()})
+        uid = [str(user_id).encode()]
+        jobs = {part: [(BEGIN_RR, []), (set_snapshot, None), (q, uid), ("COMMIT", [])] for part, q in bundle.single.items()}
+        return strategies._gather(parallel.fan_out(src, jobs, lambda part, wire, res: strategies._decode(src, wire, res[2])))
     finally:
         lead.execute("COMMIT", [])
 

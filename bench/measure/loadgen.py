@@ -39,9 +39,9 @@ class _TimedPool:
         self._pool, self._lease = pool, lease
 
     @contextlib.contextmanager
-    def connection(self):
+    def connection(self, timeout: float | None = None):
         t = time.perf_counter_ns()
-        with self._pool.connection() as conn:
+        with self._pool.connection(timeout=timeout) as conn:
             self._lease.wait_ns += time.perf_counter_ns() - t  # parts of one request add up
             yield conn
 
@@ -55,7 +55,7 @@ class SharedPool:
                                    kwargs={"autocommit": True}, timeout=120)
         self.pool.wait()
         self.budget = budget
-        self.executor = ThreadPoolExecutor(fanout_threads)  # star_parallel's parts (Promise.all)
+        self.executor = ThreadPoolExecutor(fanout_threads)  # star_parallel_threads' parts
         self.wires: dict[int, Wire] = {}
         self.rest, self.role = rest, role
 

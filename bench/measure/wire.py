@@ -8,6 +8,8 @@ the client's decoding cost stays in the measurement, reported on its own.
 """
 from __future__ import annotations
 
+import select
+
 import psycopg
 from psycopg import pq
 from psycopg.adapt import Transformer
@@ -33,6 +35,64 @@ def _check(res: pq.PGresult) -> pq.PGresult:
     return res
 
 
+class Pending:
+    """One pipelined batch in flight on one connection. libpq's `get_result` does not release
+    the GIL while it blocks, so results are taken only when `is_busy()` says they are complete;
+    the waiting is done in `select`, which releases it (and lets one thread drive several
+    connections, as a JavaScript runtime does)."""
+
+    def __init__(self, pgconn: pq.PGconn, names: list[bytes | None], items: list[tuple[str, list[bytes]]]):
+        self.pgconn = pgconn
+        self.expected = len(items)
+        self._results: list[pq.PGresult] = []
+        self._synced = False
+        pgconn.enter_pipeline_mode()
+        try:
+            for name, (query, params) in zip(names, items):
+                if name is None:
+                    pgconn.send_query_params(query.encode(), None)
+                else:
+                    pgconn.send_query_prepared(name, params)
+            pgconn.pipeline_sync()
+            while pgconn.flush():  # blocking mode: returns 0 once all is sent
+                pass
+        except BaseException:
+            pgconn.exit_pipeline_mode()
+            raise
+
+    def fileno(self) -> int:
+        return self.pgconn.socket
+
+    def done(self) -> bool:
+        """Take every result that has fully arrived; True once the batch's sync has."""
+        pgc = self.pgconn
+        pgc.consume_input()
+        while not self._synced and not pgc.is_busy():
+            res = pgc.get_result()  # does not block: is_busy() is False
+            if res is None:  # the end of one statement's results
+                continue
+            if res.status == pq.ExecStatus.PIPELINE_SYNC:
+                self._synced = True
+            else:
+                self._results.append(res)
+        return self._synced
+
+    def results(self) -> list[pq.PGresult]:
+        """The batch's results, one per statement; raises on the first failed one."""
+        self.pgconn.exit_pipeline_mode()
+        failure = next((r for r in self._results if r.status not in OK), None)
+        if failure is not None:
+            _check(failure)
+        if len(self._results) != self.expected:
+            raise psycopg.DatabaseError(f"{len(self._results)} results for {self.expected} statements")
+        return self._results
+
+
+def readable(pending: list[Pending], timeout: float | None = None) -> list[Pending]:
+    """Wait (GIL released) until at least one batch's socket has data."""
+    return select.select(pending, [], [], timeout)[0]
+
+
 class Wire:
     """One connection, statements prepared once by name."""
 
@@ -56,31 +116,17 @@ class Wire:
 
     def batch(self, items: list[tuple[str, list[bytes]]]) -> list[pq.PGresult]:
         """Several statements in one round trip (pipeline mode, one sync at the end). An item
-        with params None is sent unprepared (a one-off text such as SET TRANSACTION SNAPSHOT)."""
+        with params None is sent unprepared (a one-off text such as SET TRANSACTION SNAPSHOT).
+        The wait is on the socket (`select`), so other threads of the process run meanwhile."""
+        pending = self.send(items)
+        while not pending.done():
+            readable([pending])
+        return pending.results()
+
+    def send(self, items: list[tuple[str, list[bytes]]]) -> Pending:
+        """Send a batch and return at once; `Pending.done()` takes what has arrived."""
         names = [self._prepared(q) if p is not None else None for q, p in items]  # Parse once, outside
-        pgc = self.pgconn
-        pgc.enter_pipeline_mode()
-        results, failure = [], None
-        try:
-            for name, (query, params) in zip(names, items):
-                if name is None:
-                    pgc.send_query_params(query.encode(), None)
-                else:
-                    pgc.send_query_prepared(name, params)
-            pgc.pipeline_sync()
-            for _ in items:
-                res = pgc.get_result()
-                if res.status not in OK and failure is None:
-                    failure = res
-                results.append(res)
-                while pgc.get_result() is not None:  # the end of this statement's results
-                    pass
-            pgc.get_result()  # PGRES_PIPELINE_SYNC
-        finally:
-            pgc.exit_pipeline_mode()
-        if failure is not None:
-            _check(failure)
-        return results
+        return Pending(self.pgconn, names, items)
 
     def rows(self, res: pq.PGresult) -> tuple[tuple[str, ...], list[tuple]]:
         """Column names and rows, decoded by psycopg's loaders."""

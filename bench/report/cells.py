@@ -11,10 +11,17 @@ from bench import config
 from bench.report import palette
 from bench.results import stats
 
-def read_paths(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm") -> pd.DataFrame:
-    """The read-paths rows of the run summary (warm cache unless asked), with the RTT the proxy
-    actually added."""
-    s = summary[summary.experiment == "read_paths"].copy()
+def by_client(df: pd.DataFrame, client: str = "psycopg") -> pd.DataFrame:
+    """The rows of one read-path client (runs before issue 14 have only the harness, psycopg)."""
+    if "client" not in df:
+        return df
+    return df[df.client.fillna("psycopg") == client]
+
+
+def read_paths(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm", client: str = "psycopg") -> pd.DataFrame:
+    """The read-paths rows of the run summary for one client (the harness unless asked; warm
+    cache unless asked), with the RTT the proxy actually added."""
+    s = by_client(summary[summary.experiment == "read_paths"], client).copy()
     if "cache" in s:
         s = s[s.cache == cache]
     rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]

@@ -12,7 +12,9 @@ import html
 
 import pandas as pd
 
+from bench.results import stats
 from bench.results import store as results
+from bench.report import calls
 from bench.report import cells, figindex, palette
 from bench.report import verdicts_integrity as integrity
 
@@ -59,36 +61,46 @@ def _ms(v: float) -> str:
     return f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms"
 
 
-def _rtts(p50: pd.DataFrame, mask) -> str:
-    xs = [f"{x:.2g}" for x, m in zip(p50.index, mask) if m]
-    return ", ".join(xs) + " ms" if xs else "none"
+def _read_claim(ev: Evidence, a: str, against: tuple[str, ...]) -> tuple[pd.DataFrame, str, str]:
+    """a against the fastest of `against`, per client x RTT (bench.report.calls): the calls,
+    the verdict (holds where a is called faster in every cell, only when in some, else not:
+    a tie is not a win) and a sentence naming each client's calls."""
+    c = calls.calls(calls.requests(ev.table("read_paths")), a, against)
+    faster = c.call == stats.FASTER
+    verdict = HOLDS if len(c) and faster.all() else (ONLY_WHEN if faster.any() else DOES_NOT_HOLD)
+    text = (f" Called per client and RTT ({a} / the faster of {', '.join(against)}: geometric mean over the paired "
+            f"repetitions of the ratio of medians [95 % bootstrap interval]; 'faster'/'slower' only beyond "
+            f"{stats.MARGIN:.0%} with the interval clear of 1, else a tie): {calls.sentence(c)}; "
+            f"{calls.across_clients(c)}.")
+    return c, verdict, text
 
 
 def _no_joins(ev: Evidence) -> Verdict:
     p = ev.p50
     seq, best_join = p["star_sequential"], p[["join_flat", "join_json"]].min(axis=1)
-    wins = seq < best_join
     lo, hi = (seq / best_join).min(), (seq / best_join).max()
+    c, verdict, called = _read_claim(ev, "star_sequential", ("join_flat", "join_json"))
     answer = (f"The memo's three single-table queries, one after another, take {lo:.1f}x to {hi:.1f}x the time of one "
               f"joined statement returning the same bundle (scale {ev.reads.scale.iloc[0]}, 'account' bundle, "
-              f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms): {_ms(seq.iloc[0])} against {_ms(best_join.iloc[0])} "
-              f"at RTT 0, {_ms(seq.iloc[-1])} against {_ms(best_join.iloc[-1])} at {p.index.max():.2g} ms.")
-    verdict = HOLDS if wins.all() else (ONLY_WHEN if wins.any() else DOES_NOT_HOLD)
-    flips = f"single-table fetches faster at measured RTT: {_rtts(p, wins)}"
+              f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms, the suite's harness): {_ms(seq.iloc[0])} against "
+              f"{_ms(best_join.iloc[0])} at RTT 0, {_ms(seq.iloc[-1])} against {_ms(best_join.iloc[-1])} at "
+              f"{p.index.max():.2g} ms." + called)
+    flips = (f"single-table fetches called faster: {calls.where(c, stats.FASTER)}; "
+             f"a tie: {calls.where(c, stats.TIE)}; slower: {calls.where(c, stats.SLOWER)}")
     return Verdict(answer, verdict, flips, ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"])
 
 
 def _parallel(ev: Evidence) -> Verdict:
     p = ev.p50
     par, seq, join = p["star_parallel"], p["star_sequential"], p["join_json"]
-    beats_join = par < join
+    c, verdict, called = _read_claim(ev, "star_parallel", ("join_json",))
     answer = (f"Promise.all over three pooled connections takes {(par / join).iloc[0]:.1f}x the single PostgREST-shaped "
-              f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms: it waits for its slowest "
-              f"fetch and spends three connections. Against the sequential fetches it is "
-              f"{(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms.")
+              f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms (the suite's harness): it "
+              f"waits for its slowest fetch and spends three connections. Against the sequential fetches it is "
+              f"{(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms." + called)
     crossings = cells.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
-    verdict = HOLDS if beats_join.all() else (ONLY_WHEN if beats_join.any() else DOES_NOT_HOLD)
-    flips = (f"parallel faster than the JOIN at measured RTT: {_rtts(p, beats_join)}; "
+    flips = (f"parallel called faster than the JOIN: {calls.where(c, stats.FASTER)}; a tie: "
+             f"{calls.where(c, stats.TIE)}; "
              + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
     return Verdict(answer, verdict, flips, ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat"])
 
@@ -235,25 +247,52 @@ def _not_covered(what: str):
 
 def _parallel_under_load(ev: Evidence) -> Verdict:
     t = ev.table("concurrency")
-    sat = cells.saturation(cells.load(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
-    ratio = sat["star_parallel"] / sat["join_json"]
+    sat = cells.saturation(cells.load(t))
+    fair = sat[~sat.client_bound.astype(bool)]
+    per_rep = _saturation_reps(t, sat)
+    called = []
+    for rtt, g in fair.groupby("rtt_ms"):
+        if {"star_parallel", "join_json"} <= set(g.strategy):
+            c = stats.unpaired(per_rep.get((rtt, "star_parallel"), []), per_rep.get((rtt, "join_json"), []),
+                               lower_is_better=False)
+            called.append((rtt, c))
     cons = cells.consistency(t)
     top = cons[cons.write_rate == cons.write_rate.max()]
     rc = top[(top.strategy == "star_parallel") & (top.condition == "read committed")]
     torn = int(rc.torn.sum())
     reads = int(rc.reads.sum())
     one = top[top.strategy.isin(["join_json", "join_flat"])]
-    answer = ("Under load with a shared pool of 10 connections, star_parallel's saturation throughput is "
-              + ", ".join(f"{r:.2f}x join_json's at RTT {rtt:g} ms" for rtt, r in ratio.items())
-              + f"; it reads three tables under three snapshots: {torn} of {reads} bundles were torn "
+    if called:
+        load = ("Under load with a shared pool of 10 connections, in the saturation cells that were not client-bound, "
+                "star_parallel's throughput over join_json's is "
+                + ", ".join(f"{c.ratio:.2f}x [{c.lo:.2f}-{c.hi:.2f}] ({c.call}) at RTT {rtt:g} ms" for rtt, c in called)
+                + f" (called only where the repetition ranges do not overlap and beyond {stats.MARGIN:.0%})")
+    else:
+        load = (f"Under load no saturation cell of star_parallel and join_json at the same RTT was free of a client "
+                f"bottleneck ({int(sat.client_bound.astype(bool).sum())} of {len(sat)} were client-bound), so no "
+                f"throughput verdict is called")
+    answer = (load + f"; it reads three tables under three snapshots: {torn} of {reads} bundles were torn "
               f"({1e4 * torn / max(reads, 1):.0f} per 10,000) while a writer changed two spokes per transaction, against "
               f"{int(one.torn.sum())} of {int(one.reads.sum())} for the single joined statement.")
-    independent = ratio.max() >= 1 and torn == 0
-    flips = ("faster under load at RTT " + ", ".join(f"{x:g}" for x in ratio[ratio >= 1].index) + " ms"
-             if (ratio >= 1).any() else "never faster than the joined statement under load")
+    faster = [rtt for rtt, c in called if c.call == stats.FASTER]
+    independent = bool(faster) and torn == 0
+    flips = ("called faster under load at RTT " + ", ".join(f"{x:g}" for x in faster) + " ms" if faster
+             else "never called faster than the joined statement in a cell without a client bottleneck")
     flips += "; consistent only inside one exported snapshot or repeatable-read transaction"
     return Verdict(answer, HOLDS if independent else DOES_NOT_HOLD, flips,
                    ["fig-concurrency-throughput-latency", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"])
+
+
+def _saturation_reps(t: pd.DataFrame, sat: pd.DataFrame) -> dict:
+    """(rtt, strategy) -> per-repetition throughput of that strategy's saturation cell."""
+    load = t[(t.record == "load") & (t["mode"] == "closed")]
+    if "sweep" in load:
+        load = load[load.sweep.isna()]
+    out = {}
+    for row in sat.itertuples():
+        g = load[(load.rtt_ms == row.rtt_ms) & (load.strategy == row.strategy) & (load.clients == row.clients)]
+        out[row.rtt_ms, row.strategy] = g.throughput_rps.to_numpy()
+    return out
 
 
 def _locking(ev: Evidence) -> Verdict:

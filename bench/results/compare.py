@@ -14,7 +14,8 @@ import pandas as pd
 from bench.results import store as results
 from bench.config import UsageError
 
-KEYS = ["experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "condition"]
+KEYS = ["experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "condition",
+        "client"]
 SLOWER, FASTER, SAME = "slower", "faster", "~"
 
 

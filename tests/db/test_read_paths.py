@@ -33,7 +33,7 @@ def test_every_strategy_returns_the_same_bundle(xs_star, sample, bundle, rest):
     with strategies.Source(tcp, rest=rest) as src:
         for user in sample:
             texts = {name: bundles.canonical(fn(src, b, user["id"]).answer, types)
-                     for name, fn in strategies.STRATEGIES.items()}
+                     for name, fn in {**strategies.STRATEGIES, **strategies.ALTERNATIVES}.items()}
             assert len(set(texts.values())) == 1, (user, {k: v[:200] for k, v in texts.items()})
             audit = [p for p in b.parts if p == "auth_audit_log"]
             if audit and user["kind"] == "no_audit":
@@ -77,7 +77,7 @@ def test_cold_mode_restarts_the_server_and_labels_cells(server, xs_star, tmp_pat
     if pg.config.dsn_from_env():
         pytest.skip("cold mode restarts the embedded server only")
     monkeypatch.setattr(read_paths, "QUICK", replace(read_paths.QUICK, bundles=("chat",), rtts_ms=(0.0,),
-                                                     as_written=False, pgbench_s=1))
+                                                     as_written=False))
     before = pg.Embedded().status().pid
     path = run_experiments(server, seed.Request(scale="xs"), ["read_paths"], quick=True, root=tmp_path, cold=True)
     assert pg.Embedded().status().pid != before

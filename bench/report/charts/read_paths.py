@@ -77,8 +77,9 @@ FANOUT_LABELS = ("0", "1-3", "4-10", "11-30", "31-100", "101-300", "301-1000", "
 
 
 def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str | None = None):
-    req = table[(table.record == "request") & (table.bundle == bundle) & (table.rtt_ms == 0)
-                & (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache == "warm")]
+    req = cells.by_client(table)
+    req = req[(req.record == "request") & (req.bundle == bundle) & (req.rtt_ms == 0)
+              & (req.envelope == "plain") & (req.indexes == "indexed") & (req.cache == "warm")]
     scale = scale or cells.largest_scale(req)
     req = req[req.scale == scale].copy()
     req["bin"] = pd.cut(req.audit_rows, FANOUT_BINS, labels=FANOUT_LABELS)
@@ -129,7 +130,7 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
     scale = scale or cells.largest_scale(s)
     cond = (table.bundle == bundle) & (table.rtt_ms == rtt_ms) & (table.scale == scale) & \
            (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache != "cold")
-    req = table[cond & (table.record == "request")]
+    req = cells.by_client(table[cond & (table.record == "request")])
     server = table[cond & (table.record == "server")].groupby("strategy").server_us.median()
     mean = req.groupby("strategy")[["latency_us", "decode_us", "assemble_us"]].mean()
     strategies = [x for x in ORDER if x in mean.index]
