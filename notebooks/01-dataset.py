@@ -84,6 +84,6 @@ display(Markdown(sentence))
 # The SQL behind the fan-out and scatter figures:
 
 # %%
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 print(sql_text("queries/dataset/scatter.sql"))

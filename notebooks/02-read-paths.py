@@ -33,14 +33,14 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import cells, plots
 from bench.results import store as results
 from bench.report.charts import read_paths as charts
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 run = results.load(run_dir)
 table = run.table("read_paths")
-s = charts.cells(results.summary(run.path), table)
+s = cells.read_paths(results.summary(run.path), table)
 plots.apply_style()
 m = run.meta
 display(Markdown(

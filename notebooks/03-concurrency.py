@@ -33,15 +33,15 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import cells, plots
 from bench.results import store as results
 from bench.report.charts import concurrency as charts
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 run = results.load(run_dir)
 has = run.has("concurrency")
 table = run.table("concurrency") if has else None
-c = charts.cells(table) if has else None
+c = cells.load(table) if has else None
 plots.apply_style()
 m = run.meta
 display(Markdown(
@@ -60,7 +60,7 @@ if has:
     plots.save_figure(fig, "fig-concurrency-throughput-latency", run=run,
                       caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
     display(Markdown(sentence))
-    display(charts.saturation(c).round(2))
+    display(cells.saturation(c).round(2))
 
 # %% [markdown]
 # ## Open loop: the crossover, and what coordinated omission would hide
@@ -97,7 +97,7 @@ print(sql_text("queries/consistency/write_chat.sql"))
 
 # %%
 if has:
-    cons = charts.consistency(table)
+    cons = cells.consistency(table)
     fig, sentence = charts.torn_reads(cons, "account")
     plots.save_figure(fig, "fig-concurrency-torn-reads", run=run,
                       caption="Torn reads per 10,000 'account' bundles against the write rate, per read path and "
@@ -125,7 +125,7 @@ if has:
 
 # %%
 if has:
-    fig, sentence = charts.locks(charts.cells(table, "locks"))
+    fig, sentence = charts.locks(cells.load(table, "locks"))
     plots.save_figure(fig, "fig-concurrency-locks-throughput", run=run,
                       caption="Throughput of a narrow and a wide join as clients grow, with the relation locks each holds")
     display(Markdown(sentence + f" Measured on PostgreSQL {m['versions']['postgresql']}: the finding holds for "

@@ -30,7 +30,7 @@ from IPython.display import Markdown, display
 from bench.report import plots
 from bench.results import store as results
 from bench.report.charts import integrity as charts
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 run = results.load(run_dir)
 table = run.table("integrity")

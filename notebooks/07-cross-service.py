@@ -35,16 +35,16 @@ run_dir = "../data/reference"
 from IPython.display import Markdown, display
 
 from bench.measure import cross
-from bench.report import plots
+from bench.report import cells, plots
 from bench.results import store as results
 from bench.report.charts import cross_service as charts
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 run = results.load(run_dir)
 table = run.table("cross_service")
 summary = results.summary(run.path)
-q = charts.query_cells(summary)
-o = charts.orm_cells(summary, table)
+q = cells.query_cells(summary)
+o = cells.orm_cells(summary, table)
 plots.apply_style()
 m = run.meta
 display(Markdown(
@@ -87,7 +87,7 @@ plots.save_figure(fig, "fig-cross-bytes-scale", run=run,
 display(Markdown(sentence))
 
 # %%
-charts.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
+cells.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
                                 values=["rows", "moved_bytes", "statements"], sort=False)
 
 # %% [markdown]

@@ -9,7 +9,7 @@ import sys
 from importlib.metadata import version
 
 from bench import config
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 
 def git_state() -> tuple[str, bool]:

@@ -13,7 +13,7 @@ import psycopg
 
 from bench.measure import bundles, harness, strategies
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 PGBENCH_STRATEGIES = ("star_sequential", "join_flat", "join_json")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bench.measure import bundles, harness, netdelay, orm, strategies
 from bench import experiments
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.measure.wire import Wire
 from bench.experiments.read_paths import link
 from bench.experiments.common import AnswerMismatch

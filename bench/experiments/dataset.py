@@ -7,6 +7,7 @@ from psycopg import sql
 
 from bench.db import pg, schema
 from bench.seeding.plan import Plan
+from bench.sql import sql_text
 
 NAME = "dataset"
 SPOKES = ("public.user_roles", "public.auth_audit_log", "public.chat_sessions")
@@ -15,7 +16,7 @@ SCATTER_USERS = 400
 
 
 def _query(name: str, **identifiers) -> sql.Composed:
-    text = schema.sql_text(f"queries/dataset/{name}.sql")
+    text = sql_text(f"queries/dataset/{name}.sql")
     return sql.SQL(text).format(**{k: sql.Identifier(*v.split(".")) for k, v in identifiers.items()})
 
 

@@ -16,7 +16,8 @@ from bench import config
 from bench.db import pg
 from bench.seeding import seed
 from bench.seeding.plan import Plan
-from bench.db.schema import ORPHANS_ALLOWED, VARIANTS, sql_text
+from bench.db.schema import ORPHANS_ALLOWED, VARIANTS
+from bench.sql import sql_text
 
 # class -> (injected orphan class it finds, or None; probe steps in bench/sql/integrity/orphans/probe)
 CLASSES = {
@@ -47,8 +48,7 @@ class CensusRequest(seed.Request):
 
 
 def census_scale(scale: str, cap: str) -> str:
-    order = list(config.SCALES)
-    return order[min(order.index(scale), order.index(cap))]
+    return config.ordered((scale, cap))[0]
 
 
 def count(conn, cls: str) -> int:

@@ -26,6 +26,7 @@ from bench.db import pg, schema
 from bench.seeding import seed
 from bench.experiments import read_paths
 from bench.experiments import common as checks
+from bench.sql import sql_text
 
 NAME = "rls"
 TABLE = "auth_audit_log"
@@ -136,7 +137,7 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
         if facts["explain_exec_us"] > mx.once_s * 1e6:  # one more run would only cost time
             return {**facts, "timed_out": False, "n": 0, "rows": facts["plan_rows"], "exec_us": None}
         n = harness.requests_for(facts["explain_exec_us"], mx.budget_s, 1, mx.max_runs)
-        calls0, ms0 = conn.execute(schema.sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+        calls0, ms0 = conn.execute(sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
         client = []
         for _ in range(n):
             with conn.transaction():
@@ -144,7 +145,7 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
                 t0 = time.perf_counter_ns()
                 rows = raw.execute(text, params).fetchall()
                 client.append((time.perf_counter_ns() - t0) / 1000)
-        calls1, ms1 = conn.execute(schema.sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+        calls1, ms1 = conn.execute(sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
     calls = calls1 - calls0
     return {**facts, "timed_out": False, "n": n, "rows": len(rows), "client_p50_us": float(pd.Series(client).median()),
             "exec_us": (ms1 - ms0) * 1000 / calls if calls else None, "pgss_calls": calls}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.measure.strategies import Source
 from bench.measure.wire import Wire, datarow_bytes
 

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from bench.measure import bundles, strategies
 from bench.db import schema
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 # spoke -> (the memo's policy name, the column holding the owner's id); session-owned spokes
 # reach their owner through chat_sessions and keep the memo's EXISTS policy.

@@ -1,4 +1,4 @@
-"""House style, fixed strategy colours and labels, and `save_figure` (stamped, SVG + PNG)."""
+"""House style and `publish`: every figure stamped, saved as SVG + PNG and shown on its page."""
 from __future__ import annotations
 
 import json
@@ -20,29 +20,10 @@ STYLE = {
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "legend.frameon": False,
     "svg.hashsalt": "star-bench", "svg.fonttype": "none",
 }
-STRATEGIES = {  # id -> (label, colour): the same everywhere
-    "star_sequential": ("star, sequential", "#d62728"),
-    "star_parallel": ("star, parallel (Promise.all)", "#ff7f0e"),
-    "star_pipelined": ("star, pipelined", "#bcbd22"),
-    "join_flat": ("flat JOIN", "#1f77b4"),
-    "join_json": ("JOIN, PostgREST json_agg", "#17becf"),
-    "star": ("star", "#d62728"),
-    "relational": ("relational", "#1f77b4"),
-    "star_nofk": ("star, no foreign keys", "#7f7f7f"),
-}
-NEUTRAL = "#555555"
 
 
 def apply_style() -> None:
     plt.rcParams.update(STYLE)
-
-
-def label(strategy: str) -> str:
-    return STRATEGIES.get(strategy, (strategy, NEUTRAL))[0]
-
-
-def colour(strategy: str) -> str:
-    return STRATEGIES.get(strategy, (strategy, NEUTRAL))[1]
 
 
 def _stamp(run, fig_id: str) -> str:

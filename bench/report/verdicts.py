@@ -8,12 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 from bench.results import store as results
+from bench.report import cells, palette
 from bench.report import verdicts_integrity as integrity
-from bench.report.charts import read_paths as rp
 
 HOLDS, ONLY_WHEN, DOES_NOT_HOLD, NOT_COVERED = "holds", "holds only when ...", "does not hold", "not covered"
 
@@ -52,8 +51,8 @@ class Evidence:
     @cached_property
     def reads(self) -> pd.DataFrame:
         """Read-paths cells of the 'account' bundle, plain, indexed, warm, at the largest scale."""
-        s = rp.cells(self.summary, self.table("read_paths"))
-        scale = rp.largest_scale(s)
+        s = cells.read_paths(self.summary, self.table("read_paths"))
+        scale = cells.largest_scale(s)
         return s[(s.bundle == "account") & (s.scale == scale) & (s.envelope == "plain") & (s.indexes == "indexed")]
 
     @cached_property
@@ -93,7 +92,7 @@ def _parallel(ev: Evidence) -> Verdict:
               f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms: it waits for its slowest "
               f"fetch and spends three connections. Against the sequential fetches it is "
               f"{(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms.")
-    crossings = rp.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
+    crossings = cells.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
     verdict = HOLDS if beats_join.all() else (ONLY_WHEN if beats_join.any() else DOES_NOT_HOLD)
     flips = (f"parallel faster than the JOIN at measured RTT: {_rtts(p, beats_join)}; "
              + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
@@ -109,7 +108,7 @@ def _fanout(ev: Evidence) -> Verdict:
     answer = (f"'No complex JOINs' is true of the flat JOIN's cost, not of joins: it moves {flat:.1f}x the bytes "
               f"of the single-table fetches for the median sampled user (roles x audit rows multiply), while the "
               f"PostgREST json_agg shape moves {med['join_json'] / med['star_sequential']:.1f}x; the fastest read "
-              f"at RTT 0 is {rp.plots.label(fastest)} ({_ms(ev.p50.iloc[0][fastest])}).")
+              f"at RTT 0 is {palette.label(fastest)} ({_ms(ev.p50.iloc[0][fastest])}).")
     joined_fastest = fastest in ("join_flat", "join_json")
     flips = (f"holds against the flat JOIN ({flat:.1f}x the bytes); not against json_agg embedding "
              f"({med['join_json'] / med['star_sequential']:.1f}x the bytes"
@@ -119,11 +118,10 @@ def _fanout(ev: Evidence) -> Verdict:
 
 
 def _rls_simple(ev: Evidence) -> Verdict:
-    from bench.report.charts import rls as rc
 
     t = ev.table("rls")
-    p = rc.policy_cells(t)
-    scale = rp.largest_scale(p)
+    p = cells.policy_cells(t)
+    scale = cells.largest_scale(p)
     d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")].set_index(["form", "index", "query"])
 
     def cost(form, index, query="select"):
@@ -183,7 +181,7 @@ def _cross_ratios(ev: Evidence) -> tuple[pd.DataFrame, str]:
     t = ev.table("cross_service")
     s = ev.summary
     s = s[(s.experiment == "cross_service") & (s.condition != "orm_page")]
-    scale = rp.largest_scale(s)
+    scale = cells.largest_scale(s)
     lat = s[s.scale == scale].pivot_table(index="condition", columns="strategy", values="p50_us")
     at = t[t.scale == scale]
     moved = at[at.record == "bytes"].assign(moved=lambda d: d["bytes"] + d["sent_bytes"].fillna(0))
@@ -235,18 +233,16 @@ def _not_covered(what: str):
 
 
 def _parallel_under_load(ev: Evidence) -> Verdict:
-    from bench.report.charts import concurrency as cc
-
     t = ev.table("concurrency")
-    sat = cc.saturation(cc.cells(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
+    sat = cells.saturation(cells.load(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
     ratio = sat["star_parallel"] / sat["join_json"]
-    cons = cc.consistency(t)
+    cons = cells.consistency(t)
     top = cons[cons.write_rate == cons.write_rate.max()]
     rc = top[(top.strategy == "star_parallel") & (top.condition == "read committed")]
     torn = int(rc.torn.sum())
     reads = int(rc.reads.sum())
     one = top[top.strategy.isin(["join_json", "join_flat"])]
-    answer = (f"Under load with a shared pool of 10 connections, star_parallel's saturation throughput is "
+    answer = ("Under load with a shared pool of 10 connections, star_parallel's saturation throughput is "
               + ", ".join(f"{r:.2f}x join_json's at RTT {rtt:g} ms" for rtt, r in ratio.items())
               + f"; it reads three tables under three snapshots: {torn} of {reads} bundles were torn "
               f"({1e4 * torn / max(reads, 1):.0f} per 10,000) while a writer changed two spokes per transaction, against "
@@ -270,15 +266,13 @@ def _measured(answer_of):
 
 
 def _locking(ev: Evidence) -> Verdict:
-    from bench.report.charts import concurrency as cc
-    from bench.report.charts import integrity as ic
 
     t = ev.table("integrity")
-    lock = ic.at_scale(t, "lock")
-    p50 = ic.medians(lock, "strategy").set_index("strategy").p50_us / 1000
+    lock = cells.at_scale(t, "lock")
+    p50 = cells.medians(lock, "strategy").set_index("strategy").p50_us / 1000
     waited = lock.groupby("strategy").blocked.mean()
-    mx = ic.at_scale(t, "multixact").groupby("strategy").multixacts.median()
-    locks = cc.cells(ev.table("concurrency"), "locks")
+    mx = cells.at_scale(t, "multixact").groupby("strategy").multixacts.median()
+    locks = cells.load(ev.table("concurrency"), "locks")
     locks = locks[locks.record == "locks"]
     wide = locks[locks.strategy == "wide_join"]
     answer = (f"A spoke insert waited on its user's row in {waited.get('delete_user', 0):.0%} of tries while the user "

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import config
-from bench.measure import harness
+from bench.results import stats
 from bench.db.environment import collect_environment  # noqa: F401  (experiments take it from here)
 
 RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+-[0-9a-z]{7}$")
@@ -185,9 +185,9 @@ def summary(run_dir) -> pd.DataFrame:
 
 
 def _cell(g: pd.DataFrame) -> pd.Series:
-    pooled = harness.percentiles(harness.histogram(g["latency_us"]))
+    pooled = stats.percentiles(stats.histogram(g["latency_us"]))
     if "rep" in g.columns:
-        reps = [harness.percentiles(harness.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
+        reps = [stats.percentiles(stats.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
     else:
         reps = [pooled["p50_us"]]
     return pd.Series({"n": int(len(g)), "p50_us": pooled["p50_us"], "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],

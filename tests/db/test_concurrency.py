@@ -3,13 +3,12 @@ the requests behind it, the invariant checker catching a deliberately torn read 
 REPEATABLE READ one), the dataset restored after the writer, worker processes merged, and the
 quick run's table."""
 import numpy as np
-import psycopg
 import pytest
 
 from bench.measure import bundles, consistency, loadgen, loadrun, strategies
 from bench.db import pg
 from bench.results import store as results
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.experiments import common as checks
 
 pytestmark = pytest.mark.db

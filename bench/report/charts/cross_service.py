@@ -5,10 +5,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from bench.measure import cross
-from bench.report import plots
-from bench.report.charts.read_paths import largest_scale, log_ms_axis, median_vs_rtt, rtt_axes
+from bench.report import cells
+from bench.report.charts.read_paths import log_ms_axis, median_vs_rtt, rtt_axes
 
-SCALES = ["xs", "s", "m", "l", "xl"]
 APPROACHES = {  # id -> (label, colour, short label for sentences)
     "join_star": ("SQL join, star", "#1f77b4", "the join"),
     "join_relational": ("SQL join, relational", "#17becf", "the join on relational"),
@@ -23,22 +22,6 @@ LOADERS = {
     "raw_loop_json": ("raw, join_json per user", "#ff7f0e"),
     "raw_page_json": ("raw, one join_json for the page", "#17becf"),
 }
-ORM_PAGE = "orm_page"
-
-
-def query_cells(summary: pd.DataFrame) -> pd.DataFrame:
-    """The cross-spoke query rows of the run summary."""
-    return _with_order(summary[(summary.experiment == "cross_service") & (summary.condition != ORM_PAGE)])
-
-
-def orm_cells(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The ORM page rows of the run summary, with the statements and round trips per page and the
-    RTT the proxy added."""
-    s = summary[(summary.experiment == "cross_service") & (summary.condition == ORM_PAGE)]
-    shape = table[table.record == "shape"][["scale", "strategy", "statements", "round_trips", "users"]]
-    rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
-    s = s.merge(shape, on=["scale", "strategy"]).merge(rtt, on=["scale", "rtt_ms"], how="left")
-    return s.assign(rtt_measured_ms=s.added_ms.fillna(0.0)).drop(columns="added_ms")
 
 
 def _per_query(d: pd.DataFrame, value: str, ylabel: str, title: str, scale_div: float = 1.0):
@@ -67,26 +50,15 @@ def latency_by_scale(s: pd.DataFrame):
     return fig, _ratio_sentence(s, "p50_us", "median latency", "ms", 1000)
 
 
-def _with_order(d: pd.DataFrame) -> pd.DataFrame:
-    return d.assign(order=d.scale.map(SCALES.index)).sort_values("order")
-
-
-def moved(table: pd.DataFrame) -> pd.DataFrame:
-    """Bytes over the wire per execution (DataRow bytes received + id lists sent), rows, statements."""
-    b = table[table.record == "bytes"].copy()
-    b["moved_bytes"] = b["bytes"] + b["sent_bytes"].fillna(0)
-    return _with_order(b)
-
-
 def bytes_by_scale(table: pd.DataFrame):
-    b = moved(table)
+    b = cells.moved(table)
     fig = _per_query(b, "moved_bytes", "bytes on the wire per execution (KiB, log)",
                      "Cross-spoke queries: data moved between database and application", 1024)
     return fig, _ratio_sentence(b, "moved_bytes", "bytes moved", "KiB", 1024)
 
 
 def memory_by_scale(table: pd.DataFrame):
-    m = _with_order(table[table.record == "memory"])
+    m = cells.by_scale(table[table.record == "memory"])
     fig = _per_query(m, "peak_bytes", "client Python-heap peak per execution (KiB, log)",
                      "Cross-spoke queries: client memory (tracemalloc peak, fetch to answer)", 1024)
     return fig, _ratio_sentence(m, "peak_bytes", "client heap peak", "KiB", 1024)
@@ -96,7 +68,7 @@ def _ratio_sentence(d: pd.DataFrame, value: str, what: str, unit: str, div: floa
     """Per query at the largest scale: the microservices ways against the star join."""
     if d.empty:
         return "No data."
-    scale = largest_scale(d)
+    scale = cells.largest_scale(d)
     parts = []
     for q in cross.QUERIES:
         g = d[(d.scale == scale) & (d.condition == q)].set_index("strategy")[value]
@@ -109,7 +81,7 @@ def _ratio_sentence(d: pd.DataFrame, value: str, what: str, unit: str, div: floa
 
 
 def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
-    scale = scale or largest_scale(o)
+    scale = scale or cells.largest_scale(o)
     d = o[o.scale == scale]
     fig, ax = plt.subplots(figsize=(10, 4.8))
     for loader, (label, colour) in LOADERS.items():

@@ -5,9 +5,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import plots
+from bench import config
+from bench.report import cells
 from bench.measure import rls
-from bench.report.charts.read_paths import ORDER, largest_scale
+from bench.report.charts.read_paths import ORDER
+from bench.report import palette
 
 FORM_LABELS = {
     "off": "RLS off",
@@ -19,18 +21,6 @@ FORM_LABELS = {
 }
 QUERY_LABELS = {"count": "count(*) of the table", "select": "SELECT * (policy as the only filter)",
                 "select_filtered": "SELECT * ... WHERE user_id = $1"}
-SCALE_ORDER = ["xs", "s", "m", "l", "xl"]
-SCALE_COLOURS = {"xs": "#c6dbef", "s": "#9ecae1", "m": "#4292c6", "l": "#08519c", "xl": "#08306b"}
-
-
-def policy_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """The policy sweep, with one time per cell: pg_stat_statements' mean execution time, or
-    EXPLAIN ANALYZE's when the statement ran once; timed-out cells at the timeout, flagged."""
-    p = table[table.record == "policy"].copy()
-    p["server_ms"] = p["exec_us"].fillna(p["explain_exec_us"]) / 1000
-    if "timeout_us" in p:
-        p.loc[p.timed_out.astype(bool), "server_ms"] = p["timeout_us"] / 1000
-    return p
 
 
 def _ms(v: float) -> str:
@@ -53,7 +43,7 @@ def _bars(ax, d: pd.DataFrame, forms, scales, value="server_ms"):
     for k, scale in enumerate(scales):
         g = d[d.scale == scale].set_index("form").reindex(forms)
         y = np.arange(len(forms)) + k * height
-        ax.barh(y, g[value], height=height, color=SCALE_COLOURS.get(scale, plots.NEUTRAL), label=f"scale {scale}")
+        ax.barh(y, g[value], height=height, color=palette.colour(scale), label=f"scale {scale}")
         for yi, (v, out) in zip(y, zip(g[value], g.get("timed_out", pd.Series(False, index=g.index)))):
             if pd.notna(v) and bool(out):
                 ax.annotate("timed out", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
@@ -67,7 +57,7 @@ def forms_by_scale(p: pd.DataFrame, query: str = "select"):
     """Server time per policy form, authenticated caller, no TO clause, indexed, by scale."""
     d = p[(p["query"] == query) & (p.caller == "authenticated") & (p.to == "public") & (p["index"] == "indexed")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
-    scales = [s for s in SCALE_ORDER if s in set(d.scale)]
+    scales = config.ordered(d.scale)
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(forms) + 1.8))
     _bars(ax, d, forms, scales)
     ax.set_xlabel("server execution time per statement (ms, log; pg_stat_statements mean)")
@@ -95,7 +85,7 @@ def index_and_filter(p: pd.DataFrame, scale: str | None = None):
     explicit filter, authenticated caller."""
     if scale is None:
         without = p[p["index"] == "none"]
-        scale = largest_scale(without if len(without) else p)
+        scale = cells.largest_scale(without if len(without) else p)
     d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")
           & p.form.isin(["off", "memo", "select_uid"]) & p["query"].isin(["select", "select_filtered"])]
     fig, ax = plt.subplots(figsize=(8, 4.2))
@@ -124,7 +114,7 @@ def index_and_filter(p: pd.DataFrame, scale: str | None = None):
 
 def anon_caller(p: pd.DataFrame, scale: str | None = None):
     """What an anonymous request costs under each form, with and without `TO authenticated`."""
-    scale = scale or largest_scale(p)
+    scale = scale or cells.largest_scale(p)
     d = p[(p.scale == scale) & (p.caller == "anon") & (p["query"] == "count") & (p["index"] == "indexed")
           & (p.form != "off")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
@@ -149,18 +139,10 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
     return fig, sentence
 
 
-def strategy_cells(summary: pd.DataFrame) -> pd.DataFrame:
-    s = summary[summary.experiment == "rls"].copy()
-    s["setting"] = np.where(s.envelope == "rest_service_role", "service_role (RLS bypassed)",
-                            np.where(s.condition == "rls_select_uid", "(select auth.uid()) policies",
-                                     "the memo's policies"))
-    return s
-
-
 def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "account", scale: str | None = None):
     """Median latency per strategy through the rest envelope: RLS bypassed, the memo's
     policies, the sub-select policies; server time per request beside it."""
-    scale = scale or largest_scale(s)
+    scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale)]
     settings = ["service_role (RLS bypassed)", "the memo's policies", "(select auth.uid()) policies"]
     strategies = [x for x in ORDER if x in set(d.strategy)]
@@ -171,7 +153,7 @@ def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "ac
         g = d[d.setting == setting].set_index("strategy").reindex(strategies)
         ax.bar(np.arange(len(strategies)) + k * width, g.p50_us / 1000, width=width, color=colours[k], label=setting,
                yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000, (g.p50_rep_hi_us - g.p50_us) / 1000], capsize=2)
-    ax.set_xticks(np.arange(len(strategies)) + 0.4 - width / 2, [plots.label(x) for x in strategies], fontsize=8)
+    ax.set_xticks(np.arange(len(strategies)) + 0.4 - width / 2, [palette.label(x) for x in strategies], fontsize=8)
     ax.set_ylabel("median latency per bundle (ms), RTT 0")
     ax.set_title(f"'{bundle}' bundle at scale {scale} through the PostgREST envelope: with and without RLS")
     ax.legend(fontsize=8)
