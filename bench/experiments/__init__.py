@@ -18,9 +18,9 @@ from bench.db import pg
 from bench.results import store as results
 from bench.seeding import seed
 from bench.config import UsageError
-from bench.experiments import caching, concurrency, cross_service, dataset, integrity, read_paths, rls
+from bench.experiments import caching, concurrency, cross_service, dataset, evolution, integrity, read_paths, rls
 
-REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, integrity, rls, cross_service, caching)}
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, integrity, rls, cross_service, evolution, caching)}
 
 
 def progress(message: str) -> None:

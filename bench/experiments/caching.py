@@ -115,16 +115,12 @@ def cell(src, ctl, ev: eviction.Evictor, bundle, name: str, cache: str, users: l
                         "buffers_evicted": done.buffers_evicted, "buffers_flushed": done.buffers_flushed,
                         "buffers_skipped": done.buffers_skipped, "files_dropped": done.files_dropped,
                         "os_cache": done.os_cache})
-    blocks = blockstats.read(ctl, statements(bundle, name))
+    blocks = blockstats.read(ctl)
     n = len(users)
     out.append({**cond, "record": "buffers", "requests": n, "calls": blocks.calls,
                 "shared_hit_per_request": blocks.shared_hit / n, "shared_read_per_request": blocks.shared_read / n,
                 "read_us_per_request": blocks.read_ms * 1_000 / n})
     return out
-
-
-def statements(bundle, name: str) -> list[str]:
-    return list(bundle.single.values()) if name.startswith("star") else [getattr(bundle, name)]
 
 
 def explain_proof(ctl, ev: eviction.Evictor, bundle, uid: str, cond: dict) -> list[dict]:
