@@ -12,6 +12,7 @@ import pandas as pd
 
 from bench.results import store as results
 from bench.report import cells, palette
+from bench.report import verdicts_evolution as evolution
 from bench.report import verdicts_integrity as integrity
 
 HOLDS, ONLY_WHEN, DOES_NOT_HOLD, NOT_COVERED = "holds", "holds only when ...", "does not hold", "not covered"
@@ -226,12 +227,6 @@ def _business_queries(ev: Evidence) -> Verdict:
                    CROSS_FIGURES)
 
 
-def _not_covered(what: str):
-    def evaluate(ev: Evidence) -> Verdict:
-        return Verdict(f"No experiment in this suite measures {what}.", NOT_COVERED)
-    return evaluate
-
-
 def _parallel_under_load(ev: Evidence) -> Verdict:
     t = ev.table("concurrency")
     sat = cells.saturation(cells.load(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
@@ -257,7 +252,7 @@ def _parallel_under_load(ev: Evidence) -> Verdict:
 
 def _measured(answer_of):
     """A claim answered by `answer_of(ev)` -> (answer, verdict key, flips, figures)."""
-    keys = {"holds": HOLDS, "only_when": ONLY_WHEN, "does_not_hold": DOES_NOT_HOLD}
+    keys = {"holds": HOLDS, "only_when": ONLY_WHEN, "does_not_hold": DOES_NOT_HOLD, "not_covered": NOT_COVERED}
 
     def evaluate(ev: Evidence) -> Verdict:
         answer, key, flips, figures = answer_of(ev)
@@ -310,10 +305,10 @@ CLAIMS = (
           ("rls",), _oauth_isolation, row="OAuth Isolation"),
     Claim("microservices", "Microservices architecture ready", "Advantages 3", ("cross_service",),
           _microservices, row="Microservices"),
-    Claim("evolution", "Schema evolution made easy", "Advantages 5", (),
-          _not_covered("migration effort (it is a property of the DDL, not of a timing)"), row="Schema Evolution"),
-    Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", (),
-          _not_covered("cache behaviour per table beyond the cold-cache cells of a `--cold` run")),
+    Claim("evolution", "Schema evolution made easy", "Advantages 5", ("evolution",), _measured(evolution.evolution),
+          row="Schema Evolution"),
+    Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", ("caching",),
+          _measured(evolution.caching)),
     Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
           ("integrity", "concurrency"), _locking),
     Claim("integrity", "No referential integrity between business entities (accept the trade-off)",

@@ -1,0 +1,90 @@
+"""The evolution and caching verdicts are computed from the data: synthetic tables flip them."""
+import pandas as pd
+import pytest
+
+from bench.report import evolution_cells as cells
+from bench.report import verdicts_evolution as verdicts
+
+
+class Evidence:
+    def __init__(self, **tables):
+        self.tables = tables
+
+    def table(self, name):
+        return self.tables[name]
+
+
+def _evolution(idle_us: float, held_us: float, timeout_us: float, index_us: float = 900_000) -> pd.DataFrame:
+    """The recipe's worst hub write per condition, and a plain index that stalls spoke writes."""
+    base = {"experiment": "evolution", "scale": "m", "held_s": 1.5, "attempts": 1, "error": None}
+    worst = {"no_long_txn": idle_us, "long_txn": held_us, "long_txn_lock_timeout": timeout_us}
+    rows = []
+    for change in cells.RECIPES:
+        target = "auth.users" if change == "recipe_star" else "public.profiles"
+        for cond, us in worst.items():
+            cell = {**base, "change": change, "strategy": change, "condition": cond}
+            rows.append({**cell, "record": "change", "duration_us": us})
+            rows.append({**cell, "record": "lock", "relation": target, "mode": "ShareRowExclusiveLock", "granted": True})
+            for kind in cells.KINDS:
+                hub = kind in ("signup", "sign_in", "profile_update")
+                rows.append({**cell, "record": "impact", "kind": kind, "max_us": us if hub else 1_000.0,
+                             "delayed": int(hub and us > 10_000), "waited": int(hub and us > 10_000), "errors": 0,
+                             "error_codes": ""})
+    for change, us, mode in (("index_plain", index_us, "ShareLock"),
+                             ("index_concurrently", 3_000.0, "ShareUpdateExclusiveLock")):
+        cell = {**base, "change": change, "strategy": change, "condition": "no_long_txn"}
+        rows.append({**cell, "record": "change", "duration_us": 1e6})
+        rows.append({**cell, "record": "lock", "relation": "public.auth_audit_log", "mode": mode, "granted": True})
+        for kind in cells.KINDS:
+            rows.append({**cell, "record": "impact", "kind": kind, "max_us": us if kind == "spoke_write" else 1_000.0,
+                         "delayed": 0, "waited": int(kind == "spoke_write" and us > 10_000), "errors": 0,
+                         "error_codes": ""})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("idle,held,expected", [(2_000, 1.4e6, "only_when"), (2_000, 20_000, "holds"),
+                                                (400_000, 1.4e6, "does_not_hold")])
+def test_evolution_verdict_follows_the_measured_stalls(idle, held, expected):
+    answer, key, flips, figures = verdicts.evolution(Evidence(evolution=_evolution(idle, held, 60_000)))
+    assert key == expected
+    assert "ShareRowExclusiveLock on auth.users" in answer and figures
+
+
+def test_evolution_names_the_spoke_changes_that_stalled():
+    answer, *_ = verdicts.evolution(Evidence(evolution=_evolution(2_000, 1.4e6, 60_000)))
+    assert "index_plain (ShareLock" in answer.split("did not")[0]
+    answer, *_ = verdicts.evolution(Evidence(evolution=_evolution(2_000, 1.4e6, 60_000, index_us=5_000)))
+    assert "index_plain" in answer.split("stalled")[-1]  # now among those that did not
+
+
+def _caching(star_pages: float, parallel_us: float, cold_read: float = 20.0, os_cache="dropped") -> pd.DataFrame:
+    rows = []
+    base = {"experiment": "caching", "scale": "m", "condition": "uniform"}
+    for cache in cells.CACHES:
+        for strategy in ("star_sequential", "star_parallel", "join_json"):
+            pages = star_pages if strategy.startswith("star") else 24.0
+            read = cold_read if cache != "warm" else 0.0
+            rows.append({**base, "record": "buffers", "cache": cache, "strategy": strategy, "rep": 0,
+                         "shared_hit_per_request": pages - min(read, pages), "shared_read_per_request": min(read, pages),
+                         "read_us_per_request": 100.0 * read})
+            latency = {"warm": 200.0, "shared_cold": 1_000.0, "cold": 2_000.0}[cache]
+            if cache == "cold" and strategy == "star_parallel":
+                latency = parallel_us
+            for rep in range(5):
+                for i in range(4):
+                    rows.append({**base, "record": "request", "cache": cache, "strategy": strategy, "rep": rep,
+                                 "latency_us": latency * (1 + 0.01 * i), "os_cache": os_cache if cache == "cold" else None})
+    return pd.DataFrame(rows)
+
+
+def test_caching_verdict_flips_with_pages_and_cold_latency():
+    assert verdicts.caching(Evidence(caching=_caching(24.0, 2_000.0)))[1] == "does_not_hold"
+    assert verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0)))[1] == "only_when"  # parallel wins on disk
+    assert verdicts.caching(Evidence(caching=_caching(12.0, 2_000.0)))[1] == "holds"  # fewer pages
+
+
+def test_caching_verdict_refuses_cells_that_did_not_prove_cold():
+    answer, key, *_ = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, cold_read=0.0)))
+    assert key == "not_covered" and "read no shared block" in answer
+    answer, key, *_ = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, os_cache="not dropped: not local")))
+    assert key == "not_covered" and "not local" in answer
