@@ -37,22 +37,18 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import cells, plots
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import rls as charts
-from bench.sql import sql_text
 
 run = results.load(run_dir)
 table = run.table("rls")
 policy = cells.policy_cells(table)
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{', '.join(cells.scales(policy))}** for the policy "
-    f"forms (the run's scales: {m['scale']}), seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores. Each policy cell: one EXPLAIN ANALYZE, then as many plain executions as fit "
-    f"a quarter second (at least one), server time from pg_stat_statements; a cell past the statement timeout "
-    f"is marked, not waited for."))
+display(Markdown(page.run_header(
+    run, (f"Policy forms at scales **{', '.join(cells.scales(policy))}**. Each policy cell: one EXPLAIN ANALYZE, then as "
+     "many plain executions as fit a quarter second (at least one), server time from pg_stat_statements; a cell "
+     "past the statement timeout is marked, not waited for."))))
 
 # %% [markdown]
 # ## Cost per policy form, by scale
@@ -137,4 +133,4 @@ plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
 # The role-check functions the policies call:
 
 # %%
-print(sql_text("rls/functions.sql"))
+page.sql("rls/functions.sql")

@@ -38,27 +38,22 @@ run_dir = "../data/reference"
 from IPython.display import Markdown, display
 
 from bench.report import evolution_cells as cells
-from bench.report import plots
+from bench.report import page, plots
 from bench.report.charts import evolution as charts
 from bench.results import store as results
-from bench.sql import sql_text
 
 run = results.load(run_dir)
 evolution = run.table("evolution")
 caching = run.table("caching")
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}. Evolution at scale "
-    f"**{cells.impact(evolution).scale.iloc[0]}**."))
+display(Markdown(page.run_header(run, f"Evolution at scale **{cells.impact(evolution).scale.iloc[0]}**.")))
 
 # %% [markdown]
 # ## 1. The memo's recipe on a live hub
 # The memo adds a feature by creating a table that references `auth.users`:
 
 # %%
-print(sql_text("evolution/changes/recipe_star.sql"))
+page.sql("evolution/changes/recipe_star.sql", "The memo's recipe, as run")
 
 # %% [markdown]
 # A foreign key needs `SHARE ROW EXCLUSIVE` on the referenced table: it does not block reads, but
@@ -77,14 +72,17 @@ plots.publish("fig-evolution-recipe-timeline", charts.recipe_timeline(evolution)
 
 # %%
 locks = cells.records(evolution, "lock")
-locks[locks.change.isin(cells.RECIPES) & locks.granted.astype(bool)
-      & ~locks.relation.str.endswith(("_pkey", "_idx", "_key"))].pivot_table(
-    index=["change", "relation"], columns="condition", values="mode", aggfunc=lambda x: ", ".join(sorted(set(x))))
+page.table(locks[locks.change.isin(cells.RECIPES) & locks.granted.astype(bool)
+                 & ~locks.relation.str.endswith(("_pkey", "_idx", "_key"))].pivot_table(
+    index=["change", "relation"], columns="condition", values="mode",
+    aggfunc=lambda x: ", ".join(sorted(set(x)))).reset_index(), "relation locks granted to the change (pg_locks)")
 
 # %%
 cols = ["change", "condition", "kind", "requests", "waited", "delayed", "errors", "p50_us", "p99_us", "max_us",
         "baseline_p50_us", "baseline_p99_us"]
-cells.impact(evolution)[cells.impact(evolution).change.isin(cells.RECIPES)][cols].round(0)
+page.table(cells.impact(evolution)[cells.impact(evolution).change.isin(cells.RECIPES)][cols],
+           "latencies in µs from each request's intended start; waited: seen waiting on a lock in pg_locks; "
+           "delayed: over twice the baseline p99 (at least 10 ms)")
 
 # %% [markdown]
 # ## 2. Changes to a loaded spoke
@@ -99,11 +97,14 @@ plots.publish("fig-evolution-spoke-changes", charts.spoke_changes(evolution), ru
               caption="Duration of each change to a loaded spoke beside the slowest write and read it caused")
 
 # %%
-cells.spoke_summary(evolution)
+page.table(cells.spoke_summary(evolution).assign(blocked_kinds=lambda d: d.blocked_kinds.map(", ".join),
+                                                 stalled_kinds=lambda d: d.stalled_kinds.map(", ".join)),
+           "durations and latencies in µs; blocked: seen waiting on the change's lock; stalled: a request over 100 ms")
 
 # %%
 errs = cells.impact(evolution)
-errs[errs.errors > 0][["change", "condition", "kind", "requests", "errors", "error_codes"]]
+page.table(errs[errs.errors > 0][["change", "condition", "kind", "requests", "errors", "error_codes"]],
+           "requests that failed while a change ran")
 
 # %% [markdown]
 # A failed read after `ADD COLUMN` is PostgreSQL's `cached plan must not change result type`: the
@@ -116,7 +117,8 @@ errs[errs.errors > 0][["change", "condition", "kind", "requests", "errors", "err
 # BUFFERS)`), then again.
 
 # %%
-cells.proof(caching)
+page.table(cells.proof(caching), "shared blocks of the joined statement for one user, right after the eviction "
+           "and again; read_ms from track_io_timing")
 
 # %%
 ok, why = cells.proven_cold(caching)
@@ -135,10 +137,11 @@ plots.publish("fig-caching-buffers-strategy", charts.cache_buffers(caching), run
 # Users drawn with probability proportional to their activity (heavier users, more pages):
 
 # %%
-cells.cache_medians(caching, "activity").pivot_table(index="strategy", columns="cache", values="p50_us").round(0)
+page.table(cells.cache_medians(caching, "activity").pivot_table(
+    index="strategy", columns="cache", values="p50_us").reset_index(), "median latency per bundle, µs")
 
 # %%
-cells.buffers(caching, "activity").round(1)
+page.table(cells.buffers(caching, "activity"), "shared buffers and read time (µs) per bundle")
 
 # %% [markdown]
 # Not measured: a tagged run with `shared_buffers` smaller than the working set (it needs a server

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import pandas as pd
 import psycopg
 
-from bench import experiments
 from bench.db import pg, schema
 from bench.experiments import common
+from bench.experiments.common import Step, progress
 from bench.measure import blockstats, bundles, eviction, harness, strategies
 from bench.sql import sql_text
 
@@ -88,7 +88,7 @@ def run(ctx) -> pd.DataFrame:
                     for cache, name in lineup:
                         out += cell(src, ctl, ev, bundle, name, cache, part, mx, {**cond, "cache": cache, "strategy": name})
                 out += explain_proof(ctl, ev, bundle, users[0], {**base, "condition": sampling})
-                experiments.progress(f"caching {ctx.req.scale}: {sampling} sampling")
+                progress(f"caching {ctx.req.scale}: {sampling} sampling")
     return pd.DataFrame(out)
 
 
@@ -133,3 +133,6 @@ def explain_proof(ctl, ev: eviction.Evictor, bundle, uid: str, cond: dict) -> li
     out.append({**cond, "record": "explain", "cache": "warm", "strategy": "join_json", "user_id": uid,
                 **blockstats.explain(ctl, bundle.join_json, uid)})
     return out
+
+
+STEPS = (Step(run),)  # at every scale of the run

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bench import experiments
 from bench.db import pg, schema, scratch
+from bench.experiments.common import LARGEST, Step, progress
 from bench.measure import migration, steady_load
 from bench.sql import sql_text
 
@@ -71,8 +71,6 @@ def plan() -> list[tuple[str, str]]:
 
 
 def run(ctx) -> pd.DataFrame:
-    if not ctx.last:  # once per run, at its largest scale
-        return pd.DataFrame()
     mx = QUICK if ctx.quick else DEFAULT
     base = {"experiment": NAME, "scale": ctx.req.scale}
     dsn = scratch.copy_of(ctx.server, ctx.dsn, SCRATCH)
@@ -87,7 +85,7 @@ def run(ctx) -> pd.DataFrame:
             time.sleep(mx.baseline_s)
             for change, cond in plan():
                 out += cycle(dsn, load, change, cond, held_user, mx, {**base, "variant": VARIANT.get(change, "star")})
-            experiments.progress(f"evolution {ctx.req.scale}: {len(plan())} changes under load")
+            progress(f"evolution {ctx.req.scale}: {len(plan())} changes under load")
     finally:
         scratch.drop(ctx.server, SCRATCH)
     return pd.DataFrame(out)
@@ -162,3 +160,6 @@ def timeline(load: steady_load.SteadyLoad, outcome: migration.Outcome, mx: Matri
     span = load.between(t0 - int(mx.baseline_s * 1e9), t1 + int(mx.settle_s * 1e9))
     return [{**cell, "record": "request", "kind": r.kind, "t_ms": (r.intended_ns - t0) / 1e6,
              "latency_from_intended_us": (r.end_ns - r.intended_ns) / 1_000, "error": r.error} for r in span]
+
+
+STEPS = (Step(run, at=LARGEST),)  # once per run, at its largest scale

@@ -89,9 +89,6 @@ def variant_census(server: str, req: CensusRequest, base: dict) -> list[dict]:
 
 def run(ctx, mx, base: dict) -> list[dict]:
     scale = census_scale(ctx.req.scale, mx.census_scale_cap)
-    earlier = ctx.scales[:ctx.scales.index(ctx.req.scale)] if ctx.req.scale in ctx.scales else ()
-    if any(census_scale(s, mx.census_scale_cap) == scale for s in earlier):
-        return []  # the same capped census already ran at an earlier scale of this run
     base = {**base, "scale": scale}  # recorded at the scale it was seeded at
     out = []
     for variant in VARIANTS:

@@ -21,9 +21,8 @@ import pandas as pd
 import psycopg
 
 from bench.measure import bundles, harness, plans, rls
-from bench import experiments
+from bench.experiments.common import LARGEST, Step, progress
 from bench.db import pg, schema
-from bench.seeding import seed
 from bench.experiments import read_paths
 from bench.experiments import common as checks
 from bench.sql import sql_text
@@ -36,9 +35,7 @@ AUDIT_INDEX = "public.auth_audit_log_user_id_created_at_idx"
 @dataclass(frozen=True)
 class Matrix:
     forms: tuple[str, ...] = tuple(rls.FORMS)
-    indexes: tuple[str, ...] = ("indexed", "none")  # at the run's last scale; "indexed" only before it
-    extra_scales: tuple[str, ...] = ("l",)  # policy forms only, seeded on demand after the run's last scale
-    extra_indexes: tuple[str, ...] = ("indexed",)
+    indexes: tuple[str, ...] = ("indexed", "none")  # "none" at the run's largest scale only
     budget_s: float = 0.25  # timed executions per cell: budget / EXPLAIN's time, within [1, max_runs]
     max_runs: int = 25
     timeout_s: float = 5.0  # a cell slower than this is recorded as timed out, not waited for
@@ -48,26 +45,36 @@ class Matrix:
 
 
 DEFAULT = Matrix()
-QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=("indexed",), extra_scales=(),
+QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=("indexed",),
                budget_s=0.02, max_runs=3, timeout_s=2.0, once_s=0.2,
                strategies=replace(read_paths.QUICK, bundles=("account",), rtts_ms=(0.0,), reps=2, as_written=False))
 
 
-def run(ctx) -> pd.DataFrame:
+def run(ctx) -> list[dict]:
+    """At every scale: isolation, each strategy with and without RLS, the policy forms indexed."""
     mx = QUICK if ctx.quick else DEFAULT
     with _indexed(ctx.dsn, ctx.req):
         out = _isolation(ctx.dsn, ctx.req.scale)
-        out += _dataset(ctx.dsn, ctx.req, mx, mx.indexes if ctx.last else mx.extra_indexes)
+        out += _dataset(ctx.dsn, ctx.req, mx, ("indexed",))
         out += _strategies(ctx, mx)
-    if ctx.last:
-        for scale in (s for s in mx.extra_scales if s not in ctx.scales):
-            extra = replace(ctx.req, scale=scale)
-            seeded = seed.seed(ctx.server, extra, progress=False)
-            experiments.progress(f"rls: dataset {scale} ready")
-            with _indexed(seeded.dsn, extra):
-                out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
-                        for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
-    return pd.DataFrame(out)
+    return out
+
+
+def unindexed(ctx) -> list[dict]:
+    """Once, at the run's largest scale: the policy forms without the user_id index."""
+    mx = QUICK if ctx.quick else DEFAULT
+    with _indexed(ctx.dsn, ctx.req):
+        return _dataset(ctx.dsn, ctx.req, mx, tuple(i for i in mx.indexes if i != "indexed"))
+
+
+def forms_at_l(ctx) -> list[dict]:
+    """The policy forms alone at scale l, where the run does not reach it (not in --quick)."""
+    mx = QUICK if ctx.quick else DEFAULT
+    with _indexed(ctx.dsn, ctx.req):
+        return _dataset(ctx.dsn, ctx.req, mx, ("indexed",))
+
+
+STEPS = (Step(run), Step(unindexed, at=LARGEST), Step(forms_at_l, at=("l",), quick=False))
 
 
 @contextlib.contextmanager
@@ -99,7 +106,7 @@ def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
                 for query, caller in _cells_of(form, to, uid):
                     out.append({**base, "form": form, "to": to, "index": index, "query": query,
                                 "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
-        experiments.progress(f"rls {req.scale}: policy forms, index {index}")
+        progress(f"rls {req.scale}: policy forms, index {index}")
     rls.restore(dsn)
     schema.run_files(dsn, ("variants/indexed.sql",))
     return out
@@ -167,7 +174,7 @@ def _strategies(ctx, mx: Matrix) -> list[dict]:
     out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_select_uid"}, ("rest",))
     out += _bundle_plans(tcp, sm.bundles, str(users[0]), {**plan_base, "condition": "rls_select_uid"})
     rls.restore(ctx.dsn)
-    experiments.progress(f"rls {ctx.req.scale}: strategies with and without RLS")
+    progress(f"rls {ctx.req.scale}: strategies with and without RLS")
     return out
 
 

@@ -58,10 +58,16 @@ def save_figure(fig, fig_id: str, run=None, caption: str = "", out_dir: Path | N
 
 
 def publish(fig_id: str, chart, run=None, caption: str = "") -> None:
-    """In a notebook: save a chart's figure (`save_figure`) and show the sentence computed with it.
-    `chart` is what every chart function returns: (figure, sentence)."""
-    from IPython.display import Markdown, display
+    """The one way a notebook shows a figure: save it (`save_figure`), then show on the page, where
+    the text discusses it, an anchor `id="<fig_id>"` with links to its files, the figure itself
+    (the saved PNG, so page, notebook and file are the same picture) and the sentence computed
+    with it. `chart` is what every chart function returns: (figure, sentence)."""
+    from IPython.display import HTML, Image, Markdown, display
 
     fig, sentence = chart
-    save_figure(fig, fig_id, run=run, caption=caption)
+    paths = save_figure(fig, fig_id, run=run, caption=caption)
+    plt.close(fig)
+    display(HTML(f'<p class="fig-ref" id="{fig_id}"><a href="#{fig_id}">#{fig_id}</a> · '
+                 f'<a href="figures/{fig_id}.svg">SVG</a> · <a href="figures/{fig_id}.png">PNG</a></p>'))
+    display(Image(data=paths[1].read_bytes(), format="png"))
     display(Markdown(sentence))

@@ -5,25 +5,19 @@ so. Verdicts: `holds`, `holds only when ...`, `does not hold`, `not covered`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
+
+import html
 
 import pandas as pd
 
 from bench.results import store as results
-from bench.report import cells, palette
+from bench.report import cells, figindex, palette
 from bench.report import verdicts_evolution as evolution
 from bench.report import verdicts_integrity as integrity
 
-HOLDS, ONLY_WHEN, DOES_NOT_HOLD, NOT_COVERED = "holds", "holds only when ...", "does not hold", "not covered"
-
-
-@dataclass
-class Verdict:
-    answer: str
-    verdict: str
-    flips: str = ""
-    figures: list[str] = field(default_factory=list)
+from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN, Verdict  # noqa: F401 (the API)
 
 
 @dataclass(frozen=True)
@@ -119,7 +113,6 @@ def _fanout(ev: Evidence) -> Verdict:
 
 
 def _rls_simple(ev: Evidence) -> Verdict:
-
     t = ev.table("rls")
     p = cells.policy_cells(t)
     scale = cells.largest_scale(p)
@@ -250,18 +243,7 @@ def _parallel_under_load(ev: Evidence) -> Verdict:
                    ["fig-concurrency-throughput-latency", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"])
 
 
-def _measured(answer_of):
-    """A claim answered by `answer_of(ev)` -> (answer, verdict key, flips, figures)."""
-    keys = {"holds": HOLDS, "only_when": ONLY_WHEN, "does_not_hold": DOES_NOT_HOLD, "not_covered": NOT_COVERED}
-
-    def evaluate(ev: Evidence) -> Verdict:
-        answer, key, flips, figures = answer_of(ev)
-        return Verdict(answer, keys[key], flips, figures)
-    return evaluate
-
-
 def _locking(ev: Evidence) -> Verdict:
-
     t = ev.table("integrity")
     lock = cells.at_scale(t, "lock")
     p50 = cells.medians(lock, "strategy").set_index("strategy").p50_us / 1000
@@ -285,11 +267,6 @@ def _locking(ev: Evidence) -> Verdict:
                    ["fig-integrity-lock-wait", "fig-integrity-multixact-burst", "fig-concurrency-locks-throughput"])
 
 
-def _pending(ev: Evidence) -> Verdict:
-    return Verdict("This run has the experiment's results, but no verdict is computed from them yet; see its notebook.",
-                   NOT_COVERED)
-
-
 CLAIMS = (
     Claim("no_joins", "Lightning fast - no JOINs needed", "Advantages 1; Pattern Comparison", ("read_paths",), _no_joins,
           row="User-Centric Queries"),
@@ -305,21 +282,21 @@ CLAIMS = (
           ("rls",), _oauth_isolation, row="OAuth Isolation"),
     Claim("microservices", "Microservices architecture ready", "Advantages 3", ("cross_service",),
           _microservices, row="Microservices"),
-    Claim("evolution", "Schema evolution made easy", "Advantages 5", ("evolution",), _measured(evolution.evolution),
+    Claim("evolution", "Schema evolution made easy", "Advantages 5", ("evolution",), evolution.evolution,
           row="Schema Evolution"),
     Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", ("caching",),
-          _measured(evolution.caching)),
+          evolution.caching),
     Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
           ("integrity", "concurrency"), _locking),
     Claim("integrity", "No referential integrity between business entities (accept the trade-off)",
-          "Disadvantages 1; Pattern Comparison", ("integrity",), _measured(integrity.integrity),
+          "Disadvantages 1; Pattern Comparison", ("integrity",), integrity.integrity,
           row="Data Integrity"),
     Claim("app_consistency", "Application-level consistency management", "Disadvantages 2", ("integrity",),
-          _measured(integrity.app_consistency)),
+          integrity.app_consistency),
     Claim("business_queries", "Complex business logic queries need JOINs", "Disadvantages 3", ("cross_service",),
           _business_queries),
     Claim("orphans", "Potential data orphaning", "Disadvantages 4", ("integrity",),
-          _measured(integrity.orphans)),
+          integrity.orphans),
 )
 
 MEMO_TABLE = {  # the memo's Pattern Comparison rows: star entry, relational entry, its recommendation
@@ -347,27 +324,92 @@ def evaluate(run: results.Run) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure_link(fig_id: str) -> str:
-    """A link that works from notebooks/ and from reports/ alike."""
-    return f"[{fig_id}](../reports/figures/{fig_id}.svg)"
+def reader_verdict(verdict: str, where: str, condition: str = "") -> tuple[str, str]:
+    """What a reader needs to hear: is the memo right, right only under a condition (written out),
+    or wrong; for the memo's listed disadvantages, whether the cost it admits is real. Returns the
+    words and the CSS class that colours them."""
+    cost = "Disadvantage" in where
+    if verdict == HOLDS:
+        return ("The memo is right: the cost is real" if cost else "The memo is right"), "verdict-right"
+    if verdict == ONLY_WHEN:
+        cond = condition.rstrip(".") or "see the answer"
+        return (f"Right only in part: {cond}" if cost else f"Right only when: {cond}"), "verdict-only"
+    if verdict == DOES_NOT_HOLD:
+        return ("The memo is wrong: the cost does not appear" if cost else "The memo is wrong"), "verdict-wrong"
+    return "Not measured by this run", "verdict-none"
+
+
+def claim_anchor(key: str) -> str:
+    return "claim-" + key.replace("_", "-")
+
+
+def figure_pages() -> dict[str, str]:
+    """fig-id -> the page (stem) that shows it."""
+    return {fig: stem for stem, figs in figindex.saved_by_notebook().items() for fig in figs}
+
+
+def figure_link(fig_id: str, pages: dict[str, str] | None = None) -> str:
+    """A link to the figure where its page discusses it (relative to the pages' folder)."""
+    stem = (pages if pages is not None else figure_pages()).get(fig_id)
+    return f"[{fig_id}]({stem}.html#{fig_id})" if stem else f"[{fig_id}](figures/{fig_id}.svg)"
 
 
 def claims_markdown(v: pd.DataFrame) -> str:
+    pages = figure_pages()
     out = []
     for r in v.itertuples():
-        figs = ", ".join(figure_link(f) for f in r.figures) or "none yet"
-        out.append(f"### “{r.quote}”\n*{r.where}* · **{r.verdict}**\n\n{r.answer}\n\n"
-                   + (f"When it flips: {r.flips.rstrip('.')}.\n\n" if r.flips else "") + f"Evidence: {figs}\n")
+        words, css = reader_verdict(r.verdict, r.where, r.flips)
+        figs = ", ".join(figure_link(f, pages) for f in r.figures) or "none yet"
+        out.append(f'<h3 id="{claim_anchor(r.claim)}">“{html.escape(r.quote)}”</h3>\n\n'
+                   f'*{r.where}* · <span class="{css}">**{html.escape(words)}**</span>\n\n{r.answer}\n\n'
+                   + (f"When it flips: {r.flips.rstrip('.')}.\n\n" if r.flips and r.verdict != ONLY_WHEN else "")
+                   + f"Evidence: {figs}\n")
     return "\n".join(out)
 
 
+def table_html(v: pd.DataFrame, page: str = "") -> str:
+    """The claim table for readers: the claim (linked to its answer), the measured verdict in words
+    and colour, the memo's own section."""
+    rows = []
+    for r in v.itertuples():
+        words, css = reader_verdict(r.verdict, r.where, r.flips)
+        rows.append(f'<tr><td><a href="{page}#{claim_anchor(r.claim)}">“{html.escape(r.quote)}”</a></td>'
+                    f'<td class="{css}"><strong>{html.escape(words)}</strong></td><td>{html.escape(r.where)}</td></tr>')
+    return ('<table class="reader verdicts"><thead><tr><th>the memo says</th><th>measured verdict</th>'
+            f'<th>memo section</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def bottom_line_html(v: pd.DataFrame, page: str = "00-verdicts.html") -> str:
+    """The first screen: how many claims stand, and what the run recommends instead, each item
+    the condition the run measured for a claim that does not hold as written."""
+    adv = v[~v["where"].str.contains("Disadvantage")]
+    counts = adv.verdict.value_counts()
+    head = (f"<p>Of the memo's {len(adv)} claimed advantages, this run finds <strong>{counts.get(HOLDS, 0)} right</strong>, "
+            f"<strong>{counts.get(ONLY_WHEN, 0)} right only under a condition</strong> and "
+            f"<strong>{counts.get(DOES_NOT_HOLD, 0)} wrong</strong>"
+            + (f"; {counts.get(NOT_COVERED, 0)} not measured" if counts.get(NOT_COVERED, 0) else "") + ".</p>")
+    items = []
+    for r in v.itertuples():
+        if r.verdict in (ONLY_WHEN, DOES_NOT_HOLD) and r.flips:
+            items.append(f'<li><a href="{page}#{claim_anchor(r.claim)}">{html.escape(r.quote)}</a>: '
+                         f"{html.escape(r.flips.rstrip('.'))}.</li>")
+    return head + ("<p>What the measurements say to do instead:</p><ul>" + "".join(items) + "</ul>" if items else "")
+
+
+def _quiet(text: str) -> str:
+    """The memo's cell without its emoji marks: the measured verdict is the loud part of the table."""
+    return "".join(ch for ch in text if ch not in "✅❌⚠️✔✖").strip()
+
+
 def comparison_markdown(v: pd.DataFrame) -> str:
-    """The memo's Pattern Comparison table with a measured column."""
+    """The memo's Pattern Comparison table with the measured verdict beside each row."""
     by_row = {r.row: r for r in v.itertuples() if r.row}
-    lines = ["| Aspect | memo: star | memo: relational | memo recommends | measured | verdict |",
+    lines = ["| Aspect | memo: star | memo: relational | memo recommends | measured verdict | measured |",
              "|---|---|---|---|---|---|"]
     for aspect, (star, rel, rec) in MEMO_TABLE.items():
         r = by_row.get(aspect)
         short = r.answer.split(". ")[0].rstrip(".") + "." if r is not None else ""
-        lines.append(f"| **{aspect}** | {star} | {rel} | {rec} | {short} | {r.verdict if r is not None else NOT_COVERED} |")
+        words, css = reader_verdict(r.verdict, r.where, r.flips) if r is not None else reader_verdict(NOT_COVERED, "")
+        link = f"[{words}](#{claim_anchor(r.claim)})" if r is not None else words
+        lines.append(f"| **{aspect}** | {_quiet(star)} | {_quiet(rel)} | {_quiet(rec)} | **{link}** | {short} |")
     return "\n".join(lines)

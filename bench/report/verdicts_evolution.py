@@ -1,11 +1,11 @@
 """Answers to "Schema evolution made easy" and "Better caching (each table cached independently)"
-from the `evolution` and `caching` tables of a run: (answer, verdict key, flips, figures), mapped
-to verdicts by bench.report.verdicts."""
+from the `evolution` and `caching` tables of a run, each a Verdict."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.report import evolution_cells as cells
+from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN, Verdict
 
 EVOLUTION_FIGURES = ["fig-evolution-recipe-wait", "fig-evolution-recipe-timeline", "fig-evolution-spoke-changes"]
 CACHING_FIGURES = ["fig-caching-latency-cache", "fig-caching-buffers-strategy"]
@@ -22,7 +22,7 @@ def _hub_writes(table, change: str, condition: str) -> tuple[int, float]:
     return int(late[kinds].fillna(0).sum()), float(np.nanmax(worst[kinds].to_numpy(dtype=float)))
 
 
-def evolution(ev) -> tuple[str, str, str, list[str]]:
+def evolution(ev) -> Verdict:
     t = ev.table("evolution")
     rel, mode = cells.strongest_lock(t, "recipe_star")
     idle_late, idle_worst = _hub_writes(t, "recipe_star", "no_long_txn")
@@ -46,15 +46,15 @@ def evolution(ev) -> tuple[str, str, str, list[str]]:
               f"{_ms(cells.STALL_US)}); " + (", ".join(safe.change) or "none") + " did not."
               + _failures(t))
     if idle_worst > cells.STALL_US:
-        key = "does_not_hold"
+        key = DOES_NOT_HOLD
     elif held_worst > cells.STALL_US:
-        key = "only_when"
+        key = ONLY_WHEN
     else:
-        key = "holds"
+        key = HOLDS
     flips = (f"easy only while no transaction holds a write on the referenced table: then the recipe delayed "
              f"{held_late} hub writes (worst {_ms(held_worst)}); the safe recipe the run supports is lock_timeout "
              f"with retries (worst {_ms(lt_worst)}), CREATE INDEX CONCURRENTLY and foreign keys NOT VALID then VALIDATE")
-    return answer, key, flips, EVOLUTION_FIGURES
+    return Verdict(answer, key, flips, EVOLUTION_FIGURES)
 
 
 def _failures(t) -> str:
@@ -66,13 +66,13 @@ def _failures(t) -> str:
         f"{r.change}: {int(r.errors)} {r.kind} ({r.error_codes})" for r in bad.itertuples()) + "."
 
 
-def caching(ev) -> tuple[str, str, str, list[str]]:
+def caching(ev) -> Verdict:
     t = ev.table("caching")
     ok, why = cells.proven_cold(t)
     scale = cells.records(t, "buffers").scale.iloc[0]
     if not ok:
-        return (f"The cold cells of this run did not prove they were cold ({why}); no answer rests on them.",
-                "not_covered", "", CACHING_FIGURES)
+        return Verdict(f"The cold cells of this run did not prove they were cold ({why}); no answer rests on them.",
+                       NOT_COVERED)
     b = cells.buffers(t).set_index(["cache", "strategy"])
     m = cells.cache_medians(t).set_index(["cache", "strategy"])
     touched = (b.shared_hit_per_request + b.shared_read_per_request)
@@ -93,9 +93,9 @@ def caching(ev) -> tuple[str, str, str, list[str]]:
               f"three overlapping I/O waits, is "
               + ("faster than" if parallel_wins else "slower than" if join_wins else "a tie with")
               + " the JOIN on disk.")
-    key = "holds" if fewer_pages else ("only_when" if parallel_wins else "does_not_hold")
+    key = HOLDS if fewer_pages else (ONLY_WHEN if parallel_wins else DOES_NOT_HOLD)
     flips = ("the star would gain only where its queries touch fewer pages than the join "
              f"({star_pages:.0f} against {join_pages:.0f} here) or where overlapping cold reads beat one statement "
              + ("(they did here)" if parallel_wins else "(they did not here)")
              + "; no tagged run with shared_buffers smaller than the working set")
-    return answer, key, flips, CACHING_FIGURES
+    return Verdict(answer, key, flips, CACHING_FIGURES)

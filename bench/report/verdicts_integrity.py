@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bench.report import cells
+from bench.report.verdict import DOES_NOT_HOLD, HOLDS, ONLY_WHEN, Verdict
 
 
 def _census(t: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
@@ -20,7 +21,7 @@ def _orphan_classes(t: pd.DataFrame) -> dict[str, int]:
     return {v: int((g.verdict == "impossible").sum()) for v, g in p.groupby("variant")}
 
 
-def integrity(ev) -> tuple[str, str, str, list[str]]:
+def integrity(ev) -> Verdict:
     t = ev.table("integrity")
     tot, n, f = _census(t)
     impossible = _orphan_classes(t)
@@ -40,11 +41,11 @@ def integrity(ev) -> tuple[str, str, str, list[str]]:
              f"requests, {int(tot.drop('three_requests').inconsistent.sum())} with a transaction, RPC or trigger) and "
              f"user_id is indexed (cascade delete {cas['as-written'] / cas['indexed']:.1f}x slower without)")
     broken = tot.loc["three_requests", "inconsistent"] > 0
-    return answer, "only_when" if broken else "holds", flips, ["fig-integrity-faults-inconsistent", "fig-integrity-orphans-census",
-                           "fig-integrity-bulk-load", "fig-integrity-cascade-delete"]
+    return Verdict(answer, ONLY_WHEN if broken else HOLDS, flips, ["fig-integrity-faults-inconsistent", "fig-integrity-orphans-census",
+                           "fig-integrity-bulk-load", "fig-integrity-cascade-delete"])
 
 
-def app_consistency(ev) -> tuple[str, str, str, list[str]]:
+def app_consistency(ev) -> Verdict:
     t = ev.table("integrity")
     tot, n, f = _census(t)
     faults = cells.at_scale(t, "fault")
@@ -59,11 +60,11 @@ def app_consistency(ev) -> tuple[str, str, str, list[str]]:
              f"{sig['rpc'] / 1000:.2f} ms and left {int(tot.loc['rpc', 'inconsistent']) if 'rpc' in tot.index else 0} "
              f"users inconsistent")
     db_clean = tot.drop("three_requests").inconsistent.sum() == 0
-    return answer, "does_not_hold" if db_clean else "only_when", flips, ["fig-integrity-faults-inconsistent",
-                                                                          "fig-integrity-signup-latency"]
+    return Verdict(answer, DOES_NOT_HOLD if db_clean else ONLY_WHEN, flips, ["fig-integrity-faults-inconsistent",
+                                                                          "fig-integrity-signup-latency"])
 
 
-def orphans(ev) -> tuple[str, str, str, list[str]]:
+def orphans(ev) -> Verdict:
     t = ev.table("integrity")
     o = cells.at_scale(t, "orphans")
     o = o[o.variant == "star"]
@@ -80,4 +81,4 @@ def orphans(ev) -> tuple[str, str, str, list[str]]:
              f"classes impossible in the relational variant ({impossible.get('star', 0)} in the star); the soft reference "
              f"stops dangling only with its own foreign key ({dangling_fk} dangling with ON DELETE SET NULL)")
     seen = len(present) > 0 or soft.loc["soft_reference", "dangling"] > 0
-    return answer, "holds" if seen else "does_not_hold", flips, ["fig-integrity-orphans-census", "fig-integrity-soft-refs"]
+    return Verdict(answer, HOLDS if seen else DOES_NOT_HOLD, flips, ["fig-integrity-orphans-census", "fig-integrity-soft-refs"])

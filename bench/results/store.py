@@ -19,7 +19,6 @@ import pandas as pd
 
 from bench import config
 from bench.results import stats
-from bench.db.environment import collect_environment  # noqa: F401  (experiments take it from here)
 
 RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+-[0-9a-z]{7}$")
 REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "scale", "seed", "fingerprint",
@@ -136,7 +135,11 @@ class Run:
 
 
 def load(run_dir) -> Run:
+    """A run folder; a folder of runs (such as data/reference, every notebook's default) means
+    its newest valid run."""
     run_dir = Path(run_dir)
+    if not (run_dir / "run.json").exists() and run_dir.is_dir():
+        run_dir = latest_run(run_dir) or run_dir
     problems = validate(run_dir)
     if problems:
         raise config.UsageError(f"{run_dir} is not a valid run: {problems[0]}")
@@ -151,12 +154,7 @@ def latest_run(root: Path | None = None) -> Path | None:
 
 def default_run() -> Path | None:
     """The committed reference run if there is one, else the newest local run."""
-    ref = config.REFERENCE
-    if ref.exists():
-        runs = sorted(p for p in ref.iterdir() if p.is_dir() and not validate(p))
-        if runs:
-            return runs[-1]
-    return latest_run()
+    return latest_run(config.REFERENCE) or latest_run()
 
 
 def summary(run_dir) -> pd.DataFrame:

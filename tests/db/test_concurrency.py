@@ -128,12 +128,3 @@ def test_quick_run_table(xs_quick_run):
     consistent = c[c.condition != "read committed"]
     assert len(consistent) >= 4 and (consistent.torn == 0).all()  # one snapshot per read: never torn
     assert (c.reads > 0).all()
-
-
-def test_runs_once_per_run_at_the_last_scale():
-    from types import SimpleNamespace
-
-    from bench.experiments import concurrency
-    ctx = SimpleNamespace(req=SimpleNamespace(scale="s"), last=False, quick=True, dsn="unused")
-    empty = concurrency.run(ctx)
-    assert empty.empty and {"experiment", "strategy", "scale"} <= set(empty.columns)

@@ -4,6 +4,7 @@ import pytest
 
 from bench.report import evolution_cells as cells
 from bench.report import verdicts_evolution as verdicts
+from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN
 
 
 class Evidence:
@@ -42,18 +43,18 @@ def _evolution(idle_us: float, held_us: float, timeout_us: float, index_us: floa
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("idle,held,expected", [(2_000, 1.4e6, "only_when"), (2_000, 20_000, "holds"),
-                                                (400_000, 1.4e6, "does_not_hold")])
+@pytest.mark.parametrize("idle,held,expected", [(2_000, 1.4e6, ONLY_WHEN), (2_000, 20_000, HOLDS),
+                                                (400_000, 1.4e6, DOES_NOT_HOLD)])
 def test_evolution_verdict_follows_the_measured_stalls(idle, held, expected):
-    answer, key, flips, figures = verdicts.evolution(Evidence(evolution=_evolution(idle, held, 60_000)))
-    assert key == expected
-    assert "ShareRowExclusiveLock on auth.users" in answer and figures
+    v = verdicts.evolution(Evidence(evolution=_evolution(idle, held, 60_000)))
+    assert v.verdict == expected
+    assert "ShareRowExclusiveLock on auth.users" in v.answer and v.figures
 
 
 def test_evolution_names_the_spoke_changes_that_stalled():
-    answer, *_ = verdicts.evolution(Evidence(evolution=_evolution(2_000, 1.4e6, 60_000)))
+    answer = verdicts.evolution(Evidence(evolution=_evolution(2_000, 1.4e6, 60_000))).answer
     assert "index_plain (ShareLock" in answer.split("did not")[0]
-    answer, *_ = verdicts.evolution(Evidence(evolution=_evolution(2_000, 1.4e6, 60_000, index_us=5_000)))
+    answer = verdicts.evolution(Evidence(evolution=_evolution(2_000, 1.4e6, 60_000, index_us=5_000))).answer
     assert "index_plain" in answer.split("stalled")[-1]  # now among those that did not
 
 
@@ -78,13 +79,13 @@ def _caching(star_pages: float, parallel_us: float, cold_read: float = 20.0, os_
 
 
 def test_caching_verdict_flips_with_pages_and_cold_latency():
-    assert verdicts.caching(Evidence(caching=_caching(24.0, 2_000.0)))[1] == "does_not_hold"
-    assert verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0)))[1] == "only_when"  # parallel wins on disk
-    assert verdicts.caching(Evidence(caching=_caching(12.0, 2_000.0)))[1] == "holds"  # fewer pages
+    assert verdicts.caching(Evidence(caching=_caching(24.0, 2_000.0))).verdict == DOES_NOT_HOLD
+    assert verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0))).verdict == ONLY_WHEN  # parallel wins on disk
+    assert verdicts.caching(Evidence(caching=_caching(12.0, 2_000.0))).verdict == HOLDS  # fewer pages
 
 
 def test_caching_verdict_refuses_cells_that_did_not_prove_cold():
-    answer, key, *_ = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, cold_read=0.0)))
-    assert key == "not_covered" and "read no shared block" in answer
-    answer, key, *_ = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, os_cache="not dropped: not local")))
-    assert key == "not_covered" and "not local" in answer
+    v = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, cold_read=0.0)))
+    assert v.verdict == NOT_COVERED and "read no shared block" in v.answer
+    v = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, os_cache="not dropped: not local")))
+    assert v.verdict == NOT_COVERED and "not local" in v.answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from bench.measure import cross
+from bench.names import CROSS_QUERIES
 from bench.report import cells
 from bench.report.charts.read_paths import log_ms_axis, median_vs_rtt, rtt_axes
 
@@ -26,7 +26,7 @@ LOADERS = {
 
 def _per_query(d: pd.DataFrame, value: str, ylabel: str, title: str, scale_div: float = 1.0):
     """One panel per query, value against scale, a line per approach."""
-    queries = [q for q in cross.QUERIES if q in set(d.condition)]
+    queries = [q for q in CROSS_QUERIES if q in set(d.condition)]
     fig, axes = plt.subplots(1, len(queries), figsize=(3.6 * len(queries), 4.2), squeeze=False)
     axes = axes[0]
     for ax, q in zip(axes, queries):
@@ -36,7 +36,7 @@ def _per_query(d: pd.DataFrame, value: str, ylabel: str, title: str, scale_div: 
             if not a.empty:
                 ax.plot(a.scale, a[value] / scale_div, marker="o", ms=4, color=colour, label=label)
         log_ms_axis(ax)
-        ax.set_title(cross.QUERIES[q].title, fontsize=9)
+        ax.set_title(CROSS_QUERIES[q], fontsize=9)
         ax.set_xlabel("scale")
     axes[0].set_ylabel(ylabel)
     axes[-1].legend(fontsize=8)
@@ -70,13 +70,13 @@ def _ratio_sentence(d: pd.DataFrame, value: str, what: str, unit: str, div: floa
         return "No data."
     scale = cells.largest_scale(d)
     parts = []
-    for q in cross.QUERIES:
+    for q in CROSS_QUERIES:
         g = d[(d.scale == scale) & (d.condition == q)].set_index("strategy")[value]
         if "join_star" not in g or not g["join_star"]:
             continue
         ways = ", ".join(f"{APPROACHES[a][2]} {g[a] / g['join_star']:.1f}x" for a in
                          ("join_relational", "services_parallel", "services_chained") if a in g)
-        parts.append(f"{cross.QUERIES[q].title}: the join {g['join_star'] / div:,.1f} {unit}, {ways}")
+        parts.append(f"{CROSS_QUERIES[q]}: the join {g['join_star'] / div:,.1f} {unit}, {ways}")
     return f"At scale {scale}, {what} relative to the SQL join on the star. " + "; ".join(parts) + "."
 
 

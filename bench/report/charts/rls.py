@@ -7,7 +7,7 @@ import pandas as pd
 
 from bench import config
 from bench.report import cells
-from bench.measure import rls
+from bench.names import SPOKES
 from bench.report.charts.read_paths import ORDER
 from bench.report import palette
 
@@ -184,7 +184,7 @@ def isolation_matrix(iso: pd.DataFrame):
     cases = ["own_rows", "other_user", "anon", "missing_claim", "forged_claim", "service_role", "view_default",
              "view_security_invoker"]
     cases = [c for c in cases if c in set(d.case)]
-    spokes = [t for t in rls.SPOKES if t in set(d.target)]
+    spokes = [t for t in SPOKES if t in set(d.target)]
     columns = spokes + sorted(t for t in set(d.target) if t not in spokes and "view" in t) + sorted(
         t for t in set(d.target) if t not in spokes and "view" not in t)
     grid = d.groupby(["case", "target"]).held.all().unstack().reindex(index=cases, columns=columns)
