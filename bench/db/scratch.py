@@ -2,11 +2,16 @@
 copy is made with the dataset as its template, so the seeded dataset itself is never changed."""
 from __future__ import annotations
 
+import time
+
 import psycopg
 from psycopg import sql
 
 from bench.db import pg
 from bench.sql import sql_text
+
+
+TEMPLATE_TRIES = 10
 
 
 def _statement(file: str, **identifiers) -> sql.Composed:
@@ -21,7 +26,14 @@ def copy_of(server: str, template_dsn: str, name: str) -> str:
     pg.require_marker(server, name)
     with pg.connect(server, autocommit=True) as conn:
         conn.execute(_statement("drop_database", name=name))
-        conn.execute(_statement("copy_database", name=name, template=template))
+        for attempt in range(TEMPLATE_TRIES):
+            try:
+                conn.execute(_statement("copy_database", name=name, template=template))
+                break
+            except psycopg.errors.ObjectInUse:  # a connection of an earlier step is still closing
+                if attempt == TEMPLATE_TRIES - 1:
+                    raise
+                time.sleep(0.5)
     return pg.with_dbname(server, name)
 
 

@@ -47,7 +47,7 @@ IO_TIMING = "-c track_io_timing=on"
 class Matrix:
     bundle: str = "account"
     reps: int = 5
-    users: int = 6  # per repetition and sampling
+    users: int = 10  # per repetition and sampling
     warmup: int = 1  # untimed passes over a repetition's users before a warm cell
 
 
