@@ -31,6 +31,8 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "tie": ("tie (inside the noise)", "#bbbbbb"),
     "muted": ("other", "#555555"),
     "background": ("background", "#f0f0f0"),
+    "hub": ("auth.users, the hub", "#ffe9a8"),
+    "table": ("a table", "#e8eef7"),
     # conditions
     "as-written": ("the memo's DDL (no user_id index)", "#6b3d0c"),
     "indexed": ("user_id indexed", "#3f8fc4"),
