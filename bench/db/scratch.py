@@ -10,7 +10,6 @@ from psycopg import sql
 from bench.db import pg
 from bench.sql import sql_text
 
-
 TEMPLATE_TRIES = 10
 
 
