@@ -130,6 +130,9 @@ def proof(table: pd.DataFrame) -> pd.DataFrame:
 def proven_cold(table: pd.DataFrame) -> tuple[bool, str]:
     """Whether every cold cell read blocks and the OS cache was dropped; the reason when not."""
     b = records(table, "buffers")
+    if b.empty:
+        skipped = records(table, "skipped")
+        return False, (f"skipped: {skipped.reason.iloc[0]}" if len(skipped) else "no cold cell in this run")
     cold = b[b.cache == "cold"]
     if cold.empty:
         return False, "no cold cell in this run"

@@ -69,10 +69,10 @@ def _failures(t) -> str:
 def caching(ev) -> Verdict:
     t = ev.table("caching")
     ok, why = cells.proven_cold(t)
-    scale = cells.records(t, "buffers").scale.iloc[0]
     if not ok:
         return Verdict(f"The cold cells of this run did not prove they were cold ({why}); no answer rests on them.",
                        NOT_COVERED)
+    scale = cells.records(t, "buffers").scale.iloc[0]
     b = cells.buffers(t).set_index(["cache", "strategy"])
     m = cells.cache_medians(t).set_index(["cache", "strategy"])
     touched = (b.shared_hit_per_request + b.shared_read_per_request)

@@ -89,3 +89,10 @@ def test_caching_verdict_refuses_cells_that_did_not_prove_cold():
     assert v.verdict == NOT_COVERED and "read no shared block" in v.answer
     v = verdicts.caching(Evidence(caching=_caching(24.0, 1_000.0, os_cache="not dropped: not local")))
     assert v.verdict == NOT_COVERED and "not local" in v.answer
+
+
+def test_caching_verdict_says_why_when_the_server_could_not_evict():
+    t = pd.DataFrame([{"experiment": "caching", "scale": "m", "record": "skipped", "strategy": "all",
+                       "reason": 'extension "pg_buffercache" is not available'}])
+    v = verdicts.caching(Evidence(caching=t))
+    assert v.verdict == NOT_COVERED and "pg_buffercache" in v.answer
