@@ -30,11 +30,11 @@ def schema_graph(ds: pd.DataFrame):
         for _, e in edges.iterrows():
             (x0, y0), (x1, y1) = pos[_short(e["table"])], pos[_short(e["references"])]
             ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                        arrowprops={"arrowstyle": "-|>", "color": "#555", "shrinkA": 18, "shrinkB": 18, "lw": 1.2})
+                        arrowprops={"arrowstyle": "-|>", "color": palette.NEUTRAL, "shrinkA": 18, "shrinkB": 18, "lw": 1.2})
         for t, (x, y) in pos.items():
             label = "auth.users" if t == "users" else t
             ax.text(x, y, label, ha="center", va="center", fontsize=8,
-                    bbox={"boxstyle": "round", "fc": palette.colour("hub" if t == "users" else "table"), "ec": "#888"})
+                    bbox={"boxstyle": "round", "fc": palette.colour("hub" if t == "users" else "table"), "ec": palette.NEUTRAL})
         lonely = [t for t in SPOKE_ORDER if t in pos and t != "users"
                   and not ((edges["table"].map(_short) == t).any())]
         ax.set_title(f"{variant}: {len(edges)} foreign keys" + (f" ({len(lonely)} tables unchecked)" if lonely else ""),
@@ -94,8 +94,8 @@ def scatter(ds: pd.DataFrame):
     sc = ds[(ds.metric == "scatter") & (ds.table == "public.auth_audit_log")].sort_values("rows")
     fig, ax = plt.subplots(figsize=(7, 4.4))
     ax.scatter(sc.rows, sc.pages, s=9, alpha=0.6, label="heap pages holding the user's rows")
-    ax.plot(sc.rows, sc.pages_if_clustered, color="#444", lw=1.2, label="pages if stored together")
-    ax.plot(sc.rows, sc.rows, color="#bbb", lw=0.8, ls="--", label="one page per row")
+    ax.plot(sc.rows, sc.pages_if_clustered, color=palette.colour("reference"), lw=1.2, label="pages if stored together")
+    ax.plot(sc.rows, sc.rows, color=palette.colour("guide"), lw=0.8, ls="--", label="one page per row")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("audit rows of the user (log)")
