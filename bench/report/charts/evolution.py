@@ -115,7 +115,7 @@ def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
         off = x + (i - 1) * width
         ax.bar(off, c.p50_us / 1000, width, color=palette.colour(cache), label=palette.label(cache))
         ax.errorbar(off, c.p50_us / 1000, yerr=[(c.p50_us - c.lo_us) / 1000, (c.hi_us - c.p50_us) / 1000],
-                    fmt="none", ecolor="#333", lw=0.8, capsize=2)
+                    fmt="none", ecolor=palette.colour("muted"), lw=0.8, capsize=2)
     ax.set_xticks(x, [palette.label(n) for n in names], fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("median latency per bundle (ms, log)")
