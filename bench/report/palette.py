@@ -72,6 +72,19 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "indexed": ("user_id indexed", "#3f8fc4"),
     "plain": ("direct connection, table owner", "#5a7d9a"),
     "rest": ("through PostgREST's envelope", "#d4a017"),
+    # evolution: the application's request kinds under a schema change, and the change's conditions
+    "signup": ("signup (auth.users insert + trigger)", "#7b2d26"),
+    "sign_in": ("sign-in (auth.users update)", "#e6550d"),
+    "profile_update": ("profile edit", "#74c476"),
+    "spoke_write": ("spoke write (audit insert)", "#006d2c"),
+    "read": ("read ('account' bundle)", "#80b1d3"),
+    "no_long_txn": ("no long transaction", "#c7c7c7"),
+    "long_txn": ("a long transaction holds the table", "#67000d"),
+    "long_txn_lock_timeout": ("the same, lock_timeout 100 ms + retry", "#fd8d3c"),
+    # caching: where the bundle's pages are
+    "warm": ("warm (shared buffers)", "#fee391"),
+    "shared_cold": ("shared buffers evicted, OS cache warm", "#41b6c4"),
+    "cold": ("cold (evicted from shared buffers and OS cache)", "#253494"),
     # scales, one hue
     "xs": ("scale xs", "#c6dbef"),
     "s": ("scale s", "#9ecae1"),

@@ -16,6 +16,7 @@ from bench.results import stats
 from bench.results import store as results
 from bench.report import calls
 from bench.report import cells, figindex, palette
+from bench.report import verdicts_evolution as evolution
 from bench.report import verdicts_integrity as integrity
 
 from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN, Verdict  # noqa: F401 (the API)
@@ -239,12 +240,6 @@ def _business_queries(ev: Evidence) -> Verdict:
 JOIN_NEEDED_MARGIN = 1.2  # doing without the join must cost more than this to call the join needed
 
 
-def _not_covered(what: str):
-    def evaluate(ev: Evidence) -> Verdict:
-        return Verdict(f"No experiment in this suite measures {what}.", NOT_COVERED)
-    return evaluate
-
-
 def _parallel_under_load(ev: Evidence) -> Verdict:
     t = ev.table("concurrency")
     sat = cells.saturation(cells.load(t))
@@ -334,10 +329,10 @@ CLAIMS = (
           ("rls",), _oauth_isolation, row="OAuth Isolation"),
     Claim("microservices", "Microservices architecture ready", "Advantages 3", ("cross_service",),
           _microservices, row="Microservices"),
-    Claim("evolution", "Schema evolution made easy", "Advantages 5", (),
-          _not_covered("migration effort (it is a property of the DDL, not of a timing)"), row="Schema Evolution"),
-    Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", (),
-          _not_covered("cache behaviour per table beyond the cold-cache cells of a `--cold` run")),
+    Claim("evolution", "Schema evolution made easy", "Advantages 5", ("evolution",), evolution.evolution,
+          row="Schema Evolution"),
+    Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", ("caching",),
+          evolution.caching),
     Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
           ("integrity", "concurrency"), _locking),
     Claim("integrity", "No referential integrity between business entities (accept the trade-off)",

@@ -1,0 +1,150 @@
+"""Data shaping for the evolution and caching experiments (pandas only): shared by their charts
+and their verdicts, so a verdict never needs matplotlib."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bench.report.cells import largest_scale
+
+RECIPES = ("recipe_star", "recipe_relational")
+SPOKE_CHANGES = ("add_column_default", "set_not_null", "index_plain", "index_concurrently", "fk_plain",
+                 "fk_not_valid", "fk_validate", "repoint_spoke", "repoint_validate")
+KINDS = ("signup", "sign_in", "profile_update", "spoke_write", "read")
+CONDITIONS = ("no_long_txn", "long_txn", "long_txn_lock_timeout")
+CACHES = ("warm", "shared_cold", "cold")
+STALL_US = 100_000  # a request that waited this long from its intended start is a stall a user notices
+STRONG = ("AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock")  # block writes
+
+
+def records(table: pd.DataFrame, record: str) -> pd.DataFrame:
+    d = table[table.record == record]
+    return d[d.scale == largest_scale(d)] if not d.empty else d
+
+
+def impact(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per change x condition x request kind (the evolution run's single scale)."""
+    return records(table, "impact")
+
+
+def locks(table: pd.DataFrame, change: str, relation: str | None = None) -> list[str]:
+    """The granted relation lock modes a change took (on `relation`, or on any), strongest first."""
+    d = records(table, "lock")
+    d = d[(d.change == change) & d.granted.astype(bool)]
+    if relation:
+        d = d[d.relation == relation]
+    order = ["AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock", "ShareUpdateExclusiveLock",
+             "RowExclusiveLock", "RowShareLock", "AccessShareLock"]
+    return sorted(set(d["mode"]), key=order.index)
+
+
+def strongest_lock(table: pd.DataFrame, change: str) -> tuple[str, str]:
+    """(relation, mode) of the strongest lock a change took on an existing table (not the one it creates)."""
+    d = records(table, "lock")
+    d = d[(d.change == change) & d.granted.astype(bool) & (d.relation != "public.user_preferences")
+          & ~d.relation.str.endswith(("_idx", "_pkey", "_key"))]
+    if d.empty:
+        return "", ""
+    d = d.assign(rank=d["mode"].map({m: i for i, m in enumerate(STRONG + ("ShareUpdateExclusiveLock", "RowExclusiveLock",
+                                                                          "RowShareLock", "AccessShareLock"))}))
+    top = d.sort_values(["rank", "relation"]).iloc[0]
+    return top.relation, top["mode"]
+
+
+def worst(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
+    """Per request kind: the slowest request (latency from its intended start, µs) during the change."""
+    d = impact(table)
+    return d[(d.change == change) & (d.condition == condition)].set_index("kind").max_us.reindex(list(KINDS))
+
+
+def delayed(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
+    """Per request kind: requests slower than twice the baseline p99 during the change."""
+    d = impact(table)
+    return d[(d.change == change) & (d.condition == condition)].set_index("kind").delayed.reindex(list(KINDS))
+
+
+def waited(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
+    """Per request kind: requests seen waiting on a lock (pg_locks sampled) during the change."""
+    d = impact(table)
+    return d[(d.change == change) & (d.condition == condition)].set_index("kind").waited.reindex(list(KINDS))
+
+
+def duration_us(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> float:
+    d = records(table, "change")
+    row = d[(d.change == change) & (d.condition == condition)]
+    return float(row.duration_us.iloc[0]) if len(row) else float("nan")
+
+
+def spoke_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per spoke change: duration, its strongest lock, the kinds seen waiting on a lock, the kinds
+    with a stall (a request over STALL_US), the worst write and read."""
+    rows = []
+    for change in SPOKE_CHANGES:
+        if not (records(table, "change").change == change).any():
+            continue
+        rel, mode = strongest_lock(table, change)
+        w, seen = worst(table, change), waited(table, change)
+        rows.append({"change": change, "duration_us": duration_us(table, change), "relation": rel, "mode": mode,
+                     "blocked_kinds": [k for k in KINDS if seen.get(k, 0) > 0],
+                     "stalled_kinds": [k for k in KINDS if w.get(k, 0) > STALL_US],
+                     "worst_write_us": float(np.nanmax([w.get("spoke_write", np.nan), w.get("signup", np.nan)])),
+                     "worst_read_us": float(w.get("read", np.nan)),
+                     "errors": int(impact(table)[impact(table).change == change].errors.sum())})
+    return pd.DataFrame(rows)
+
+
+# -- caching -----------------------------------------------------------------------------------
+def cache_requests(table: pd.DataFrame, sampling: str = "uniform") -> pd.DataFrame:
+    d = records(table, "request")
+    return d[d.condition == sampling]
+
+
+def cache_medians(table: pd.DataFrame, sampling: str = "uniform") -> pd.DataFrame:
+    """Per cache condition x strategy: median latency of all requests, and the range of the
+    per-repetition medians (the noise band: ranges that overlap are a tie)."""
+    d = cache_requests(table, sampling)
+    rows = []
+    for (cache, strategy), g in d.groupby(["cache", "strategy"]):
+        reps = g.groupby("rep").latency_us.median()
+        rows.append({"cache": cache, "strategy": strategy, "p50_us": float(g.latency_us.median()),
+                     "lo_us": float(reps.min()), "hi_us": float(reps.max()), "n": len(g)})
+    return pd.DataFrame(rows)
+
+
+def buffers(table: pd.DataFrame, sampling: str = "uniform") -> pd.DataFrame:
+    """Per cache condition x strategy: shared blocks hit and read, read time, per bundle (mean over reps)."""
+    d = records(table, "buffers")
+    d = d[d.condition == sampling]
+    cols = ["shared_hit_per_request", "shared_read_per_request", "read_us_per_request"]
+    return d.groupby(["cache", "strategy"])[cols].mean().reset_index()
+
+
+def proof(table: pd.DataFrame) -> pd.DataFrame:
+    """The cold cells' evidence: EXPLAIN (ANALYZE, BUFFERS) cold then warm, per sampling."""
+    cols = ["condition", "cache", "user_id", "shared_hit", "shared_read", "read_ms", "execution_ms",
+            "buffers_left_after_eviction", "os_cache"]
+    d = records(table, "explain")
+    return d[[c for c in cols if c in d.columns]]
+
+
+def proven_cold(table: pd.DataFrame) -> tuple[bool, str]:
+    """Whether every cold cell read blocks and the OS cache was dropped; the reason when not."""
+    b = records(table, "buffers")
+    if b.empty:
+        skipped = records(table, "skipped")
+        return False, (f"skipped: {skipped.reason.iloc[0]}" if len(skipped) else "no cold cell in this run")
+    cold = b[b.cache == "cold"]
+    if cold.empty:
+        return False, "no cold cell in this run"
+    if (cold.shared_read_per_request <= 0).any():
+        return False, "a cold cell read no shared block (its pages were still cached)"
+    req = records(table, "request")
+    os_state = set(req[req.cache == "cold"].os_cache.dropna())
+    if os_state != {"dropped"}:
+        return False, f"OS page cache: {', '.join(sorted(os_state))}"
+    return True, ""
+
+
+def tie(a: pd.Series, b: pd.Series) -> bool:
+    """Two cells whose per-repetition median ranges overlap."""
+    return not (a.hi_us < b.lo_us or b.hi_us < a.lo_us)

@@ -1,0 +1,1 @@
+ALTER TABLE public.user_roles VALIDATE CONSTRAINT user_roles_user_id_fkey
