@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench import config
-from bench.db import pg
 from bench.config import UsageError
+from bench.db import pg
 
 
 def db(args) -> int:
@@ -91,7 +91,9 @@ def validate(args) -> int:
 
 
 def summary(args) -> int:
-    from bench.results.store import format_summary, summary as summarise, validate as check
+    from bench.results.store import format_summary
+    from bench.results.store import summary as summarise
+    from bench.results.store import validate as check
 
     problems = check(args.run_dir)
     if problems:
@@ -101,7 +103,8 @@ def summary(args) -> int:
 
 
 def compare(args) -> int:
-    from bench.results.compare import compare as side_by_side, format_comparison
+    from bench.results.compare import compare as side_by_side
+    from bench.results.compare import format_comparison
 
     if args.threshold < 0:
         raise UsageError("--threshold must be a non-negative fraction, e.g. 0.1 for 10 %")
@@ -114,7 +117,8 @@ def compare(args) -> int:
 def render(args) -> int:
     """The committed reference run renders into notebooks/ and reports/; any other run into its
     own folder, reports/runs/<run-id>/ (pages, executed notebooks, figures), linked to ours."""
-    from bench.report.render import RenderError, render as render_notebooks
+    from bench.report.render import RenderError
+    from bench.report.render import render as render_notebooks
     from bench.results.store import default_run, validate
 
     run_dir = args.run_dir or default_run()

@@ -9,9 +9,9 @@ postmaster.pid left by a crash is recognised and removed.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import fcntl
 import hashlib
+import importlib.util
 import os
 import pwd
 import shutil

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 import pandas as pd
 import psycopg
 
-from bench.measure import bundles, strategies
 from bench.db import pg
+from bench.measure import bundles, strategies
 from bench.seeding import seed
 from bench.sql import sql_text
-
 
 
 def progress(message: str) -> None:

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.measure import bundles, loadrun, netdelay, strategies
 from bench.db import pg, schema
-from bench.experiments.common import LARGEST, Step, progress
 from bench.experiments import consistency, locks
-from bench.experiments.common import sample_users
+from bench.experiments.common import LARGEST, Step, progress, sample_users
+from bench.measure import bundles, loadrun, netdelay, strategies
 
 NAME = "concurrency"
 

@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from bench.measure import cross, harness, strategies
 from bench.db import pg, schema
-from bench.seeding import seed
-from bench.experiments.common import Step, progress
 from bench.experiments import cross_service_orm as orm_part
-from bench.experiments.common import AnswerMismatch
+from bench.experiments.common import AnswerMismatch, Step, progress
+from bench.measure import cross, harness, strategies
+from bench.seeding import seed
 
 NAME = "cross_service"
 

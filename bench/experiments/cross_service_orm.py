@@ -12,12 +12,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from bench.measure import bundles, harness, netdelay, orm, strategies
-from bench.experiments.common import progress
 from bench.db import pg
-from bench.sql import sql_text
+from bench.experiments.common import AnswerMismatch, progress
+from bench.measure import bundles, harness, netdelay, orm, strategies
 from bench.measure.wire import Wire
-from bench.experiments.common import AnswerMismatch
+from bench.sql import sql_text
 
 RAW = ("raw_loop_json", "raw_page_json")
 CONDITION = "orm_page"

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.experiments.common import LARGEST, Step, progress
 from bench.db import pg, schema
 from bench.experiments import integrity_census as census
 from bench.experiments import integrity_costs as costs
 from bench.experiments import integrity_faults as faults
 from bench.experiments import integrity_flow as flow
+from bench.experiments.common import LARGEST, Step, progress
 
 NAME = "integrity"
 SCRATCH = "bench_integrity_scratch"

@@ -14,9 +14,9 @@ import psycopg
 
 from bench import config
 from bench.db import pg
+from bench.db.schema import ORPHANS_ALLOWED, VARIANTS
 from bench.seeding import seed
 from bench.seeding.plan import Plan
-from bench.db.schema import ORPHANS_ALLOWED, VARIANTS
 from bench.sql import sql_text
 
 # class -> (injected orphan class it finds, or None; probe steps in bench/sql/integrity/orphans/probe)

@@ -18,8 +18,8 @@ import uuid
 import psycopg
 
 from bench.db import pg, schema
-from bench.sql import sql_text
 from bench.experiments import integrity_faults as faults
+from bench.sql import sql_text
 
 SIGNUP_WAYS = ("handle_new_user", "application")
 HOLDERS = ("update_last_sign_in", "delete_user")

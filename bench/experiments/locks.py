@@ -13,8 +13,8 @@ import threading
 import psycopg
 
 from bench.measure import loadrun
-from bench.sql import sql_text
 from bench.measure.wire import Wire, lean
+from bench.sql import sql_text
 
 QUERIES = {"narrow_join": "queries/account/join_json.sql", "wide_join": "queries/concurrency/wide_join.sql"}
 LOCKS = sql_text("queries/concurrency/relation_locks.sql")

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.measure import bundles, harness, netdelay, strategies
-from bench.db import pg, schema
 from bench.config import UsageError
-from bench.experiments.common import Step, progress
+from bench.db import pg, schema
 from bench.experiments import common as checks
 from bench.experiments import read_paths_clients
+from bench.experiments.common import Step, progress
+from bench.measure import bundles, harness, netdelay, strategies
 from bench.measure.clients import PSYCOPG
-
 
 NAME = "read_paths"
 

@@ -13,9 +13,9 @@ import pandas as pd
 import psycopg
 
 from bench.db import pg
+from bench.experiments import common as checks
 from bench.measure import bundles, strategies
 from bench.measure.clients import NODE, PGBENCH, PSYCOPG, node, pgbench
-from bench.experiments import common as checks
 
 
 def meta() -> dict:

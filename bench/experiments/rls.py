@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import psycopg
 
-from bench.measure import bundles, harness, plans, rls
-from bench.experiments.common import LARGEST, Step, progress
 from bench.db import pg, schema
-from bench.experiments import read_paths
 from bench.experiments import common as checks
+from bench.experiments import read_paths
+from bench.experiments.common import LARGEST, Step, progress
+from bench.measure import bundles, harness, plans, rls
 from bench.sql import sql_text
 
 NAME = "rls"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from ipaddress import ip_address, ip_interface
 
@@ -52,7 +52,7 @@ def _norm(value, kind: str):
     if kind.startswith("timestamp"):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
-        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if kind == "inet":
         return str(ip_interface(value).ip) if "/" in str(value) else str(ip_address(str(value)))
     if kind in ("jsonb", "json"):

@@ -22,11 +22,11 @@ import time
 import psycopg
 from psycopg import sql
 
+from bench.db.pg import connect
 from bench.measure import parallel, strategies
 from bench.measure.bundles import Bundle
-from bench.db.pg import connect
-from bench.sql import sql_text
 from bench.measure.wire import Wire, lean
+from bench.sql import sql_text
 
 BEGIN_RR = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 BENCH_PREFIX = "bench:"

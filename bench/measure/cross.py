@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.names import CROSS_QUERIES
-from bench.sql import sql_text
 from bench.measure.strategies import Source
 from bench.measure.wire import Wire, datarow_bytes
+from bench.names import CROSS_QUERIES
+from bench.sql import sql_text
 
 
 @dataclass

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 
 
-
 def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup: int,
                order: Sequence[int] | None = None) -> list[dict]:
     """`requests` timed calls of fn(src, bundle, user) after `warmup` untimed ones, taking users

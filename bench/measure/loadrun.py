@@ -21,9 +21,9 @@ from multiprocessing import get_context
 
 from hdrh.histogram import HdrHistogram
 
+from bench.db import pg
 from bench.measure import bundles, loadgen
 from bench.results import stats
-from bench.db import pg
 from bench.sql import sql_text
 
 CLIENT_BOUND = 0.9  # of one core, per sender process (the GIL caps a process near one core)

@@ -15,8 +15,17 @@ import psycopg
 from sqlalchemy import BigInteger, ForeignKey, Text, create_engine, event, inspect, select
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, joinedload, lazyload, mapped_column, relationship,
-                            selectinload, subqueryload)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    joinedload,
+    lazyload,
+    mapped_column,
+    relationship,
+    selectinload,
+    subqueryload,
+)
 
 from bench.measure.bundles import Answer
 

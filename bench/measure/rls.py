@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from bench.measure import bundles, strategies
 from bench.db import schema
+from bench.measure import bundles, strategies
 from bench.names import SPOKES
 from bench.sql import sql_text
 

@@ -21,8 +21,8 @@ import psycopg
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
-from bench.measure.bundles import FLAT_PREFIX, KEY, Answer, Bundle
 from bench.measure import parallel
+from bench.measure.bundles import FLAT_PREFIX, KEY, Answer, Bundle
 from bench.measure.wire import Wire, datarow_bytes, lean
 
 SET_CLAIMS = "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"

@@ -11,6 +11,7 @@ from bench import config
 from bench.report import palette
 from bench.results import stats
 
+
 def by_client(df: pd.DataFrame, client: str = "psycopg") -> pd.DataFrame:
     """The rows of one read-path client (runs before issue 14 have only the harness, psycopg)."""
     if "client" not in df:

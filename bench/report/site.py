@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 CSS = """
 body{max-width:1100px;margin:0 auto;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#222}
@@ -29,7 +29,7 @@ REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</scr
 
 
 def stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def nav(stem: str, pages: list[str], run_id: str, rendered: str, extra_links: str = "") -> str:

@@ -5,21 +5,18 @@ so. Verdicts: `holds`, `holds only when ...`, `does not hold`, `not covered`.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import cached_property
 
-import html
-
 import pandas as pd
 
-from bench.results import stats
-from bench.results import store as results
-from bench.report import calls
-from bench.report import cells, figindex, palette
+from bench.report import calls, cells, figindex, palette
 from bench.report import verdicts_evolution as evolution
 from bench.report import verdicts_integrity as integrity
-
 from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN, Verdict  # noqa: F401 (the API)
+from bench.results import stats
+from bench.results import store as results
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bench.results import store as results
 from bench.config import UsageError
+from bench.results import store as results
 
 KEYS = ["experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "condition",
         "client"]

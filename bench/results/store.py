@@ -12,7 +12,7 @@ import re
 import shutil
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ class RunWriter:
 
     def __init__(self, meta: dict, root: Path | None = None):
         self.root = Path(root or config.RESULTS)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:40] or "host"
         self.name = f"{stamp}-{host}-{(meta.get('git_sha') or 'nogit')[:7].ljust(7, '0')}"
         self.path = self.root / self.name
@@ -69,7 +69,7 @@ class RunWriter:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
         self.meta.update(tables=self.tables, complete=True, run_id=self.name,
-                         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                         finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
         (self.tmp / "run.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True, default=str))
         self.tmp.rename(self.path)
 

@@ -13,10 +13,10 @@ import time
 from psycopg import sql
 
 from bench.db import pg
+from bench.db.schema import ORPHANS_ALLOWED
 from bench.seeding import tables
 from bench.seeding.columns import BATCH_ROWS, render_csv
 from bench.seeding.plan import Plan
-from bench.db.schema import ORPHANS_ALLOWED
 from bench.seeding.seed import Request, seed
 
 RAW_ROWS = 1_000_000

@@ -12,15 +12,15 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 from psycopg import sql
 from tqdm import tqdm
 
 from bench import config
-from bench.db import pg, schema
 from bench.config import UsageError
+from bench.db import pg, schema
 from bench.seeding import tables
 from bench.seeding.columns import Fingerprint, Spec, render_csv
 from bench.seeding.plan import Plan
@@ -110,7 +110,7 @@ def seed(server: str, req: Request, *, force: bool = False, fresh: bool = False,
     schema.run_files(dsn, schema.BEFORE_LOAD)
     manifest = {**req.identity(), "status": "started", "indexes": req.indexes,
                 "orphan_classes": list(plan.orphan_classes),
-                "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
     _write_manifest(dsn, manifest)
 
     fp = Fingerprint()
@@ -128,7 +128,7 @@ def seed(server: str, req: Request, *, force: bool = False, fresh: bool = False,
         raise RuntimeError(f"row counts after load differ from the plan: {counts} != {expected}")
     manifest.update(status="complete", fingerprint=fp.hexdigest(), rows=counts, phases_s=phases,
                     seconds=round(time.perf_counter() - started, 1),
-                    completed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                    completed_at=datetime.now(UTC).isoformat(timespec="seconds"))
     _write_manifest(dsn, manifest)
     return Result(dsn, manifest, reused=False, load=load)
 

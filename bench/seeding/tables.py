@@ -5,11 +5,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bench.seeding import pools as fakepools
-from bench.seeding.pools import AUDIT_ACTIONS, PROVIDERS, Pools
 from bench.seeding import columns
+from bench.seeding import pools as fakepools
 from bench.seeding.columns import Fingerprint, Spec, render_csv
 from bench.seeding.plan import Plan
+from bench.seeding.pools import AUDIT_ACTIONS, PROVIDERS, Pools
 
 INSTANCE_ID = "00000000000000000000000000000000"
 

@@ -5,11 +5,11 @@ quick run's table."""
 import numpy as np
 import pytest
 
-from bench.measure import bundles, consistency, loadgen, loadrun, strategies
 from bench.db import pg
+from bench.experiments import common as checks
+from bench.measure import bundles, consistency, loadgen, loadrun, strategies
 from bench.results import store as results
 from bench.sql import sql_text
-from bench.experiments import common as checks
 
 pytestmark = pytest.mark.db
 

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from bench.measure import netdelay
 from bench.db import pg
+from bench.measure import netdelay
 
 pytestmark = pytest.mark.db
 

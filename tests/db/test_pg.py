@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 
-from bench.db import pg
 from bench.config import UsageError
+from bench.db import pg
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 

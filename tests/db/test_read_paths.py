@@ -2,12 +2,12 @@
 the run, a quick run validates, cold mode restarts the server. (The proxy: test_netdelay*.)"""
 import pytest
 
-from bench.measure import bundles, strategies
 from bench.db import pg
-from bench.results import store as results
-from bench.seeding import seed
 from bench.experiments import common as checks
 from bench.experiments.runner import run_experiments
+from bench.measure import bundles, strategies
+from bench.results import store as results
+from bench.seeding import seed
 
 pytestmark = pytest.mark.db
 

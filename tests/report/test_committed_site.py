@@ -1,9 +1,8 @@
 """The committed reference pages, as a reader opens them."""
 import pytest
+from site_checks import check_site
 
 from bench import config
-
-from site_checks import check_site
 
 pytestmark = pytest.mark.browser
 

@@ -2,10 +2,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_results import META
 
 from bench import cli
-from bench.results import compare, store as results
-from test_results import META
+from bench.results import compare
+from bench.results import store as results
 
 
 def _run(root, cells: dict):

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.results import store as results
 from bench.db.environment import collect_environment
+from bench.results import store as results
 
 META = {**collect_environment(topology="test"), "scale": "xs", "seed": 1, "fingerprint": "f" * 64}
 META["versions"]["postgresql"] = "18.6"  # no server in unit tests

@@ -11,9 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import cells
+from bench.report import cells, palette
 from bench.report.charts.read_paths import ORDER
-from bench.report import palette
 
 
 def _log_ms(ax) -> None:
@@ -190,7 +189,7 @@ def locks(c: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for i, (name, g) in enumerate(d.groupby("strategy")):
         g = g.sort_values("clients")
-        ax.plot(g.clients, g.throughput_rps, marker="o", color=("#1f77b4", "#9467bd")[i % 2],
+        ax.plot(g.clients, g.throughput_rps, marker="o", color=palette.colour(("narrow_join", "wide_join")[i % 2]),
                 label=f"{name}: {int(g.locks_planned.iloc[0])} relation locks planned, {int(g.locks.iloc[0])} "
                       f"with a cached plan ({int(g.fastpath_locks.iloc[0])} fast-path)")
     ax.set_xlabel("closed-loop clients")

@@ -5,9 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import cells
-
-from bench.report import palette
+from bench.report import cells, palette
 
 APPROACHES = ("three_requests", "transaction", "rpc", "trigger")
 PROBLEMS = ("user_without_profile", "profile_without_state", "user_without_role", "role_without_profile",

@@ -5,8 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import cells
-from bench.report import palette
+from bench.report import cells, palette
 
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
 
@@ -139,9 +138,9 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
     rest = (mean.latency_us.reindex(strategies) - client - srv).clip(lower=0)
     fig, ax = plt.subplots(figsize=(8, 4.2))
     y = np.arange(len(strategies))
-    ax.barh(y, srv / 1000, color="#4c72b0", label="server execution (pg_stat_statements)")
-    ax.barh(y, client / 1000, left=srv / 1000, color="#dd8452", label="client decode + assembly")
-    ax.barh(y, rest / 1000, left=(srv + client) / 1000, color="#bbbbbb", label="network, waiting, driver")
+    ax.barh(y, srv / 1000, color=palette.colour("server_time"), label="server execution (pg_stat_statements)")
+    ax.barh(y, client / 1000, left=srv / 1000, color=palette.colour("client_time"), label="client decode + assembly")
+    ax.barh(y, rest / 1000, left=(srv + client) / 1000, color=palette.colour("network_time"), label="network, waiting, driver")
     ax.set_yticks(y, [palette.label(x) for x in strategies])
     ax.invert_yaxis()
     ax.set_xlabel("mean time per bundle (ms)")
@@ -165,7 +164,7 @@ def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: 
     p50 = d.pivot_table(index="strategy", columns=column, values="p50_us").reindex([x for x in ORDER])
     fig, ax = plt.subplots(figsize=(8, 4.2))
     y = np.arange(len(p50.index))
-    ax.barh(y - 0.2, p50[base] / 1000, 0.4, color="#999", label=base)
+    ax.barh(y - 0.2, p50[base] / 1000, 0.4, color=palette.colour(base), label=base)
     ax.barh(y + 0.2, p50[other] / 1000, 0.4, color=[palette.colour(x) for x in p50.index], label=other)
     ax.set_yticks(y, [palette.label(x) for x in p50.index])
     ax.invert_yaxis()

@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 
 from bench import config
-from bench.report import cells
 from bench.names import SPOKES
+from bench.report import cells, palette
 from bench.report.charts.read_paths import ORDER
-from bench.report import palette
 
 FORM_LABELS = {
     "off": "RLS off",
@@ -92,7 +91,7 @@ def index_and_filter(p: pd.DataFrame, scale: str | None = None):
     combos = [(i, q) for i in ("indexed", "none") for q in ("select_filtered", "select")]
     width = 0.8 / len(combos)
     forms = ["off", "memo", "select_uid"]
-    colours = ["#2ca02c", "#98df8a", "#d62728", "#ff9896"]
+    colours = [palette.colour(k) for k in ("indexed_filtered", "indexed_policy", "unindexed_filtered", "unindexed_policy")]
     for k, (index, query) in enumerate(combos):
         g = d[(d["index"] == index) & (d["query"] == query)].set_index("form").reindex(forms)
         ax.bar(np.arange(len(forms)) + k * width, g.server_ms, width=width, color=colours[k],
@@ -119,7 +118,7 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
           & (p.form != "off")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(forms) + 1.8))
-    for k, (to, colour) in enumerate((("public", "#d62728"), ("authenticated", "#2ca02c"))):
+    for k, (to, colour) in enumerate((("public", palette.colour("to_public")), ("authenticated", palette.colour("to_authenticated")))):
         g = d[d.to == to].set_index("form").reindex(forms)
         ax.barh(np.arange(len(forms)) + k * 0.4, g.server_ms, height=0.4, color=colour,
                 label="no TO clause (the memo)" if to == "public" else "TO authenticated")
@@ -148,7 +147,7 @@ def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "ac
     strategies = [x for x in ORDER if x in set(d.strategy)]
     fig, ax = plt.subplots(figsize=(8, 4.4))
     width = 0.8 / len(settings)
-    colours = ["#7f7f7f", "#d62728", "#2ca02c"]
+    colours = [palette.colour(k) for k in ("rls_bypassed", "memo_policy", "select_uid_policy")]
     for k, setting in enumerate(settings):
         g = d[d.setting == setting].set_index("strategy").reindex(strategies)
         ax.bar(np.arange(len(strategies)) + k * width, g.p50_us / 1000, width=width, color=colours[k], label=setting,
@@ -190,8 +189,8 @@ def isolation_matrix(iso: pd.DataFrame):
     grid = d.groupby(["case", "target"]).held.all().unstack().reindex(index=cases, columns=columns)
     fig, ax = plt.subplots(figsize=(11, 0.42 * len(cases) + 2.6))
     values = grid.map(lambda v: np.nan if pd.isna(v) else float(v)).to_numpy(dtype=float)
-    cmap = plt.matplotlib.colors.ListedColormap(["#d62728", "#2ca02c"])
-    cmap.set_bad("#f0f0f0")
+    cmap = plt.matplotlib.colors.ListedColormap([palette.colour("bad"), palette.colour("good")])
+    cmap.set_bad(palette.colour("background"))
     ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
     ax.set_yticks(range(len(cases)), [c.replace("_", " ") for c in cases])
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=70, ha="right", fontsize=7)
