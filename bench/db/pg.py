@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -248,6 +249,24 @@ def tcp_dsn(dsn: str) -> str:
     if host.startswith("/"):
         params["host"] = "127.0.0.1"
     return psycopg.conninfo.make_conninfo(**params)
+
+
+_SECRETS = (
+    re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.I),  # key=value and URI query forms
+    re.compile(r"(://[^:/@\s]*:)[^@\s]*(?=@)"),  # postgresql://user:secret@host
+    re.compile(r"(PGPASSWORD\s*=\s*)(\S+)"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every password in it (DSNs in key=value or URI form) replaced by ***."""
+    for pattern in _SECRETS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+def redact_argv(argv) -> list[str]:
+    return [redact(str(a)) for a in argv]
 
 
 def connect(dsn: str, **kwargs) -> psycopg.Connection:

@@ -6,6 +6,7 @@ when every experiment has finished.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.db import pg
+from bench.db import intent, locks, pg
 from bench.results import store as results
 from bench.seeding import seed
 from bench.config import UsageError
@@ -56,29 +57,37 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
         env = results.collect_environment(conn, topology=topology)
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
-    manifests = {}
-    for i, scale in enumerate(scales):
-        r = replace(req, scale=scale)
-        seeded = seed.seed(server, r, force=force, progress=False)
-        manifests[scale] = seeded.manifest
-        ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0, cold=cold, external=explicit_dsn,
-                      scales=tuple(scales), last=i == len(scales) - 1)
-        for module in chosen:
-            started = time.perf_counter()
-            frames[module.NAME].append(module.run(ctx))
-            progress(f"{module.NAME} at scale {scale}: {time.perf_counter() - started:.0f} s")
-    prints = {s: m["fingerprint"] for s, m in manifests.items()}
-    fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
-        "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
-    meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
-            "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
-            "quick": quick, "cold": cold, "experiments": [m.NAME for m in chosen],
-            "cache": ("warm (warm-up excluded)" + ("; cold cells: server restarted before each block, "
-                      "OS page cache dropped where the kernel allowed (see os_page_cache)" if cold else ""))}
-    with results.RunWriter(meta=meta, root=root) as run:
-        for name, parts in frames.items():
-            table = pd.concat(parts, ignore_index=True)
-            if name == read_paths.NAME:
-                run.add_meta(rtt_measured=read_paths.measured_rtts(table))
-            run.write_table(name, table)
+    manifests, datasets, restored = {}, {}, {}
+    with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
+        for i, scale in enumerate(scales):
+            r = replace(req, scale=scale)
+            held.enter_context(locks.hold(server, r.database))
+            seeded = seed.seed(server, r, force=force, progress=False)
+            datasets[r.database] = seeded.dsn
+            manifests[scale] = seeded.manifest
+            if seeded.restored:
+                restored[scale] = seeded.restored
+            ctx = Context(server, seeded.dsn, r, seeded.manifest, quick, first=i == 0, cold=cold, external=explicit_dsn,
+                          scales=tuple(scales), last=i == len(scales) - 1)
+            for module in chosen:
+                started = time.perf_counter()
+                frames[module.NAME].append(module.run(ctx))
+                progress(f"{module.NAME} at scale {scale}: {time.perf_counter() - started:.0f} s")
+        prints = {s: m["fingerprint"] for s, m in manifests.items()}
+        fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
+            "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
+        meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
+                "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
+                "quick": quick, "cold": cold, "experiments": [m.NAME for m in chosen],
+                "restored_before": restored,  # in-place changes of killed runs undone before measuring
+                "cache": ("warm (warm-up excluded)" + ("; cold cells: server restarted before each block, "
+                          "OS page cache dropped where the kernel allowed (see os_page_cache)" if cold else ""))}
+        for database, dsn in datasets.items():  # no results from a dataset left changed in place
+            intent.require_clean(dsn, database)
+        with results.RunWriter(meta=meta, root=root) as run:
+            for name, parts in frames.items():
+                table = pd.concat(parts, ignore_index=True)
+                if name == read_paths.NAME:
+                    run.add_meta(rtt_measured=read_paths.measured_rtts(table))
+                run.write_table(name, table)
     return run.path

@@ -22,7 +22,7 @@ import psycopg
 
 from bench.measure import bundles, harness, plans, rls
 from bench import experiments
-from bench.db import pg, schema
+from bench.db import intent, locks, pg, schema
 from bench.seeding import seed
 from bench.experiments import read_paths
 from bench.experiments import common as checks
@@ -61,24 +61,29 @@ def run(ctx) -> pd.DataFrame:
     if ctx.last:
         for scale in (s for s in mx.extra_scales if s not in ctx.scales):
             extra = replace(ctx.req, scale=scale)
-            seeded = seed.seed(ctx.server, extra, progress=False)
-            experiments.progress(f"rls: dataset {scale} ready")
-            with _indexed(seeded.dsn, extra):
-                out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
-                        for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
+            with locks.hold(ctx.server, extra.database):
+                seeded = seed.seed(ctx.server, extra, progress=False)
+                experiments.progress(f"rls: dataset {scale} ready")
+                with _indexed(seeded.dsn, extra):
+                    out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
+                            for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
     return pd.DataFrame(out)
+
+
+def restore_files(indexes: str) -> tuple[str, ...]:
+    """What puts a dataset back as seeded after this experiment: the memo's policies, grants and
+    trigger function, and the dataset's own index option (all idempotent)."""
+    return ("schema/rls.sql", "schema/grants.sql", "schema/trigger.sql", f"variants/{indexes}.sql")
 
 
 @contextlib.contextmanager
 def _indexed(dsn: str, req):
     """The dataset with user_id indexes and statistics while the experiment runs; afterwards
-    the memo's policies and the dataset's own index option again."""
-    schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
-    try:
+    the memo's policies and the dataset's own index option again. The change is recorded in the
+    dataset first (bench_meta.intent), so a killed run is restored by the next seed or run."""
+    with intent.changing(dsn, NAME, restore_files(req.indexes)):
+        schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
         yield
-    finally:
-        rls.restore(dsn)
-        schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
 
 
 def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
@@ -95,6 +100,7 @@ def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
         for form in mx.forms:
             for to in (rls.TO_CLAUSES if rls.FORMS[form] else ("public",)):
                 rls.apply_form(dsn, [TABLE], form, to)
+                intent.checkpoint(f"rls:{form}")
                 for query, caller in _cells_of(form, to, uid):
                     out.append({**base, "form": form, "to": to, "index": index, "query": query,
                                 "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from psycopg import sql
 from tqdm import tqdm
 
 from bench import config
-from bench.db import pg, schema
+from bench.db import intent, locks, pg, schema
 from bench.config import UsageError
 from bench.seeding.plan import Fingerprint, Plan, Spec, render_csv
 
@@ -59,6 +60,7 @@ class Result:
     manifest: dict
     reused: bool
     load: list[dict] = field(default_factory=list)  # per table: rows, seconds, rows_per_s
+    restored: list[str] = field(default_factory=list)  # in-place changes left by killed runs, undone
 
 
 def read_manifest(dsn: str) -> dict | None:
@@ -90,16 +92,28 @@ def existing(server: str, req: Request) -> dict | None:
 
 
 def seed(server: str, req: Request, *, force: bool = False, fresh: bool = False, progress: bool = True) -> Result:
+    """The dataset, seeded or reused; one writer at a time (the dataset's lock, held meanwhile)."""
     req.check()
+    with locks.hold(server, req.database):
+        return _seed(server, req, force=force, fresh=fresh, progress=progress)
+
+
+def _seed(server: str, req: Request, *, force: bool, fresh: bool, progress: bool) -> Result:
     pg.require_marker(server, req.database, force)
     dsn = pg.with_dbname(server, req.database)
     manifest = None if fresh else existing(server, req)
     if manifest:
+        # a run killed in the middle of an in-place change left its record: restore from the same
+        # files the experiment restores with (the rows themselves are never changed in place)
+        restored = intent.recover(dsn)
+        if restored:
+            print(f"{req.database}: restored after an interrupted {', '.join(restored)} run "
+                  "(policies, grants and indexes put back as seeded)", file=sys.stderr)
         if manifest.get("indexes") != req.indexes:
             schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
             manifest["indexes"] = req.indexes
             _write_manifest(dsn, manifest)
-        return Result(dsn, manifest, reused=True)
+        return Result(dsn, manifest, reused=True, restored=restored)
 
     started = time.perf_counter()
     plan = Plan(req.scale, req.seed, req.locale, req.orphans, schema.ORPHANS_ALLOWED[req.variant])
