@@ -151,9 +151,10 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
 
 def strategy_cells(summary: pd.DataFrame) -> pd.DataFrame:
     s = summary[summary.experiment == "rls"].copy()
-    s["setting"] = np.where(s.envelope == "rest_service_role", "service_role (RLS bypassed)",
-                            np.where(s.condition == "rls_select_uid", "(select auth.uid()) policies",
-                                     "the memo's policies"))
+    s["setting"] = np.select([s.envelope == "rest_service_role", s.condition == "rls_select_uid",
+                              s.condition == "rls_safe"],
+                             ["service_role (RLS bypassed)", "(select auth.uid()) policies", "the safe policy set"],
+                             "the memo's policies")
     return s
 
 
