@@ -112,7 +112,7 @@ def _pgbench(tcp_dsn: str, script: str, user_id, seconds: float) -> float:
                                "-T", str(max(1, round(seconds))), "-D", f"uid={user_id}", "-f", str(path),
                                "-h", params.get("host", "127.0.0.1"), "-p", str(params.get("port", 5432)),
                                "-U", params.get("user", "postgres"), params["dbname"]],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, env=pg.client_env(tcp_dsn))
     if done.returncode:
         raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
     tail = done.stdout.split("statement latencies", 1)[1].splitlines()[1:]
