@@ -115,13 +115,23 @@ def render(args) -> int:
     from bench.report.render import render as render_notebooks
     from bench.results.store import default_run
 
+    from bench.report.render import RenderError
+    from bench.results.store import validate as check
+
     run_dir = args.run_dir or default_run()
     if run_dir is None:
         raise UsageError("no results to render: run `python -m bench run` first (or pass --run DIR)")
+    problems = check(run_dir)
+    if problems:  # before any kernel starts
+        raise UsageError(f"{run_dir} is not a valid run ({problems[0]}); check it with `python -m bench validate`")
     run_dir = run_dir.resolve()
     if run_dir.is_relative_to(config.REPO):  # as the notebooks see it: no machine paths in the pages
         run_dir = Path(os.path.relpath(run_dir, config.NOTEBOOKS))
-    for path in render_notebooks(args.notebooks or None, {"run_dir": str(run_dir)}):
+    try:
+        pages = render_notebooks(args.notebooks or None, {"run_dir": str(run_dir)})
+    except RenderError as exc:
+        raise UsageError(f"{exc}; nothing more rendered") from None
+    for path in pages:
         print(path)
     from bench.report.figindex import update_readme
 

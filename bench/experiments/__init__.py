@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.db import intent, locks, pg
+from bench.db import dataset_lock, intent, pg
 from bench.results import store as results
 from bench.seeding import seed
 from bench.config import UsageError
@@ -61,7 +61,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
         for i, scale in enumerate(scales):
             r = replace(req, scale=scale)
-            held.enter_context(locks.hold(server, r.database))
+            held.enter_context(dataset_lock.hold(server, r.database))
             seeded = seed.seed(server, r, force=force, progress=False)
             datasets[r.database] = seeded.dsn
             manifests[scale] = seeded.manifest

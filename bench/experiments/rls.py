@@ -27,7 +27,7 @@ import psycopg
 
 from bench.measure import bundles, harness, plans, rls, rls_writes
 from bench import experiments
-from bench.db import intent, locks, pg, schema
+from bench.db import dataset_lock, intent, pg, schema
 from bench.seeding import seed
 from bench.experiments import read_paths
 from bench.experiments import common as checks
@@ -67,7 +67,7 @@ def run(ctx) -> pd.DataFrame:
     if ctx.last:
         for scale in (s for s in mx.extra_scales if s not in ctx.scales):
             extra = replace(ctx.req, scale=scale)
-            with locks.hold(ctx.server, extra.database):
+            with dataset_lock.hold(ctx.server, extra.database):
                 seeded = seed.seed(ctx.server, extra, progress=False)
                 experiments.progress(f"rls: dataset {scale} ready")
                 with _indexed(seeded.dsn, extra):

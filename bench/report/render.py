@@ -81,7 +81,8 @@ def render_one(src: Path, params: dict, out_dir: Path, timeout: int = 900) -> tu
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(src.parent)}}).execute()
     except CellExecutionError as exc:
-        last = [line for line in str(exc).strip().splitlines() if line.strip()][-1]
+        text = ANSI.sub("", str(exc))  # tracebacks from the kernel carry colour codes
+        last = [line for line in text.strip().splitlines() if line.strip()][-1]
         raise RenderError(f"{src.name} failed: {last}") from None
     _strip_volatile(nb)
     ipynb = src.with_suffix(".ipynb")
@@ -92,6 +93,7 @@ def render_one(src: Path, params: dict, out_dir: Path, timeout: int = 900) -> tu
     return page, _title(nb, src.stem)
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NEEDS = re.compile(r"^# needs: (.+)$", re.M)
 
 

@@ -113,6 +113,11 @@ def validate(run_dir: Path) -> list[str]:
         return problems + ["run.json is missing"]
     except json.JSONDecodeError as exc:
         return problems + [f"run.json does not parse: {exc}"]
+    if not isinstance(meta, dict):
+        return problems + [f"run.json holds a JSON {type(meta).__name__}, not an object"]
+    for key in ("versions", "tables"):
+        if not isinstance(meta.get(key, {}), dict):
+            return problems + [f"run.json's {key!r} is not an object"]
     problems += [f"run.json lacks {k!r}" for k in REQUIRED_META if k not in meta]
     if meta.get("complete") is not True:
         problems.append("run.json does not say complete: true")

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
 
+from faker.config import AVAILABLE_LOCALES
 from psycopg import sql
 from tqdm import tqdm
 
 from bench import config
-from bench.db import intent, locks, pg, schema
+from bench.db import dataset_lock, intent, pg, schema
 from bench.config import UsageError
 from bench.seeding.plan import Fingerprint, Plan, Spec, render_csv
 
@@ -38,6 +39,8 @@ class Request:
 
     def check(self) -> None:
         config.scale(self.scale)
+        if self.locale not in AVAILABLE_LOCALES:
+            raise UsageError(f"unknown locale {self.locale!r}: choose a Faker locale such as en_US, de_DE or ja_JP")
         schema.check(self.variant, self.indexes)
         if self.orphans and not schema.ORPHANS_ALLOWED[self.variant]:
             raise UsageError(f"variant {self.variant!r} forbids orphans by foreign key; use --variant star or star_nofk")
@@ -94,7 +97,7 @@ def existing(server: str, req: Request) -> dict | None:
 def seed(server: str, req: Request, *, force: bool = False, fresh: bool = False, progress: bool = True) -> Result:
     """The dataset, seeded or reused; one writer at a time (the dataset's lock, held meanwhile)."""
     req.check()
-    with locks.hold(server, req.database):
+    with dataset_lock.hold(server, req.database):
         return _seed(server, req, force=force, fresh=fresh, progress=progress)
 
 

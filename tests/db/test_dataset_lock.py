@@ -10,8 +10,8 @@ pytestmark = pytest.mark.db
 HOLDER = """
 import sys, time
 sys.argv = ["bench", "seed", "--scale", "xs"]
-from bench.db import locks, pg
-with locks.hold(pg.server_dsn(), "bench_star_xs"):
+from bench.db import dataset_lock, pg
+with dataset_lock.hold(pg.server_dsn(), "bench_star_xs"):
     print("held", flush=True)
     time.sleep(120)
 """
@@ -51,8 +51,8 @@ def test_the_lock_dies_with_its_holder(holder):
 
 
 def test_a_process_may_take_its_own_lock_again(server, xs_star):
-    from bench.db import locks
+    from bench.db import dataset_lock
     from bench.seeding import seed
 
-    with locks.hold(server, "bench_star_xs"):
+    with dataset_lock.hold(server, "bench_star_xs"):
         assert seed.seed(server, seed.Request(scale="xs"), progress=False).reused  # seed takes it again inside
