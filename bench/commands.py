@@ -68,7 +68,7 @@ def seed(args) -> int:
 
 
 def run(args) -> int:
-    from bench.experiments import run_experiments
+    from bench.experiments.runner import run_experiments
 
     req = _request(args)
     run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, scales=args.scale.split(","),

@@ -57,6 +57,18 @@ class Shapes:
 SHAPES = Shapes()
 
 
+SCALE_ORDER: tuple[str, ...] = tuple(SCALES)  # smallest first; the only place the order is written
+
+
+def ordered(scales) -> list[str]:
+    """The given scale names, smallest first."""
+    return sorted(set(scales), key=SCALE_ORDER.index)
+
+
+def largest(scales) -> str:
+    return ordered(scales)[-1]
+
+
 class UsageError(Exception):
     """Bad input from the user: the CLI prints it on one line and exits 2."""
 

@@ -11,31 +11,25 @@
 # %% [markdown]
 # # 00 · Verdicts: the memo's claims against measurements
 #
-# The design memo recommends a user-centric "star" schema on Supabase. Below, each of its claims
-# is quoted briefly and answered from one run of this suite on a real PostgreSQL: the measured
-# answer, a verdict (**holds**, **holds only when ...**, **does not hold**, or **not covered**),
-# the conditions under which it flips, and the figures behind it. Every number on this page is
-# computed from the run named below; nothing is typed in. The method and its limits:
-# [06-method](06-method.html).
+# Each claim of the design memo, answered from one run of this suite on a real PostgreSQL. Every
+# number and verdict on this page is computed from the run named below; nothing is typed in.
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from bench.report import plots, verdicts
+from bench.report import page, plots, verdicts
 from bench.results import store as results
 from bench.report.charts import verdicts as charts
 
 run = results.load(run_dir)
 v = verdicts.evaluate(run)
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}` (git {m['git_sha'][:7]}{', dirty tree' if m.get('git_dirty') else ''}): scales **{m['scale']}**, "
-    f"PostgreSQL {m['versions']['postgresql']}, {m['machine']['cores']} cores ({m['machine']['cpu_model']}), "
-    f"{m['topology']}. Verdicts: " + ", ".join(f"{k} {n}" for k, n in v.verdict.value_counts().items()) + "."))
+display(HTML("<h2>The bottom line</h2>" + verdicts.bottom_line_html(v, page="")))
+display(HTML(verdicts.table_html(v)))
+display(Markdown(page.run_header(run) + " How far the numbers hold: [06-method](06-method.html)."))
 
 # %% [markdown]
 # ## The memo's comparison table, measured

@@ -23,18 +23,14 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import page, plots
 from bench.results import store as results
 from bench.report.charts import dataset as charts
 
 run = results.load(run_dir)
 ds = run.table("dataset")
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scale **{m['scale']}**, seed {m['seed']}, variant {m['variant']} ({m['indexes']}), "
-    f"fingerprint `{m['fingerprint'][:12]}`, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']})."))
+display(Markdown(page.run_header(run)))
 
 # %% [markdown]
 # ## The schema variants
@@ -45,9 +41,7 @@ display(Markdown(
 # `chat_sessions` in both checked variants.
 
 # %%
-fig, sentence = charts.schema_graph(ds)
-plots.save_figure(fig, "fig-dataset-schema-variants", run=run, caption="Foreign-key graph of each schema variant")
-display(Markdown(sentence))
+plots.publish("fig-dataset-schema-variants", charts.schema_graph(ds), run=run, caption="Foreign-key graph of each schema variant")
 
 # %% [markdown]
 # ## Rows per table at each scale
@@ -55,9 +49,7 @@ display(Markdown(sentence))
 # counts before a run is accepted).
 
 # %%
-fig, sentence = charts.rows_per_scale(ds)
-plots.save_figure(fig, "fig-dataset-rows-scale", run=run, caption="Rows per table at scales xs, s, m and l")
-display(Markdown(sentence))
+plots.publish("fig-dataset-rows-scale", charts.rows_per_scale(ds), run=run, caption="Rows per table at scales xs, s, m and l")
 
 # %% [markdown]
 # ## Fan-out: rows per user in each spoke
@@ -65,9 +57,7 @@ display(Markdown(sentence))
 # Chat sessions: geometric, mean near 5. Counted in the seeded database.
 
 # %%
-fig, sentence = charts.fanout(ds)
-plots.save_figure(fig, "fig-dataset-fanout-distribution", run=run, caption="Rows per user in each spoke (log-log)")
-display(Markdown(sentence))
+plots.publish("fig-dataset-fanout-distribution", charts.fanout(ds), run=run, caption="Rows per user in each spoke (log-log)")
 
 # %% [markdown]
 # ## How scattered one user's rows are on disk
@@ -76,14 +66,11 @@ display(Markdown(sentence))
 # user: the distinct 8 kB heap pages holding their rows (from `ctid`).
 
 # %%
-fig, sentence = charts.scatter(ds)
-plots.save_figure(fig, "fig-dataset-scatter-pages", run=run, caption="Heap pages holding one user's audit rows")
-display(Markdown(sentence))
+plots.publish("fig-dataset-scatter-pages", charts.scatter(ds), run=run, caption="Heap pages holding one user's audit rows")
 
 # %% [markdown]
 # The SQL behind the fan-out and scatter figures:
 
 # %%
-from bench.db.schema import sql_text
 
-print(sql_text("queries/dataset/scatter.sql"))
+page.sql("queries/dataset/scatter.sql")

@@ -33,20 +33,16 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import read_paths as charts
-from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("read_paths")
-s = charts.cells(results.summary(run.path), table)
+s = cells.read_paths(results.summary(run.path), table)
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}. "
-    f"{int((table.record == 'request').sum()):,} timed requests."))
+display(Markdown(page.run_header(
+    run, f"{int((table.record == 'request').sum()):,} timed requests.")))
 
 # %% [markdown]
 # ## Same answer first
@@ -62,44 +58,34 @@ eq.assign(checksum=eq.checksum.str[:16])
 # ## Latency against the round trip (the headline)
 
 # %%
-fig, sentence = charts.latency_vs_rtt(s, "account")
-plots.save_figure(fig, "fig-readpaths-latency-rtt", run=run,
-                  caption="Median latency of the 'account' bundle per strategy against the measured round trip")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-latency-rtt", charts.latency_vs_rtt(s, "account"), run=run,
+              caption="Median latency of the 'account' bundle per strategy against the measured round trip")
 
 # %%
-fig, sentence = charts.latency_vs_rtt(s, "chat")
-plots.save_figure(fig, "fig-readpaths-latency-rtt-chat", run=run,
-                  caption="Median latency of the 'chat' bundle per strategy against the measured round trip")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-latency-rtt-chat", charts.latency_vs_rtt(s, "chat"), run=run,
+              caption="Median latency of the 'chat' bundle per strategy against the measured round trip")
 
 # %% [markdown]
 # ## Latency against the user's fan-out
 # The flat JOIN returns roles x audit rows; the PostgREST shape returns one row.
 
 # %%
-fig, sentence = charts.latency_vs_fanout(table, "account")
-plots.save_figure(fig, "fig-readpaths-latency-fanout", run=run,
-                  caption="Latency of the 'account' bundle against the user's audit rows, RTT 0")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-latency-fanout", charts.latency_vs_fanout(table, "account"), run=run,
+              caption="Latency of the 'account' bundle against the user's audit rows, RTT 0")
 
 # %% [markdown]
 # ## Bytes on the wire
 
 # %%
-fig, sentence = charts.bytes_per_strategy(table)
-plots.save_figure(fig, "fig-readpaths-bytes-strategy", run=run,
-                  caption="DataRow bytes received per bundle and strategy, median sampled user")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-bytes-strategy", charts.bytes_per_strategy(table), run=run,
+              caption="DataRow bytes received per bundle and strategy, median sampled user")
 
 # %% [markdown]
 # ## Where the time goes
 
 # %%
-fig, sentence = charts.decomposition(s, table, "account", 2.0)
-plots.save_figure(fig, "fig-readpaths-decomposition-time", run=run,
-                  caption="Server, client and network share of one 'account' bundle at RTT 2 ms")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-decomposition-time", charts.decomposition(s, table, "account", 2.0), run=run,
+              caption="Server, client and network share of one 'account' bundle at RTT 2 ms")
 
 # %% [markdown]
 # ## What PostgREST's per-request envelope costs
@@ -107,19 +93,15 @@ display(Markdown(sentence))
 # `set_config('request.jwt.claims', ...)`, RLS on, sent in one round trip as one HTTP call is.
 
 # %%
-fig, sentence = charts.condition_cost(s, "envelope", "plain", "rest")
-plots.save_figure(fig, "fig-readpaths-envelope-cost", run=run,
-                  caption="Median latency at RTT 0 without and with PostgREST's transaction and RLS envelope")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-envelope-cost", charts.condition_cost(s, "envelope", "plain", "rest"), run=run,
+              caption="Median latency at RTT 0 without and with PostgREST's transaction and RLS envelope")
 
 # %% [markdown]
 # ## The memo's DDL as written: no index on `user_id`
 
 # %%
-fig, sentence = charts.condition_cost(s, "indexes", "indexed", "as-written")
-plots.save_figure(fig, "fig-readpaths-index-cost", run=run,
-                  caption="Median latency at RTT 0 with an index on user_id and as the memo wrote it")
-display(Markdown(sentence))
+plots.publish("fig-readpaths-index-cost", charts.condition_cost(s, "indexes", "indexed", "as-written"), run=run,
+              caption="Median latency at RTT 0 with an index on user_id and as the memo wrote it")
 
 # %% [markdown]
 # ## Harness fidelity
@@ -137,4 +119,4 @@ charts.fidelity(table)
 
 # %%
 for name in ("profiles", "user_roles", "auth_audit_log", "join_json"):
-    print(sql_text(f"queries/account/{name}.sql"))
+    page.sql(f"queries/account/{name}.sql", f"SQL: {name}")

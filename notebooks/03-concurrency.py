@@ -33,44 +33,37 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import concurrency as charts
-from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 has = run.has("concurrency")
 table = run.table("concurrency") if has else None
-c = charts.cells(table) if has else None
+c = cells.load(table) if has else None
 plots.apply_style()
 m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}. " +
-    (f"Concurrency ran at scale **{table.scale.iloc[0]}**: {int(table.requests.fillna(0).sum()):,} timed requests "
+display(Markdown(page.run_header(
+    run, (f"Concurrency ran at scale **{table.scale.iloc[0]}**: {int(table.requests.fillna(0).sum()):,} timed requests "
      f"in {int((table.record == 'load').sum())} load cells x repetitions."
-     if has and len(table) else "**This run has no concurrency table**: run `python -m bench run concurrency`.")))
+     if has and len(table) else "**This run has no concurrency table**: run `python -m bench run concurrency`."))))
 
 # %% [markdown]
 # ## Throughput against tail latency (closed loop)
 
 # %%
 if has:
-    fig, sentence = charts.throughput_latency(c)
-    plots.save_figure(fig, "fig-concurrency-throughput-latency", run=run,
-                      caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
-    display(Markdown(sentence))
-    display(charts.saturation(c).round(2))
+    plots.publish("fig-concurrency-throughput-latency", charts.throughput_latency(c), run=run,
+                  caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
+    display(cells.saturation(c).round(2))
 
 # %% [markdown]
 # ## Open loop: the crossover, and what coordinated omission would hide
 
 # %%
 if has:
-    fig, sentence = charts.open_loop(c)
-    plots.save_figure(fig, "fig-concurrency-openloop-p99", run=run,
-                      caption="Open loop at RTT 0: p99 latency from the intended start and of service time, per offered load")
-    display(Markdown(sentence))
+    plots.publish("fig-concurrency-openloop-p99", charts.open_loop(c), run=run,
+                  caption="Open loop at RTT 0: p99 latency from the intended start and of service time, per offered load")
 
 # %% [markdown]
 # ## The connection budget
@@ -79,10 +72,8 @@ if has:
 
 # %%
 if has:
-    fig, sentence = charts.budget(c)
-    plots.save_figure(fig, "fig-concurrency-budget-throughput", run=run,
-                      caption="Throughput and pool wait against the connection budget, fixed closed-loop clients")
-    display(Markdown(sentence))
+    plots.publish("fig-concurrency-budget-throughput", charts.budget(c), run=run,
+                  caption="Throughput and pool wait against the connection budget, fixed closed-loop clients")
 
 # %% [markdown]
 # ## Torn reads: three snapshots per bundle
@@ -92,25 +83,21 @@ if has:
 # The writer's statements:
 
 # %%
-print(sql_text("queries/consistency/write_account.sql"))
-print(sql_text("queries/consistency/write_chat.sql"))
+page.sql("queries/consistency/write_account.sql")
+page.sql("queries/consistency/write_chat.sql")
 
 # %%
 if has:
-    cons = charts.consistency(table)
-    fig, sentence = charts.torn_reads(cons, "account")
-    plots.save_figure(fig, "fig-concurrency-torn-reads", run=run,
-                      caption="Torn reads per 10,000 'account' bundles against the write rate, per read path and "
-                              "isolation, beside each path's median latency")
-    display(Markdown(sentence))
+    cons = cells.consistency(table)
+    plots.publish("fig-concurrency-torn-reads", charts.torn_reads(cons, "account"), run=run,
+                  caption="Torn reads per 10,000 'account' bundles against the write rate, per read path and "
+                  "isolation, beside each path's median latency")
 
 # %%
 if has and "chat" in set(cons.bundle):
-    fig, sentence = charts.torn_reads(cons, "chat")
-    plots.save_figure(fig, "fig-concurrency-torn-reads-chat", run=run,
-                      caption="Torn reads per 10,000 'chat' bundles against the write rate, per read path and "
-                              "isolation, beside each path's median latency")
-    display(Markdown(sentence))
+    plots.publish("fig-concurrency-torn-reads-chat", charts.torn_reads(cons, "chat"), run=run,
+                  caption="Torn reads per 10,000 'chat' bundles against the write rate, per read path and "
+                  "isolation, beside each path's median latency")
 
 # %%
 if has:
@@ -125,10 +112,9 @@ if has:
 
 # %%
 if has:
-    fig, sentence = charts.locks(charts.cells(table, "locks"))
-    plots.save_figure(fig, "fig-concurrency-locks-throughput", run=run,
-                      caption="Throughput of a narrow and a wide join as clients grow, with the relation locks each holds")
-    display(Markdown(sentence + f" Measured on PostgreSQL {m['versions']['postgresql']}: the finding holds for "
-                     "PostgreSQL 18 and later at default settings; on 17 and earlier the locks beyond 16 are not "
-                     "fast-path, which this server cannot show."))
-print(sql_text("queries/concurrency/wide_join.sql"))
+    fig, sentence = charts.locks(cells.load(table, "locks"))
+    plots.publish("fig-concurrency-locks-throughput", (fig, sentence + f" Measured on PostgreSQL "
+                  f"{m['versions']['postgresql']}: the finding holds for PostgreSQL 18 and later at default settings; on "
+                  "17 and earlier the locks beyond 16 are not fast-path, which this server cannot show."), run=run,
+                  caption="Throughput of a narrow and a wide join as clients grow, with the relation locks each holds")
+page.sql("queries/concurrency/wide_join.sql")

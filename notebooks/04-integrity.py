@@ -27,18 +27,14 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import page, plots
 from bench.results import store as results
 from bench.report.charts import integrity as charts
-from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("integrity")
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}."))
+display(Markdown(page.run_header(run)))
 
 # %% [markdown]
 # ## 1. The memo's `createAdminUser` under faults (the headline)
@@ -82,7 +78,7 @@ plots.publish("fig-integrity-orphans-census", charts.orphan_census(table), run=r
               caption="Orphan classes each schema variant prevents by foreign key, and those the census only detects")
 
 # %%
-print(sql_text("integrity/orphans/count/role_without_profile.sql"))
+page.sql("integrity/orphans/count/role_without_profile.sql")
 
 # %% [markdown]
 # ## 3. What foreign keys cost

@@ -37,22 +37,18 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import rls as charts
-from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("rls")
-policy = charts.policy_cells(table)
+policy = cells.policy_cells(table)
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{', '.join(sorted(set(policy.scale), key=charts.SCALE_ORDER.index))}** for the policy "
-    f"forms (the run's scales: {m['scale']}), seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores. Each policy cell: one EXPLAIN ANALYZE, then as many plain executions as fit "
-    f"a quarter second (at least one), server time from pg_stat_statements; a cell past the statement timeout "
-    f"is marked, not waited for."))
+display(Markdown(page.run_header(
+    run, (f"Policy forms at scales **{', '.join(cells.scales(policy))}**. Each policy cell: one EXPLAIN ANALYZE, then as "
+     "many plain executions as fit a quarter second (at least one), server time from pg_stat_statements; a cell "
+     "past the statement timeout is marked, not waited for."))))
 
 # %% [markdown]
 # ## Cost per policy form, by scale
@@ -87,8 +83,7 @@ plots.publish("fig-rls-anon-to", charts.anon_caller(policy), run=run,
 # the caller).
 
 # %%
-largest = policy.scale.map(charts.SCALE_ORDER.index).max()
-shapes = policy[(policy.scale == charts.SCALE_ORDER[largest]) & (policy["index"] == "indexed")]
+shapes = policy[(policy.scale == cells.largest_scale(policy)) & (policy["index"] == "indexed")]
 shapes.pivot_table(index=["form", "to"], columns=["query", "caller"], values="shape", aggfunc="first")
 
 # %%
@@ -105,7 +100,7 @@ for form in ("memo", "select_uid", "role_fn_definer"):
 # spoke. Indexed `user_id`, RTT 0, warm cache.
 
 # %%
-s = charts.strategy_cells(results.summary(run.path))
+s = cells.strategy_cells(results.summary(run.path))
 server = table[table.record == "server"]
 plots.publish("fig-rls-strategies", charts.strategies_with_rls(s, server, "account"), run=run,
               caption="Median latency per read strategy through the PostgREST envelope, RLS bypassed and on")
@@ -138,7 +133,7 @@ plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
 # The role-check functions the policies call:
 
 # %%
-print(sql_text("rls/functions.sql"))
+page.sql("rls/functions.sql")
 
 # %% [markdown]
 # ## Write paths: what a caller can write to another user's rows
@@ -156,13 +151,14 @@ print(sql_text("rls/functions.sql"))
 if (table.record == "write").any():
     plots.publish("fig-rls-write-paths", charts.write_paths(table), run=run,
                   caption="Write checks per caller and operation, the memo's policies and grants against the safe set")
-    display(charts.write_cells(table[table.record == "write"]).pivot_table(
-        index=["op", "case", "reach"], columns="policy_set", values="held", aggfunc="sum"))
+    page.table(cells.write_cells(table).pivot_table(index=["op", "case", "reach"], columns="policy_set",
+                                                    values="held", aggfunc="sum").reset_index(),
+               "checks held per operation and caller (out of 8 spokes for the per-spoke operations)")
 else:
-    print("this run predates the write-path checks")
+    display(Markdown("This run predates the write-path checks."))
 
 # %% [markdown]
 # The safe set, as applied:
 
 # %%
-print(sql_text("rls/safe.sql"))
+page.sql("rls/safe.sql")

@@ -23,14 +23,14 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import plots
+from bench.report import page, plots
 from bench.results import store as results
 from bench.report.charts import method as charts
 
 run = results.load(run_dir)
 plots.apply_style()
 paths = run.table("read_paths") if run.has("read_paths") else None
-display(Markdown(f"Run `{run.id}`, experiments: {', '.join(run.meta.get('tables', {}))}."))
+display(Markdown(page.run_header(run, f"Experiments: {', '.join(run.meta.get('tables', {}))}.")))
 
 # %% [markdown]
 # ## The machine and the versions

@@ -34,23 +34,19 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.measure import cross
-from bench.report import plots
+from bench.names import CROSS_QUERIES
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import cross_service as charts
-from bench.db.schema import sql_text
 
 run = results.load(run_dir)
 table = run.table("cross_service")
 summary = results.summary(run.path)
-q = charts.query_cells(summary)
-o = charts.orm_cells(summary, table)
+q = cells.query_cells(summary)
+o = cells.orm_cells(summary, table)
 plots.apply_style()
-m = run.meta
-display(Markdown(
-    f"Run `{run.id}`: scales **{m['scale']}**, seed {m['seed']}, PostgreSQL {m['versions']['postgresql']}, "
-    f"{m['machine']['cores']} cores ({m['machine']['cpu_model']}), {m['topology']}. "
-    f"{int((table.record == 'request').sum()):,} timed queries, {int((table.record == 'page').sum()):,} timed pages."))
+display(Markdown(page.run_header(
+    run, f"{int((table.record == 'request').sum()):,} timed queries, {int((table.record == 'page').sum()):,} timed pages.")))
 
 # %% [markdown]
 # ## The questions, and the same answer first
@@ -63,31 +59,27 @@ eq = table[table.record == "equivalence"][["scale", "condition", "answer_rows", 
 eq.assign(checksum=eq.checksum.str[:16])
 
 # %%
-for query in cross.QUERIES.values():
-    print(f"-- {query.title}\n{query.join}")
+for name, title in CROSS_QUERIES.items():
+    page.sql(f"queries/cross/{name}.sql", f"SQL: {title}")
 
 # %% [markdown]
 # ## Latency by scale
 
 # %%
-fig, sentence = charts.latency_by_scale(q)
-plots.save_figure(fig, "fig-cross-latency-scale", run=run,
-                  caption="Median latency of three cross-spoke queries per approach (SQL join or per-service "
-                          "fetches) by scale")
-display(Markdown(sentence))
+plots.publish("fig-cross-latency-scale", charts.latency_by_scale(q), run=run,
+              caption="Median latency of three cross-spoke queries per approach (SQL join or per-service "
+              "fetches) by scale")
 
 # %% [markdown]
 # ## Bytes moved by scale
 # DataRow bytes the application receives plus the id lists it sends to a chained service.
 
 # %%
-fig, sentence = charts.bytes_by_scale(table)
-plots.save_figure(fig, "fig-cross-bytes-scale", run=run,
-                  caption="Bytes on the wire per execution of three cross-spoke queries per approach by scale")
-display(Markdown(sentence))
+plots.publish("fig-cross-bytes-scale", charts.bytes_by_scale(table), run=run,
+              caption="Bytes on the wire per execution of three cross-spoke queries per approach by scale")
 
 # %%
-charts.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
+cells.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
                                 values=["rows", "moved_bytes", "statements"], sort=False)
 
 # %% [markdown]
@@ -96,10 +88,8 @@ charts.moved(table).pivot_table(index=["condition", "strategy"], columns="scale"
 # the bytes received, come on top.
 
 # %%
-fig, sentence = charts.memory_by_scale(table)
-plots.save_figure(fig, "fig-cross-memory-scale", run=run,
-                  caption="Client Python-heap peak per execution of three cross-spoke queries per approach by scale")
-display(Markdown(sentence))
+plots.publish("fig-cross-memory-scale", charts.memory_by_scale(table), run=run,
+              caption="Client Python-heap peak per execution of three cross-spoke queries per approach by scale")
 
 # %% [markdown]
 # ## The ORM: N+1 against the batched loaders, across the round trip
@@ -109,11 +99,9 @@ display(Markdown(sentence))
 # without a transaction, as the read-paths strategies do.
 
 # %%
-fig, sentence = charts.orm_latency_vs_rtt(o)
-plots.save_figure(fig, "fig-cross-orm-latency-rtt", run=run,
-                  caption="Median latency of a page of 'account' bundles per SQLAlchemy loader and raw strategy "
-                          "against the measured round trip")
-display(Markdown(sentence))
+plots.publish("fig-cross-orm-latency-rtt", charts.orm_latency_vs_rtt(o), run=run,
+              caption="Median latency of a page of 'account' bundles per SQLAlchemy loader and raw strategy "
+              "against the measured round trip")
 
 # %%
 o.pivot_table(index="strategy", columns=["scale", "rtt_ms"], values="p50_us", sort=False).div(1000).round(1)
@@ -122,4 +110,4 @@ o.pivot_table(index="strategy", columns=["scale", "rtt_ms"], values="p50_us", so
 # The one-statement page the raw strategy sends:
 
 # %%
-print(sql_text("queries/cross/account_page.sql"))
+page.sql("queries/cross/account_page.sql")

@@ -33,6 +33,6 @@ def scratch_db(server, request):
 @pytest.fixture(scope="session")
 def xs_quick_run(server, xs_star, tmp_path_factory):
     """One quick run of every experiment at xs, shared by the read-path and notebook tests."""
-    from bench.experiments import run_experiments
+    from bench.experiments.runner import run_experiments
 
     return run_experiments(server, seed.Request(scale="xs"), [], quick=True, root=tmp_path_factory.mktemp("results"))

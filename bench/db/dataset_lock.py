@@ -16,7 +16,7 @@ import psycopg
 
 from bench.config import UsageError
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 SPACE = 0x62656E63  # advisory lock key space of the suite ("benc")
 _held: dict[tuple, list] = {}  # (server, dataset) -> [connection, depth]

@@ -10,7 +10,7 @@ from importlib.metadata import version
 
 from bench import config
 from bench.db.pg import redact_argv
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 
 def git_state() -> tuple[str, bool]:

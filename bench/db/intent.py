@@ -16,12 +16,13 @@ import signal
 import sys
 
 from bench.db import pg, schema
+from bench.sql import sql_text
 
 KILL_ENV = "BENCH_KILL_AT"  # tests: SIGKILL this process at the checkpoint of that name
 
 
 def _ensure(conn) -> None:
-    conn.execute(schema.sql_text("meta/intent.sql"))
+    conn.execute(sql_text("meta/intent.sql"))
 
 
 def record(dsn: str, name: str, restore: tuple[str, ...]) -> None:

@@ -7,10 +7,10 @@ census). Index options: `as-written` (the memo's DDL: no index on user_id) and `
 from __future__ import annotations
 
 import time
-from importlib import resources
 
 from bench.config import UsageError
 from bench.db.pg import connect
+from bench.sql import sql_text
 
 VARIANT_KEYS = {  # foreign-key files per variant
     "star": ("variants/star.sql", "schema/chat_keys.sql"),
@@ -25,11 +25,6 @@ ORPHANS_ALLOWED = {  # orphan classes each variant's foreign keys let in
     "relational": (),
     "star_nofk": ("profile_missing", "user_missing"),
 }
-
-
-def sql_text(name: str) -> str:
-    """The text of bench/sql/<name> (also how notebooks show the SQL they chart)."""
-    return resources.files("bench").joinpath("sql", name).read_text()
 
 
 def check(variant: str, indexes: str = "as-written") -> None:

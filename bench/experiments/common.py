@@ -1,11 +1,15 @@
-"""The untimed parts of the read-paths experiment: the user sample, same-answer check, bytes on
-the wire, server time from pg_stat_statements, and the pgbench fidelity check."""
+"""What every experiment shares: the contract with the runner (`Context`, `Step`, `progress`) and
+the untimed parts of a read comparison: the user sample, the same-answer check, bytes on the
+wire, server time from pg_stat_statements, and the pgbench fidelity check."""
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -13,9 +17,43 @@ import psycopg
 
 from bench.measure import bundles, harness, strategies
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.seeding import seed
+from bench.sql import sql_text
 
 PGBENCH_STRATEGIES = ("star_sequential", "join_flat", "join_json")
+
+
+def progress(message: str) -> None:
+    """One line per finished step on stderr, so a long run shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Context:
+    """One seeded dataset, handed to a step by the runner."""
+
+    server: str  # maintenance DSN of the server
+    dsn: str  # the seeded dataset's database
+    req: seed.Request  # its scale, seed, locale, variant, index option
+    manifest: dict
+    quick: bool
+    cold: bool = False  # read paths: add cold-cache cells (restarts the embedded server)
+    external: bool = False  # a server given by DSN: never restarted
+
+
+EVERY, LARGEST = "every", "largest"
+
+
+@dataclass(frozen=True)
+class Step:
+    """Part of an experiment and the scales it runs at: `every` scale of the run, once at the
+    run's `largest`, or named scales it needs besides the run's (seeded by the runner, skipped
+    when the run includes them; their rows carry their dataset's fingerprint). The runner owns
+    the loop; no experiment looks at which scales the run has."""
+
+    run: Callable[[Context], list[dict] | pd.DataFrame]
+    at: str | tuple[str, ...] = EVERY
+    quick: bool = True  # also in --quick runs
 
 
 class AnswerMismatch(RuntimeError):

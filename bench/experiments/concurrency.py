@@ -1,7 +1,6 @@
 """Concurrency: many users fetching at once, through one connection budget.
 
-Runs ONCE per run, at the last scale of the run (`ctx.last`; the largest when scales are given
-smallest first, as `make run` does); at earlier scales it returns no rows. Rows (column `record`):
+Runs ONCE per run, at the run's largest scale. Rows (column `record`):
 - `load`: one load cell x repetition: strategy x mode (closed: `clients` senders, no think time;
   open: Poisson arrivals at `rate`/s, latency from the intended start) x RTT x connection
   `budget`. Throughput (requests/s, statements/s), percentiles of latency, service time,
@@ -22,9 +21,8 @@ import pandas as pd
 
 from bench.measure import bundles, loadrun, netdelay, strategies
 from bench.db import pg, schema
-from bench import experiments
+from bench.experiments.common import LARGEST, Step, progress
 from bench.experiments import consistency, locks
-from bench.experiments.read_paths import link
 from bench.experiments.common import sample_users
 
 NAME = "concurrency"
@@ -62,8 +60,6 @@ QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_m
 
 def run(ctx) -> pd.DataFrame:
     base = {"experiment": NAME, "scale": ctx.req.scale}
-    if not getattr(ctx, "last", True):
-        return pd.DataFrame(columns=["experiment", "strategy", "scale", "record"])
     mx = QUICK if ctx.quick else DEFAULT
     tcp = pg.tcp_dsn(ctx.dsn)
     users = tuple(str(u["id"]) for u in sample_users(ctx.dsn, ctx.req.seed, 3))
@@ -78,7 +74,7 @@ def run(ctx) -> pd.DataFrame:
             out += _budgets(mx, runner, tcp, users, rng, ctx.req.seed)
             out += locks.cells(mx, runner, tcp, users, ctx.req.seed)
         out += consistency.cells(tcp, ctx.req.seed, mx.consistency_bundles, mx.write_rates, mx.readers,
-                                 mx.consistency_s, experiments.progress)
+                                 mx.consistency_s, progress)
     finally:
         schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
     return pd.DataFrame([{**base, **r} for r in out])
@@ -97,14 +93,14 @@ def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
     out = []
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with link(tcp, rtt, overhead) as (dsn, added):
+        with netdelay.link(tcp, rtt, overhead) as (dsn, added):
             for clients in mx.clients:
                 lineup = list(mx.strategies)
                 rng.shuffle(lineup)
                 for strategy in lineup:
                     out += [{**r, "rtt_ms": rtt, "rtt_added_ms": (added or {}).get("added_ms", 0.0)}
                             for r in _load(mx, runner, dsn, strategy, users, seed, mode="closed", clients=clients)]
-            experiments.progress(f"concurrency closed loop: RTT {rtt:g} ms")
+            progress(f"concurrency closed loop: RTT {rtt:g} ms")
     return out
 
 
@@ -117,7 +113,7 @@ def _open(mx, runner, tcp, users, rng, seed, best_rps: float) -> list[dict]:
             rows = _load(mx, runner, tcp, strategy, users, seed, mode="open", clients=mx.open_senders,
                          rate=round(fraction * best_rps, 1))
             out += [{**r, "rtt_ms": 0.0, "load_fraction": fraction} for r in rows]
-    experiments.progress(f"concurrency open loop: {len(mx.open_fractions)} rates up to {max(mx.open_fractions) * best_rps:.0f}/s")
+    progress(f"concurrency open loop: {len(mx.open_fractions)} rates up to {max(mx.open_fractions) * best_rps:.0f}/s")
     return out
 
 
@@ -127,5 +123,8 @@ def _budgets(mx, runner, tcp, users, rng, seed) -> list[dict]:
         for strategy in mx.budget_strategies:
             rows = _load(mx, runner, tcp, strategy, users, seed, mode="closed", clients=mx.budget_clients, budget=budget)
             out += [{**r, "rtt_ms": 0.0, "sweep": "budget"} for r in rows]
-    experiments.progress(f"concurrency budget sweep: {mx.budgets}")
+    progress(f"concurrency budget sweep: {mx.budgets}")
     return out
+
+
+STEPS = (Step(run, at=LARGEST),)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from bench.measure import bundles, consistency, harness, loadgen, strategies
+from bench.measure import bundles, consistency, loadgen, strategies
+from bench.results import stats
 
 
 def read_op(dsn: str, bundle, read, check, users: list[str], torn: list, sources: list):
@@ -41,13 +42,13 @@ def cell(dsn: str, bundle_name: str, strategy: str, isolation: str, users: list[
         for src in sources:
             src.close()
     reads = len(samples.end)
-    latency = harness.histogram(samples.arrays_us()["service_us"])
+    latency = stats.histogram(samples.arrays_us()["service_us"])
     return {"record": "consistency", "bundle": bundle_name, "strategy": strategy, "condition": isolation,
             "write_rate": write_rate, "write_rate_achieved": writer.achieved_per_s, "clients": readers,
             "reads": reads, "torn": len(torn), "errors": samples.errors,
             "torn_per_10k": 1e4 * len(torn) / reads if reads else None,
             "throughput_rps": reads / (samples.window_ns / 1e9),
-            **{f"latency_{k}": v for k, v in harness.percentiles(latency).items()},
+            **{f"latency_{k}": v for k, v in stats.percentiles(latency).items()},
             "hist_latency": latency.encode().decode() if reads else ""}
 
 

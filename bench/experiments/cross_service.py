@@ -25,7 +25,7 @@ import pandas as pd
 from bench.measure import cross, harness, strategies
 from bench.db import pg, schema
 from bench.seeding import seed
-from bench import experiments
+from bench.experiments.common import Step, progress
 from bench.experiments import cross_service_orm as orm_part
 from bench.experiments.common import AnswerMismatch
 
@@ -60,7 +60,7 @@ def run(ctx) -> pd.DataFrame:
         out += untimed(mx, dsns, now, base)
         out += timed(mx, dsns, now, random.Random(ctx.req.seed), {**base, "indexes": "indexed", "cache": "warm",
                                                                     "rtt_ms": 0.0})
-        experiments.progress(f"cross_service {ctx.req.scale}: cross-spoke queries")
+        progress(f"cross_service {ctx.req.scale}: cross-spoke queries")
         out += orm_part.run(mx.orm, dsns["star"], random.Random(ctx.req.seed), {**base, "indexes": "indexed",
                                                                                 "cache": "warm"})
     return pd.DataFrame(out)
@@ -158,3 +158,6 @@ def _block(mx: Matrix, src, approach: str, q, now: str, cond: dict) -> list[dict
     n = harness.requests_for(per_request_us, mx.block_budget_s, mx.min_requests, mx.max_requests)
     records = harness.time_block(fn, src, q, [now], n, 0)
     return [{**cond, "record": "request", **{k: v for k, v in r.items() if k != "user_idx"}} for r in records]
+
+
+STEPS = (Step(run),)

@@ -13,11 +13,10 @@ import time
 from dataclasses import dataclass
 
 from bench.measure import bundles, harness, netdelay, orm, strategies
-from bench import experiments
+from bench.experiments.common import progress
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.measure.wire import Wire
-from bench.experiments.read_paths import link
 from bench.experiments.common import AnswerMismatch
 
 RAW = ("raw_loop_json", "raw_page_json")
@@ -157,7 +156,7 @@ def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
                 "answer_rows": mx.page_size * len(cursors), "checksum": checksum})
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with link(tcp, rtt, overhead) as (dsn, added):
+        with netdelay.link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "strategy": "proxy", "condition": CONDITION, "rtt_ms": rtt,
                             **added})
@@ -167,7 +166,7 @@ def run(mx: OrmMatrix, tcp: str, rng: random.Random, base: dict) -> list[dict]:
                                                         "bundle": "account"})
             finally:
                 pager.close()
-        experiments.progress(f"cross_service {base['scale']}: ORM loaders at RTT {rtt:g} ms")
+        progress(f"cross_service {base['scale']}: ORM loaders at RTT {rtt:g} ms")
     return out
 
 

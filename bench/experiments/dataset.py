@@ -5,17 +5,20 @@ from __future__ import annotations
 import pandas as pd
 from psycopg import sql
 
+from bench import config
 from bench.db import pg, schema
+from bench.experiments.common import LARGEST, Step
+from bench.seeding import tables
 from bench.seeding.plan import Plan
+from bench.sql import sql_text
 
 NAME = "dataset"
 SPOKES = ("public.user_roles", "public.auth_audit_log", "public.chat_sessions")
-PLANNED_SCALES = ("xs", "s", "m", "l")
 SCATTER_USERS = 400
 
 
 def _query(name: str, **identifiers) -> sql.Composed:
-    text = schema.sql_text(f"queries/dataset/{name}.sql")
+    text = sql_text(f"queries/dataset/{name}.sql")
     return sql.SQL(text).format(**{k: sql.Identifier(*v.split(".")) for k, v in identifiers.items()})
 
 
@@ -41,10 +44,17 @@ def run(ctx) -> pd.DataFrame:
                 out.append({**base, "metric": "scatter", "table": spoke, "rows": r["rows"], "pages": r["pages"],
                             "pages_if_clustered": r["pages_if_clustered"]})
     out += _foreign_keys(ctx, base)
-    for scale in PLANNED_SCALES[: 2 if ctx.quick else None] if ctx.first else ():
-        for table, rows in Plan(scale, req.seed, req.locale).row_counts().items():
-            out.append({**base, "scale": scale, "metric": "planned_rows", "table": table, "rows": rows})
-    return pd.DataFrame(out)
+    return out
+
+
+def planned(ctx) -> list[dict]:
+    """Rows per table of every named scale as planned (no seeding needed), once per run."""
+    req = ctx.req
+    base = {"experiment": NAME, "strategy": req.variant, "metric": "planned_rows"}
+    scales = config.SCALE_ORDER[: config.SCALE_ORDER.index("l") + 1]
+    return [{**base, "scale": scale, "table": table, "rows": rows}
+            for scale in scales[: 2 if ctx.quick else None]
+            for table, rows in tables.row_counts(Plan(scale, req.seed, req.locale)).items()]
 
 
 def _foreign_keys(ctx, base: dict) -> list[dict]:
@@ -59,3 +69,6 @@ def _foreign_keys(ctx, base: dict) -> list[dict]:
                             "references": r["references"], "column": r["column"],
                             "on_delete_cascade": r["on_delete_cascade"]})
     return out
+
+
+STEPS = (Step(run), Step(planned, at=LARGEST))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench import experiments
+from bench.experiments.common import LARGEST, Step, progress
 from bench.db import pg, schema
 from bench.experiments import integrity_census as census
 from bench.experiments import integrity_costs as costs
@@ -71,9 +71,7 @@ def run(ctx) -> pd.DataFrame:
     base = {"experiment": NAME, "scale": ctx.req.scale}
     dsn = scratch(ctx.server)
     out = run_faults(dsn, mx, ctx.req.seed, base)
-    experiments.progress(f"integrity {ctx.req.scale}: faults")
-    out += census.run(ctx, mx, base)
-    experiments.progress(f"integrity {ctx.req.scale}: orphan census")
+    progress(f"integrity {ctx.req.scale}: faults")
     rng = random.Random(ctx.req.seed)
     with pg.connect(dsn, autocommit=True) as conn:
         conn.execute(TRUNCATE)
@@ -84,7 +82,7 @@ def run(ctx) -> pd.DataFrame:
         out += costs.fk_inserts(conn, mx, users, rng, base)
         out += costs.bulk(conn, mx, ctx.req.scale, rng, base)
         out += costs.cascade(conn, mx, base)
-        experiments.progress(f"integrity {ctx.req.scale}: foreign-key costs")
+        progress(f"integrity {ctx.req.scale}: foreign-key costs")
         out += flow.lock_waits(dsn, mx, rng, users, base)
         out += flow.multixact_bursts(dsn, mx, rng, users, base)
         out += flow.soft_references(conn, mx, rng, base)
@@ -136,3 +134,11 @@ def _slice(approach: str, conn, dsn: str, ctl, part, cond: dict) -> list[dict]:
         else:
             out.append({**cond, "record": "fault", **faults.faulty_signup(approach, dsn, ctl, s, fault)})
     return out
+
+
+def orphan_census(ctx) -> list[dict]:
+    """Once per run, at the run's largest scale (capped: see integrity_census)."""
+    return census.run(ctx, QUICK if ctx.quick else DEFAULT, {"experiment": NAME})
+
+
+STEPS = (Step(run), Step(orphan_census, at=LARGEST))

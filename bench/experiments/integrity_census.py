@@ -16,7 +16,8 @@ from bench import config
 from bench.db import pg
 from bench.seeding import seed
 from bench.seeding.plan import Plan
-from bench.db.schema import ORPHANS_ALLOWED, VARIANTS, sql_text
+from bench.db.schema import ORPHANS_ALLOWED, VARIANTS
+from bench.sql import sql_text
 
 # class -> (injected orphan class it finds, or None; probe steps in bench/sql/integrity/orphans/probe)
 CLASSES = {
@@ -47,8 +48,7 @@ class CensusRequest(seed.Request):
 
 
 def census_scale(scale: str, cap: str) -> str:
-    order = list(config.SCALES)
-    return order[min(order.index(scale), order.index(cap))]
+    return config.ordered((scale, cap))[0]
 
 
 def count(conn, cls: str) -> int:
@@ -89,9 +89,6 @@ def variant_census(server: str, req: CensusRequest, base: dict) -> list[dict]:
 
 def run(ctx, mx, base: dict) -> list[dict]:
     scale = census_scale(ctx.req.scale, mx.census_scale_cap)
-    earlier = ctx.scales[:ctx.scales.index(ctx.req.scale)] if ctx.req.scale in ctx.scales else ()
-    if any(census_scale(s, mx.census_scale_cap) == scale for s in earlier):
-        return []  # the same capped census already ran at an earlier scale of this run
     base = {**base, "scale": scale}  # recorded at the scale it was seeded at
     out = []
     for variant in VARIANTS:

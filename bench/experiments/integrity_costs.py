@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 from bench.db import schema
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 SPOKES = ("user_roles", "auth_audit_log", "chat_sessions")
 FK_CONDITIONS = ("fk", "no_fk", "fk_in_txn", "no_fk_in_txn")

@@ -32,7 +32,7 @@ import psycopg
 from psycopg import sql
 
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 STEPS = ("user", "profile", "state", "role", "audit")
 TABLES = {"user": ("auth", "users", "id"), "profile": ("public", "profiles", "id"),

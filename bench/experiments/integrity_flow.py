@@ -18,7 +18,7 @@ import uuid
 import psycopg
 
 from bench.db import pg, schema
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.experiments import integrity_faults as faults
 
 SIGNUP_WAYS = ("handle_new_user", "application")

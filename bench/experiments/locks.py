@@ -13,7 +13,7 @@ import threading
 import psycopg
 
 from bench.measure import loadrun
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.measure.wire import Wire, lean
 
 QUERIES = {"narrow_join": "queries/account/join_json.sql", "wide_join": "queries/concurrency/wide_join.sql"}

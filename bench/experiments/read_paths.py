@@ -11,7 +11,6 @@ Rows of the table (column `record`):
 """
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 from dataclasses import dataclass
@@ -21,8 +20,9 @@ import pandas as pd
 from bench.measure import bundles, harness, netdelay, strategies
 from bench.db import intent, pg, schema
 from bench.config import UsageError
-from bench import experiments
+
 from bench.experiments import common as checks
+from bench.experiments.common import Step, progress
 
 NAME = "read_paths"
 
@@ -76,13 +76,13 @@ def _run(ctx) -> pd.DataFrame:
     rng = random.Random(ctx.req.seed)
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with link(tcp, rtt, overhead) as (dsn, added):
+        with netdelay.link(tcp, rtt, overhead) as (dsn, added):
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
             envelopes = ("plain", "rest") if rtt in mx.rest_rtts_ms else ("plain",)
             out += timed_cells(mx, dsn, ctx.dsn, users, rng, {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"},
                           envelopes)
-        experiments.progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
+        progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
         slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
@@ -161,21 +161,17 @@ def _block(mx, src, bundle, strategy, users, order, stats_dsn, cond) -> list[dic
     return out
 
 
-@contextlib.contextmanager
-def link(tcp: str, rtt_ms: float, overhead_ms: float):
-    """RTT 0: the direct TCP connection. Otherwise the delay proxy in front of it, and the delay
-    it actually adds, measured with SELECT 1 through it against direct."""
-    if not rtt_ms:
-        yield tcp, None
-        return
-    with netdelay.DelayProxy(*netdelay.target_of(tcp), rtt_ms, overhead_ms=overhead_ms) as proxy:
-        proxied = proxy.dsn(tcp)
-        yield proxied, {**netdelay.measure_added_rtt(tcp, proxied, configured_ms=rtt_ms), "overhead_ms": overhead_ms}
-
-
 def measured_rtts(table: pd.DataFrame) -> list[dict]:
     """The delay the proxy actually added, per scale and configured RTT (for run.json)."""
     rtt = table[table.record == "rtt"] if "record" in table else table.iloc[0:0]
     if rtt.empty:
         return []
     return rtt[["scale", "rtt_ms", "added_ms", "added_p95_ms", "overhead_ms", "n"]].to_dict("records")
+
+
+def run_meta(table: pd.DataFrame) -> dict:
+    """What run.json records of this experiment: the delay the proxy really added."""
+    return {"rtt_measured": measured_rtts(table)}
+
+
+STEPS = (Step(run),)

@@ -26,11 +26,11 @@ import pandas as pd
 import psycopg
 
 from bench.measure import bundles, harness, plans, rls, rls_writes
-from bench import experiments
-from bench.db import dataset_lock, intent, pg, schema
-from bench.seeding import seed
+from bench.experiments.common import LARGEST, Step, progress
+from bench.db import intent, pg, schema
 from bench.experiments import read_paths
 from bench.experiments import common as checks
+from bench.sql import sql_text
 
 NAME = "rls"
 TABLE = "auth_audit_log"
@@ -40,9 +40,7 @@ AUDIT_INDEX = "public.auth_audit_log_user_id_created_at_idx"
 @dataclass(frozen=True)
 class Matrix:
     forms: tuple[str, ...] = tuple(rls.FORMS)
-    indexes: tuple[str, ...] = ("indexed", "none")  # at the run's last scale; "indexed" only before it
-    extra_scales: tuple[str, ...] = ("l",)  # policy forms only, seeded on demand after the run's last scale
-    extra_indexes: tuple[str, ...] = ("indexed",)
+    indexes: tuple[str, ...] = ("indexed", "none")  # "none" at the run's largest scale only
     budget_s: float = 0.25  # timed executions per cell: budget / EXPLAIN's time, within [1, max_runs]
     max_runs: int = 25
     timeout_s: float = 5.0  # a cell slower than this is recorded as timed out, not waited for
@@ -52,28 +50,37 @@ class Matrix:
 
 
 DEFAULT = Matrix()
-QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=("indexed",), extra_scales=(),
+QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=("indexed",),
                budget_s=0.02, max_runs=3, timeout_s=2.0, once_s=0.2,
                strategies=replace(read_paths.QUICK, bundles=("account",), rtts_ms=(0.0,), reps=2, as_written=False))
 
 
-def run(ctx) -> pd.DataFrame:
+def run(ctx) -> list[dict]:
+    """At every scale: isolation, each strategy with and without RLS, the policy forms indexed."""
     mx = QUICK if ctx.quick else DEFAULT
     with _indexed(ctx.dsn, ctx.req):
         out = _isolation(ctx.dsn, ctx.req.scale)
         out += _writes(ctx.dsn, ctx.req.scale)
-        out += _dataset(ctx.dsn, ctx.req, mx, mx.indexes if ctx.last else mx.extra_indexes)
+        out += _dataset(ctx.dsn, ctx.req, mx, ("indexed",))
         out += _strategies(ctx, mx)
-    if ctx.last:
-        for scale in (s for s in mx.extra_scales if s not in ctx.scales):
-            extra = replace(ctx.req, scale=scale)
-            with dataset_lock.hold(ctx.server, extra.database):
-                seeded = seed.seed(ctx.server, extra, progress=False)
-                experiments.progress(f"rls: dataset {scale} ready")
-                with _indexed(seeded.dsn, extra):
-                    out += [{**r, "fingerprint": seeded.manifest["fingerprint"]}
-                            for r in _dataset(seeded.dsn, extra, mx, mx.extra_indexes)]
-    return pd.DataFrame(out)
+    return out
+
+
+def unindexed(ctx) -> list[dict]:
+    """Once, at the run's largest scale: the policy forms without the user_id index."""
+    mx = QUICK if ctx.quick else DEFAULT
+    with _indexed(ctx.dsn, ctx.req):
+        return _dataset(ctx.dsn, ctx.req, mx, tuple(i for i in mx.indexes if i != "indexed"))
+
+
+def forms_at_l(ctx) -> list[dict]:
+    """The policy forms alone at scale l, where the run does not reach it (not in --quick)."""
+    mx = QUICK if ctx.quick else DEFAULT
+    with _indexed(ctx.dsn, ctx.req):
+        return _dataset(ctx.dsn, ctx.req, mx, ("indexed",))
+
+
+STEPS = (Step(run), Step(unindexed, at=LARGEST), Step(forms_at_l, at=("l",), quick=False))
 
 
 def restore_files(indexes: str) -> tuple[str, ...]:
@@ -110,7 +117,7 @@ def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
                 for query, caller in _cells_of(form, to, uid):
                     out.append({**base, "form": form, "to": to, "index": index, "query": query,
                                 "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
-        experiments.progress(f"rls {req.scale}: policy forms, index {index}")
+        progress(f"rls {req.scale}: policy forms, index {index}")
     rls.restore(dsn)
     schema.run_files(dsn, ("variants/indexed.sql",))
     return out
@@ -148,7 +155,7 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
         if facts["explain_exec_us"] > mx.once_s * 1e6:  # one more run would only cost time
             return {**facts, "timed_out": False, "n": 0, "rows": facts["plan_rows"], "exec_us": None}
         n = harness.requests_for(facts["explain_exec_us"], mx.budget_s, 1, mx.max_runs)
-        calls0, ms0 = conn.execute(schema.sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+        calls0, ms0 = conn.execute(sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
         client = []
         for _ in range(n):
             with conn.transaction():
@@ -156,7 +163,7 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
                 t0 = time.perf_counter_ns()
                 rows = raw.execute(text, params).fetchall()
                 client.append((time.perf_counter_ns() - t0) / 1000)
-        calls1, ms1 = conn.execute(schema.sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+        calls1, ms1 = conn.execute(sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
     calls = calls1 - calls0
     return {**facts, "timed_out": False, "n": n, "rows": len(rows), "client_p50_us": float(pd.Series(client).median()),
             "exec_us": (ms1 - ms0) * 1000 / calls if calls else None, "pgss_calls": calls}
@@ -180,7 +187,7 @@ def _strategies(ctx, mx: Matrix) -> list[dict]:
     schema.run_files(ctx.dsn, rls.SAFE_FILES)
     out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_safe"}, ("rest",))
     rls.restore(ctx.dsn)
-    experiments.progress(f"rls {ctx.req.scale}: strategies with and without RLS")
+    progress(f"rls {ctx.req.scale}: strategies with and without RLS")
     return out
 
 
@@ -219,7 +226,7 @@ def _writes(dsn: str, scale: str) -> list[dict]:
         out += [{**base, "record": "safe_isolation", "check": "spoke", "policy_set": "safe", **r}
                 for r in rls.spoke_isolation(conn, a, b)]
     rls.restore(dsn)
-    experiments.progress(f"rls {scale}: write paths, the memo's policies and the safe set")
+    progress(f"rls {scale}: write paths, the memo's policies and the safe set")
     return out
 
 

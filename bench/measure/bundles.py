@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from functools import cache
 from ipaddress import ip_address, ip_interface
 
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 PARTS = {  # bundle -> parts in the order the memo fetches them
     "account": ("profiles", "user_roles", "auth_audit_log"),

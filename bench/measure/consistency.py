@@ -26,7 +26,7 @@ from psycopg import sql
 from bench.measure import strategies
 from bench.measure.bundles import Bundle
 from bench.db.pg import connect
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.measure.wire import Wire, lean
 
 BEGIN_RR = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.db.schema import sql_text
+from bench.names import CROSS_QUERIES
+from bench.sql import sql_text
 from bench.measure.strategies import Source
 from bench.measure.wire import Wire, datarow_bytes
 
@@ -89,13 +90,13 @@ def _timestamps(text: pd.Series) -> pd.Series:
 
 
 QUERIES = {q.name: q for q in (
-    CrossQuery("admin_incomplete", "admin users with incomplete profiles (the memo's)", _sql("admin_incomplete"),
+    CrossQuery("admin_incomplete", CROSS_QUERIES["admin_incomplete"], _sql("admin_incomplete"),
                (_svc("roles_admins"), _svc("profiles_incomplete")), _inner("user_id", "id"),
                (_svc("roles_admins"), _svc("profiles_by_ids")), _admins_incomplete_by_ids),
-    CrossQuery("chat_active_no_staff", "chat users this week with no role beyond 'user'", _sql("chat_active_no_staff"),
+    CrossQuery("chat_active_no_staff", CROSS_QUERIES["chat_active_no_staff"], _sql("chat_active_no_staff"),
                (_svc("chat_active"), _svc("roles_staff")), _anti,
                (_svc("chat_active"), _svc("roles_by_users")), _active_without_staff_role),
-    CrossQuery("admins_quiet_audit", "admins with no audit entry in 90 days", _sql("admins_quiet_audit"),
+    CrossQuery("admins_quiet_audit", CROSS_QUERIES["admins_quiet_audit"], _sql("admins_quiet_audit"),
                (_svc("roles_admins"), _svc("audit_active")), _anti,
                (_svc("roles_admins"), _svc("audit_last_by_users")), _admins_quiet),
 )}

@@ -3,8 +3,7 @@
 `time_block` runs one strategy for a list of users and returns one record per request: what
 the user waits for (until the bundle is assembled) and its parts. Strategies are interleaved
 block by block by the caller, so slow drift on a shared machine hits all of them alike.
-Percentiles come from HdrHistogram over the pooled samples (never averaged percentiles); the
-interval across repetitions is the range of the per-repetition values.
+Their statistics live in `bench.results.stats`.
 """
 from __future__ import annotations
 
@@ -12,12 +11,6 @@ import gc
 import time
 from collections.abc import Callable, Sequence
 
-import numpy as np
-from hdrh.histogram import HdrHistogram
-
-PERCENTILES = (50, 95, 99, 99.9)
-HIST_MAX_US = 60_000_000  # 60 s
-HIST_DIGITS = 3
 
 
 def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup: int,
@@ -43,24 +36,6 @@ def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup
     finally:
         gc.enable()
     return out
-
-
-def histogram(values_us) -> HdrHistogram:
-    h = HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
-    for v in np.asarray(values_us, dtype=float):
-        h.record_value(max(1, int(round(v))))
-    return h
-
-
-def merge(histograms) -> HdrHistogram:
-    total = HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
-    for h in histograms:
-        total.add(h)
-    return total
-
-
-def percentiles(h: HdrHistogram) -> dict[str, float]:
-    return {f"p{str(p).replace('.', '_')}_us": float(h.get_value_at_percentile(p)) for p in PERCENTILES}
 
 
 def requests_for(latency_us: float, budget_s: float, lo: int, hi: int) -> int:

@@ -21,9 +21,10 @@ from multiprocessing import get_context
 
 from hdrh.histogram import HdrHistogram
 
-from bench.measure import bundles, harness, loadgen
+from bench.measure import bundles, loadgen
+from bench.results import stats
 from bench.db import pg
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 
 CLIENT_BOUND = 0.9  # of one core, per sender process (the GIL caps a process near one core)
 MACHINE_BUSY = 0.85  # of all cores, client and server together
@@ -79,7 +80,7 @@ def run_worker(cell: Cell, k: int, start_at: float, probe: ServerCPU | None = No
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             server_s = probe.stop() if probe is not None else None
             values = samples.arrays_us()
-            out.append({"hist": {m: harness.histogram(v).encode() for m, v in values.items()},
+            out.append({"hist": {m: stats.histogram(v).encode() for m, v in values.items()},
                         "sum": {m: float(v.sum()) for m, v in values.items()}, "n": len(samples.end),
                         "errors": samples.errors, "window_s": samples.window_ns / 1e9, "cpu_s": cpu, "wall_s": wall,
                         "started_at": started_at, "server_cpu_cores": server_s / wall if server_s is not None else None,
@@ -99,7 +100,7 @@ def _ready(pause_s: float) -> int:
 
 
 def merge_workers(parts: list[dict]) -> dict[str, HdrHistogram]:
-    return {m: harness.merge(HdrHistogram.decode(p["hist"][m]) for p in parts) for m in METRICS}
+    return {m: stats.merge(HdrHistogram.decode(p["hist"][m]) for p in parts) for m in METRICS}
 
 
 class ServerCPU:
@@ -212,7 +213,7 @@ def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
                machine_cores=os.cpu_count(), client_bound=_client_bound(worker_cpu, parts[0]["server_cpu_cores"], os.cpu_count() or 1))
     for metric, h in hists.items():
         stem = metric.removesuffix("_us")
-        row.update({f"{stem}_{k}": v for k, v in harness.percentiles(h).items()})
+        row.update({f"{stem}_{k}": v for k, v in stats.percentiles(h).items()})
         row[f"{stem}_mean_us"] = sum(p["sum"][metric] for p in parts) / n if n else None
         row[f"hist_{stem}"] = HdrHistogram.encode(h).decode() if h.get_total_count() else ""
     return row

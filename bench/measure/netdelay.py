@@ -17,6 +17,7 @@ back to back, as they would behind a real link.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import heapq
 import select
@@ -304,6 +305,18 @@ def accuracy_table(direct_dsn: str, rtts_ms=(0.0, 0.5, 2.0, 10.0, 40.0), n: int 
         m["error_pct"] = 100 * m["error_ms"] / rtt if rtt else None
         rows.append({**m, "overhead_ms": overhead})
     return rows
+
+
+@contextlib.contextmanager
+def link(tcp: str, rtt_ms: float, overhead_ms: float):
+    """RTT 0: the direct TCP connection. Otherwise the delay proxy in front of it, and the delay
+    it actually adds, measured with SELECT 1 through it against direct."""
+    if not rtt_ms:
+        yield tcp, None
+        return
+    with DelayProxy(*target_of(tcp), rtt_ms, overhead_ms=overhead_ms) as proxy:
+        proxied = proxy.dsn(tcp)
+        yield proxied, {**measure_added_rtt(tcp, proxied, configured_ms=rtt_ms), "overhead_ms": overhead_ms}
 
 
 if __name__ == "__main__":  # python -m bench.measure.netdelay [TCP DSN]: the accuracy table

@@ -16,7 +16,8 @@ from psycopg import sql
 
 from bench.measure import bundles, strategies
 from bench.db import schema
-from bench.db.schema import sql_text
+from bench.names import SPOKES
+from bench.sql import sql_text
 
 # spoke -> (the memo's policy name, the column holding the owner's id); session-owned spokes
 # reach their owner through chat_sessions and keep the memo's EXISTS policy.
@@ -27,8 +28,6 @@ POLICIES = {
     "user_state": ("users_own_state", "user_id"),
     "chat_sessions": ("users_own_chats", "user_id"),
 }
-SPOKES = ("profiles", "user_roles", "auth_audit_log", "user_state", "chat_sessions", "message_cache",
-          "session_shares", "session_analytics")
 PRIMARY_KEY = {"user_state": "user_id", "session_analytics": "session_id"}  # others: id
 
 # The USING expression of each form, written for the owner column `{key}`. `off` disables RLS.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import errors, sql
 
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.measure import rls
 
 OPS = ("insert_other", "update_other", "delete_other", "truncate", "trigger")

@@ -10,7 +10,7 @@ from bench import config
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 
 
-SAVED = re.compile(r'(?:save_figure\([^,]+,|publish\()\s*"(fig-[a-z0-9-]+)"')
+SAVED = re.compile(r'publish\(\s*"(fig-[a-z0-9-]+)"')
 
 
 def saved_in_notebooks(notebooks: Path | None = None) -> list[str]:
@@ -19,6 +19,12 @@ def saved_in_notebooks(notebooks: Path | None = None) -> list[str]:
     for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py")):
         ids += SAVED.findall(source.read_text())
     return ids
+
+
+def saved_by_notebook(notebooks: Path | None = None) -> dict[str, list[str]]:
+    """Notebook stem -> the figure ids it publishes, in order."""
+    return {source.stem: SAVED.findall(source.read_text())
+            for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py"))}
 
 
 def read(figures: Path | None = None) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""House style, fixed strategy colours and labels, and `save_figure` (stamped, SVG + PNG)."""
+"""House style and `publish`: every figure stamped, saved as SVG + PNG and shown on its page."""
 from __future__ import annotations
 
 import json
@@ -20,29 +20,10 @@ STYLE = {
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "legend.frameon": False,
     "svg.hashsalt": "star-bench", "svg.fonttype": "none",
 }
-STRATEGIES = {  # id -> (label, colour): the same everywhere
-    "star_sequential": ("star, sequential", "#d62728"),
-    "star_parallel": ("star, parallel (Promise.all)", "#ff7f0e"),
-    "star_pipelined": ("star, pipelined", "#bcbd22"),
-    "join_flat": ("flat JOIN", "#1f77b4"),
-    "join_json": ("JOIN, PostgREST json_agg", "#17becf"),
-    "star": ("star", "#d62728"),
-    "relational": ("relational", "#1f77b4"),
-    "star_nofk": ("star, no foreign keys", "#7f7f7f"),
-}
-NEUTRAL = "#555555"
 
 
 def apply_style() -> None:
     plt.rcParams.update(STYLE)
-
-
-def label(strategy: str) -> str:
-    return STRATEGIES.get(strategy, (strategy, NEUTRAL))[0]
-
-
-def colour(strategy: str) -> str:
-    return STRATEGIES.get(strategy, (strategy, NEUTRAL))[1]
 
 
 def _stamp(run, fig_id: str) -> str:
@@ -77,10 +58,16 @@ def save_figure(fig, fig_id: str, run=None, caption: str = "", out_dir: Path | N
 
 
 def publish(fig_id: str, chart, run=None, caption: str = "") -> None:
-    """In a notebook: save a chart's figure (`save_figure`) and show the sentence computed with it.
-    `chart` is what every chart function returns: (figure, sentence)."""
-    from IPython.display import Markdown, display
+    """The one way a notebook shows a figure: save it (`save_figure`), then show on the page, where
+    the text discusses it, an anchor `id="<fig_id>"` with links to its files, the figure itself
+    (the saved PNG, so page, notebook and file are the same picture) and the sentence computed
+    with it. `chart` is what every chart function returns: (figure, sentence)."""
+    from IPython.display import HTML, Image, Markdown, display
 
     fig, sentence = chart
-    save_figure(fig, fig_id, run=run, caption=caption)
+    paths = save_figure(fig, fig_id, run=run, caption=caption)
+    plt.close(fig)
+    display(HTML(f'<p class="fig-ref" id="{fig_id}"><a href="#{fig_id}">#{fig_id}</a> · '
+                 f'<a href="figures/{fig_id}.svg">SVG</a> · <a href="figures/{fig_id}.png">PNG</a></p>'))
+    display(Image(data=paths[1].read_bytes(), format="png"))
     display(Markdown(sentence))

@@ -7,10 +7,10 @@ written.
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +22,9 @@ from nbconvert import HTMLExporter
 
 from bench import config
 from bench.config import UsageError
+from bench.report import front
 from bench.report.plots import FIGURES_ENV
+from bench.results import store as results
 
 
 class RenderError(RuntimeError):
@@ -74,26 +76,31 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def render_one(src: Path, params: dict, out_dir: Path, timeout: int = 900) -> tuple[Path, str]:
+def render_one(src: Path, params: dict, out_dir: Path, ipynb_dir: Path, timeout: int = 900) -> tuple[Path, str]:
+    """Execute one notebook; write the executed .ipynb into `ipynb_dir` and its page (code hidden:
+    the executed notebook keeps it for engineers) into `out_dir`. The page is dressed later."""
     nb = inject(jupytext.read(src), params)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    try:
+    try:  # the kernel's own stderr (TCP warnings) is not the reader's business: errors come as messages
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(src.parent)}}).execute()
+                       resources={"metadata": {"path": str(src.parent)}}).execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as exc:
-        text = ANSI.sub("", str(exc))  # tracebacks from the kernel carry colour codes
-        last = [line for line in text.strip().splitlines() if line.strip()][-1]
+        last = [ANSI.sub("", line) for line in str(exc).strip().splitlines() if line.strip()][-1]
         raise RenderError(f"{src.name} failed: {last}") from None
     _strip_volatile(nb)
-    ipynb = src.with_suffix(".ipynb")
-    _write(ipynb, nbformat.writes(nb))
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    ipynb_dir.mkdir(parents=True, exist_ok=True)
+    _write(ipynb_dir / f"{src.stem}.ipynb", nbformat.writes(nb))
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
     page = out_dir / f"{src.stem}.html"
     _write(page, body)
     return page, _title(nb, src.stem)
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 NEEDS = re.compile(r"^# needs: (.+)$", re.M)
 
 
@@ -115,9 +122,13 @@ def _run_tables(run_dir, src_dir: Path) -> set[str] | None:
 
 
 def render(names=None, params: dict | None = None, src_dir: Path | None = None, out_dir: Path | None = None,
-           timeout: int = 900) -> list[Path]:
+           timeout: int = 900, ipynb_dir: Path | None = None, reference_pages: str = "") -> list[Path]:
+    """Execute the chosen notebooks against params['run_dir'] into `out_dir` (pages, figures/,
+    index.html, glossary.html) and `ipynb_dir` (executed notebooks; default: beside the sources).
+    `reference_pages`: a link from these pages to the reference's (for a user's own run)."""
     src_dir = Path(src_dir or config.NOTEBOOKS)
     out_dir = Path(out_dir or config.REPORTS)
+    ipynb_dir = Path(ipynb_dir or src_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = sources(src_dir, names)
     has = _run_tables((params or {}).get("run_dir"), src_dir)
@@ -128,20 +139,27 @@ def render(names=None, params: dict | None = None, src_dir: Path | None = None, 
     previous = os.environ.get(FIGURES_ENV)
     os.environ[FIGURES_ENV] = str((out_dir / "figures").resolve())  # inherited by the kernels
     try:
-        pages = [render_one(src, params or {}, out_dir, timeout) for src in chosen]
+        pages = [render_one(src, params or {}, out_dir, ipynb_dir, timeout) for src in chosen]
     finally:
         if previous is None:
             os.environ.pop(FIGURES_ENV, None)
         else:
             os.environ[FIGURES_ENV] = previous
-    index = out_dir / "index.html"
     known = {p.stem: t for p, t in pages}
     for page in out_dir.glob("[0-9][0-9]-*.html"):  # pages rendered earlier stay listed
-        executed = src_dir / f"{page.stem}.ipynb"
+        executed = ipynb_dir / f"{page.stem}.ipynb"
         if page.stem not in known and executed.exists():
             known[page.stem] = _title(nbformat.read(executed, as_version=4), page.stem)
-    items = "\n".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(stem)}: {html.escape(title)}</a></li>'
-                      for stem, title in sorted(known.items()))
-    _write(index, f"<!doctype html>\n<meta charset=utf-8>\n<title>star-bench report</title>\n"
-                  f"<h1>star-bench report</h1>\n<ul>\n{items}\n</ul>\n")
-    return [p for p, _ in pages] + [index]
+    run = _run_of((params or {}).get("run_dir"), src_dir)
+    return [p for p, _ in pages] + front.write_site(out_dir, dict(sorted(known.items())), run, {p.stem for p, _ in pages},
+                                                    reference_pages)
+
+
+def _run_of(run_dir, src_dir: Path):
+    if not run_dir:
+        return None
+    path = Path(run_dir) if Path(run_dir).is_absolute() else src_dir / run_dir
+    try:
+        return results.load(path)
+    except UsageError:
+        return None

@@ -5,25 +5,18 @@ so. Verdicts: `holds`, `holds only when ...`, `does not hold`, `not covered`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
+import html
+
 import pandas as pd
 
 from bench.results import store as results
+from bench.report import cells, figindex, palette
 from bench.report import verdicts_integrity as integrity
-from bench.report.charts import read_paths as rp
 
-HOLDS, ONLY_WHEN, DOES_NOT_HOLD, NOT_COVERED = "holds", "holds only when ...", "does not hold", "not covered"
-
-
-@dataclass
-class Verdict:
-    answer: str
-    verdict: str
-    flips: str = ""
-    figures: list[str] = field(default_factory=list)
+from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN, Verdict  # noqa: F401 (the API)
 
 
 @dataclass(frozen=True)
@@ -52,8 +45,8 @@ class Evidence:
     @cached_property
     def reads(self) -> pd.DataFrame:
         """Read-paths cells of the 'account' bundle, plain, indexed, warm, at the largest scale."""
-        s = rp.cells(self.summary, self.table("read_paths"))
-        scale = rp.largest_scale(s)
+        s = cells.read_paths(self.summary, self.table("read_paths"))
+        scale = cells.largest_scale(s)
         return s[(s.bundle == "account") & (s.scale == scale) & (s.envelope == "plain") & (s.indexes == "indexed")]
 
     @cached_property
@@ -93,7 +86,7 @@ def _parallel(ev: Evidence) -> Verdict:
               f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms: it waits for its slowest "
               f"fetch and spends three connections. Against the sequential fetches it is "
               f"{(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms.")
-    crossings = rp.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
+    crossings = cells.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
     verdict = HOLDS if beats_join.all() else (ONLY_WHEN if beats_join.any() else DOES_NOT_HOLD)
     flips = (f"parallel faster than the JOIN at measured RTT: {_rtts(p, beats_join)}; "
              + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
@@ -109,7 +102,7 @@ def _fanout(ev: Evidence) -> Verdict:
     answer = (f"'No complex JOINs' is true of the flat JOIN's cost, not of joins: it moves {flat:.1f}x the bytes "
               f"of the single-table fetches for the median sampled user (roles x audit rows multiply), while the "
               f"PostgREST json_agg shape moves {med['join_json'] / med['star_sequential']:.1f}x; the fastest read "
-              f"at RTT 0 is {rp.plots.label(fastest)} ({_ms(ev.p50.iloc[0][fastest])}).")
+              f"at RTT 0 is {palette.label(fastest)} ({_ms(ev.p50.iloc[0][fastest])}).")
     joined_fastest = fastest in ("join_flat", "join_json")
     flips = (f"holds against the flat JOIN ({flat:.1f}x the bytes); not against json_agg embedding "
              f"({med['join_json'] / med['star_sequential']:.1f}x the bytes"
@@ -119,11 +112,9 @@ def _fanout(ev: Evidence) -> Verdict:
 
 
 def _rls_simple(ev: Evidence) -> Verdict:
-    from bench.report.charts import rls as rc
-
     t = ev.table("rls")
-    p = rc.policy_cells(t)
-    scale = rp.largest_scale(p)
+    p = cells.policy_cells(t)
+    scale = cells.largest_scale(p)
     d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")].set_index(["form", "index", "query"])
 
     def cost(form, index, query="select"):
@@ -207,7 +198,7 @@ def _cross_ratios(ev: Evidence) -> tuple[pd.DataFrame, str]:
     t = ev.table("cross_service")
     s = ev.summary
     s = s[(s.experiment == "cross_service") & (s.condition != "orm_page")]
-    scale = rp.largest_scale(s)
+    scale = cells.largest_scale(s)
     lat = s[s.scale == scale].pivot_table(index="condition", columns="strategy", values="p50_us")
     at = t[t.scale == scale]
     moved = at[at.record == "bytes"].assign(moved=lambda d: d["bytes"] + d["sent_bytes"].fillna(0))
@@ -259,18 +250,16 @@ def _not_covered(what: str):
 
 
 def _parallel_under_load(ev: Evidence) -> Verdict:
-    from bench.report.charts import concurrency as cc
-
     t = ev.table("concurrency")
-    sat = cc.saturation(cc.cells(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
+    sat = cells.saturation(cells.load(t)).pivot_table(index="rtt_ms", columns="strategy", values="throughput_rps")
     ratio = sat["star_parallel"] / sat["join_json"]
-    cons = cc.consistency(t)
+    cons = cells.consistency(t)
     top = cons[cons.write_rate == cons.write_rate.max()]
     rc = top[(top.strategy == "star_parallel") & (top.condition == "read committed")]
     torn = int(rc.torn.sum())
     reads = int(rc.reads.sum())
     one = top[top.strategy.isin(["join_json", "join_flat"])]
-    answer = (f"Under load with a shared pool of 10 connections, star_parallel's saturation throughput is "
+    answer = ("Under load with a shared pool of 10 connections, star_parallel's saturation throughput is "
               + ", ".join(f"{r:.2f}x join_json's at RTT {rtt:g} ms" for rtt, r in ratio.items())
               + f"; it reads three tables under three snapshots: {torn} of {reads} bundles were torn "
               f"({1e4 * torn / max(reads, 1):.0f} per 10,000) while a writer changed two spokes per transaction, against "
@@ -283,26 +272,13 @@ def _parallel_under_load(ev: Evidence) -> Verdict:
                    ["fig-concurrency-throughput-latency", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"])
 
 
-def _measured(answer_of):
-    """A claim answered by `answer_of(ev)` -> (answer, verdict key, flips, figures)."""
-    keys = {"holds": HOLDS, "only_when": ONLY_WHEN, "does_not_hold": DOES_NOT_HOLD}
-
-    def evaluate(ev: Evidence) -> Verdict:
-        answer, key, flips, figures = answer_of(ev)
-        return Verdict(answer, keys[key], flips, figures)
-    return evaluate
-
-
 def _locking(ev: Evidence) -> Verdict:
-    from bench.report.charts import concurrency as cc
-    from bench.report.charts import integrity as ic
-
     t = ev.table("integrity")
-    lock = ic.at_scale(t, "lock")
-    p50 = ic.medians(lock, "strategy").set_index("strategy").p50_us / 1000
+    lock = cells.at_scale(t, "lock")
+    p50 = cells.medians(lock, "strategy").set_index("strategy").p50_us / 1000
     waited = lock.groupby("strategy").blocked.mean()
-    mx = ic.at_scale(t, "multixact").groupby("strategy").multixacts.median()
-    locks = cc.cells(ev.table("concurrency"), "locks")
+    mx = cells.at_scale(t, "multixact").groupby("strategy").multixacts.median()
+    locks = cells.load(ev.table("concurrency"), "locks")
     locks = locks[locks.record == "locks"]
     wide = locks[locks.strategy == "wide_join"]
     answer = (f"A spoke insert waited on its user's row in {waited.get('delete_user', 0):.0%} of tries while the user "
@@ -318,11 +294,6 @@ def _locking(ev: Evidence) -> Verdict:
              f"waited); ordinary user updates do not ({waited.get('update_last_sign_in', 0):.0%})")
     return Verdict(answer, ONLY_WHEN if contended else HOLDS, flips,
                    ["fig-integrity-lock-wait", "fig-integrity-multixact-burst", "fig-concurrency-locks-throughput"])
-
-
-def _pending(ev: Evidence) -> Verdict:
-    return Verdict("This run has the experiment's results, but no verdict is computed from them yet; see its notebook.",
-                   NOT_COVERED)
 
 
 CLAIMS = (
@@ -347,14 +318,14 @@ CLAIMS = (
     Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
           ("integrity", "concurrency"), _locking),
     Claim("integrity", "No referential integrity between business entities (accept the trade-off)",
-          "Disadvantages 1; Pattern Comparison", ("integrity",), _measured(integrity.integrity),
+          "Disadvantages 1; Pattern Comparison", ("integrity",), integrity.integrity,
           row="Data Integrity"),
     Claim("app_consistency", "Application-level consistency management", "Disadvantages 2", ("integrity",),
-          _measured(integrity.app_consistency)),
+          integrity.app_consistency),
     Claim("business_queries", "Complex business logic queries need JOINs", "Disadvantages 3", ("cross_service",),
           _business_queries),
     Claim("orphans", "Potential data orphaning", "Disadvantages 4", ("integrity",),
-          _measured(integrity.orphans)),
+          integrity.orphans),
 )
 
 MEMO_TABLE = {  # the memo's Pattern Comparison rows: star entry, relational entry, its recommendation
@@ -382,27 +353,73 @@ def evaluate(run: results.Run) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure_link(fig_id: str) -> str:
-    """A link that works from notebooks/ and from reports/ alike."""
-    return f"[{fig_id}](../reports/figures/{fig_id}.svg)"
+def reader_verdict(verdict: str, where: str, condition: str = "") -> tuple[str, str]:
+    """What a reader needs to hear: is the memo right, right only under a condition (written out),
+    or wrong; for the memo's listed disadvantages, whether the cost it admits is real. Returns the
+    words and the CSS class that colours them."""
+    cost = "Disadvantage" in where
+    if verdict == HOLDS:
+        return ("The memo is right: the cost is real" if cost else "The memo is right"), "verdict-right"
+    if verdict == ONLY_WHEN:
+        cond = condition.rstrip(".") or "see the answer"
+        return (f"Right only in part: {cond}" if cost else f"Right only when: {cond}"), "verdict-only"
+    if verdict == DOES_NOT_HOLD:
+        return ("The memo is wrong: the cost does not appear" if cost else "The memo is wrong"), "verdict-wrong"
+    return "Not measured by this run", "verdict-none"
+
+
+def claim_anchor(key: str) -> str:
+    return "claim-" + key.replace("_", "-")
+
+
+def figure_pages() -> dict[str, str]:
+    """fig-id -> the page (stem) that shows it."""
+    return {fig: stem for stem, figs in figindex.saved_by_notebook().items() for fig in figs}
+
+
+def figure_link(fig_id: str, pages: dict[str, str] | None = None) -> str:
+    """A link to the figure where its page discusses it (relative to the pages' folder)."""
+    stem = (pages if pages is not None else figure_pages()).get(fig_id)
+    return f"[{fig_id}]({stem}.html#{fig_id})" if stem else f"[{fig_id}](figures/{fig_id}.svg)"
 
 
 def claims_markdown(v: pd.DataFrame) -> str:
+    pages = figure_pages()
     out = []
     for r in v.itertuples():
-        figs = ", ".join(figure_link(f) for f in r.figures) or "none yet"
-        out.append(f"### “{r.quote}”\n*{r.where}* · **{r.verdict}**\n\n{r.answer}\n\n"
-                   + (f"When it flips: {r.flips.rstrip('.')}.\n\n" if r.flips else "") + f"Evidence: {figs}\n")
+        words, css = reader_verdict(r.verdict, r.where, r.flips)
+        figs = ", ".join(figure_link(f, pages) for f in r.figures) or "none yet"
+        out.append(f'<h3 id="{claim_anchor(r.claim)}">“{html.escape(r.quote)}”</h3>\n\n'
+                   f'*{r.where}* · <span class="{css}">**{html.escape(words)}**</span>\n\n{r.answer}\n\n'
+                   + (f"When it flips: {r.flips.rstrip('.')}.\n\n" if r.flips and r.verdict != ONLY_WHEN else "")
+                   + f"Evidence: {figs}\n")
     return "\n".join(out)
 
 
-def comparison_markdown(v: pd.DataFrame) -> str:
-    """The memo's Pattern Comparison table with a measured column."""
-    by_row = {r.row: r for r in v.itertuples() if r.row}
-    lines = ["| Aspect | memo: star | memo: relational | memo recommends | measured | verdict |",
-             "|---|---|---|---|---|---|"]
-    for aspect, (star, rel, rec) in MEMO_TABLE.items():
-        r = by_row.get(aspect)
-        short = r.answer.split(". ")[0].rstrip(".") + "." if r is not None else ""
-        lines.append(f"| **{aspect}** | {star} | {rel} | {rec} | {short} | {r.verdict if r is not None else NOT_COVERED} |")
-    return "\n".join(lines)
+def table_html(v: pd.DataFrame, page: str = "") -> str:
+    """The claim table for readers: the claim (linked to its answer), the measured verdict in words
+    and colour, the memo's own section."""
+    rows = []
+    for r in v.itertuples():
+        words, css = reader_verdict(r.verdict, r.where, r.flips)
+        rows.append(f'<tr><td><a href="{page}#{claim_anchor(r.claim)}">“{html.escape(r.quote)}”</a></td>'
+                    f'<td class="{css}"><strong>{html.escape(words)}</strong></td><td>{html.escape(r.where)}</td></tr>')
+    return ('<table class="reader verdicts"><thead><tr><th>the memo says</th><th>measured verdict</th>'
+            f'<th>memo section</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def bottom_line_html(v: pd.DataFrame, page: str = "00-verdicts.html") -> str:
+    """The first screen: how many claims stand, and what the run recommends instead, each item
+    the condition the run measured for a claim that does not hold as written."""
+    adv = v[~v["where"].str.contains("Disadvantage")]
+    counts = adv.verdict.value_counts()
+    head = (f"<p>Of the memo's {len(adv)} claimed advantages, this run finds <strong>{counts.get(HOLDS, 0)} right</strong>, "
+            f"<strong>{counts.get(ONLY_WHEN, 0)} right only under a condition</strong> and "
+            f"<strong>{counts.get(DOES_NOT_HOLD, 0)} wrong</strong>"
+            + (f"; {counts.get(NOT_COVERED, 0)} not measured" if counts.get(NOT_COVERED, 0) else "") + ".</p>")
+    items = []
+    for r in v.itertuples():
+        if r.verdict in (ONLY_WHEN, DOES_NOT_HOLD) and r.flips:
+            items.append(f'<li><a href="{page}#{claim_anchor(r.claim)}">{html.escape(r.quote)}</a>: '
+                         f"{html.escape(r.flips.rstrip('.'))}.</li>")
+    return head + ("<p>What the measurements say to do instead:</p><ul>" + "".join(items) + "</ul>" if items else "")

@@ -23,8 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import config
-from bench.measure import harness
-from bench.db.environment import collect_environment  # noqa: F401  (experiments take it from here)
+from bench.results import stats
 
 RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+-[0-9a-z]{7}$")
 REQUIRED_META = ("git_sha", "git_dirty", "versions", "machine", "topology", "scale", "seed", "fingerprint",
@@ -164,7 +163,11 @@ class Run:
 
 
 def load(run_dir) -> Run:
+    """A run folder; a folder of runs (such as data/reference, every notebook's default) means
+    its newest valid run."""
     run_dir = Path(run_dir)
+    if not (run_dir / "run.json").exists() and run_dir.is_dir():
+        run_dir = latest_run(run_dir) or run_dir
     problems = validate(run_dir)
     if problems:
         raise config.UsageError(f"{run_dir} is not a valid run: {problems[0]}")
@@ -179,12 +182,7 @@ def latest_run(root: Path | None = None) -> Path | None:
 
 def default_run() -> Path | None:
     """The committed reference run if there is one, else the newest local run."""
-    ref = config.REFERENCE
-    if ref.exists():
-        runs = sorted(p for p in ref.iterdir() if p.is_dir() and not validate(p))
-        if runs:
-            return runs[-1]
-    return latest_run()
+    return latest_run(config.REFERENCE) or latest_run()
 
 
 def summary(run_dir) -> pd.DataFrame:
@@ -213,9 +211,9 @@ def summary(run_dir) -> pd.DataFrame:
 
 
 def _cell(g: pd.DataFrame) -> pd.Series:
-    pooled = harness.percentiles(harness.histogram(g["latency_us"]))
+    pooled = stats.percentiles(stats.histogram(g["latency_us"]))
     if "rep" in g.columns:
-        reps = [harness.percentiles(harness.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
+        reps = [stats.percentiles(stats.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
     else:
         reps = [pooled["p50_us"]]
     return pd.Series({"n": int(len(g)), "p50_us": pooled["p50_us"], "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],

@@ -13,7 +13,9 @@ import time
 from psycopg import sql
 
 from bench.db import pg
-from bench.seeding.plan import BATCH_ROWS, Plan, render_csv
+from bench.seeding import tables
+from bench.seeding.columns import BATCH_ROWS, render_csv
+from bench.seeding.plan import Plan
 from bench.db.schema import ORPHANS_ALLOWED
 from bench.seeding.seed import Request, seed
 
@@ -45,7 +47,7 @@ def benchmark(server: str, req: Request, force: bool = False, progress: bool = T
     result = seed(server, req, force=force, fresh=True, progress=progress)
     plan = Plan(req.scale, req.seed, req.locale, req.orphans, ORPHANS_ALLOWED[req.variant])
     rows = []
-    for spec, load in zip(plan.tables(), result.load):
+    for spec, load in zip(tables.specs(plan), result.load):
         raw = _raw_copy(result.dsn, spec)
         rows.append({**load, **raw, "ratio": round(load["rows_per_s"] / raw["raw_rows_per_s"], 2)})
     total_rows = sum(r["rows"] for r in rows)

@@ -2,65 +2,21 @@
 
 `plan()` draws every per-user count and every row's timestamp up front (a few arrays of ints),
 sorts each spoke's rows by time so that one user's rows end up scattered over the heap as in a
-live application, and `tables()` renders those rows in batches as pyarrow tables from the Faker
-pools. The same scale, seed and locale give byte-identical batches: `fingerprint()` hashes them.
+live application, and `tables.specs()` renders those rows in batches as pyarrow tables from the Faker
+pools. The same scale, seed and locale give byte-identical batches: `tables.fingerprint()` hashes them.
 """
 from __future__ import annotations
 
-import binascii
-import hashlib
-import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from bench import config
+from bench.seeding import columns
 from bench.seeding import pools as fakepools
 
-BATCH_ROWS = 25_000
 DAY_US = 86_400 * 1_000_000
-TS = pa.timestamp("us", tz="UTC")
-CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=BATCH_ROWS)
 ORPHAN_CLASSES = ("profile_missing", "user_missing")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One table to load: its columns (in COPY order), row count and a batch renderer."""
-
-    name: str
-    columns: tuple[str, ...]
-    rows: int
-    render: Callable[[int, int], pa.Table] = field(repr=False)
-
-    def batches(self) -> Iterator[pa.Table]:
-        """Fixed-size batches: per-batch random streams are keyed by the batch's first row."""
-        for lo in range(0, self.rows, BATCH_ROWS):
-            yield self.render(lo, min(lo + BATCH_ROWS, self.rows))
-
-
-def _rng(seed: int, stream: int) -> np.random.Generator:
-    return np.random.default_rng([seed, stream])
-
-
-def _hex_ids(rng: np.random.Generator, n: int, nbytes: int = 16) -> pa.Array:
-    """Random ids as hex text (PostgreSQL's uuid input accepts 32 hex digits without hyphens)."""
-    raw = np.frombuffer(binascii.hexlify(rng.bytes(nbytes * n)), dtype=f"S{2 * nbytes}")
-    return pa.array(raw).cast(pa.string())
-
-
-def _ordered(owner: np.ndarray, t_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(t_us, kind="stable")
-    return owner[order], t_us[order]
-
-
-def _ts(epoch_us: int, rel_us: np.ndarray) -> pa.Array:
-    return pa.array(rel_us + epoch_us, TS)
 
 
 class Plan:
@@ -79,10 +35,10 @@ class Plan:
         self.n = n = sc.users
         self.epoch_us = int(datetime.fromisoformat(shapes.epoch).timestamp() * 1_000_000)
         self.end_us = shapes.history_days * DAY_US
-        r = _rng(seed, 0)
+        r = columns.rng(seed, 0)
         # signups grow over time (more users later): t = T * sqrt(u), sorted = signup order
         self.signup_us = np.sort((self.end_us * np.sqrt(r.random(n))).astype(np.int64))
-        self.user_ids = _hex_ids(r, n)
+        self.user_ids = columns.hex_ids(r, n)
         self.has_user = np.ones(n, bool)
         self.has_profile = np.ones(n, bool)
         # orphan classes, on disjoint sets of users: their profile is gone, or the whole user is
@@ -92,9 +48,9 @@ class Plan:
             self.has_profile[users] = False
             if cls == "user_missing":
                 self.has_user[users] = False
-        self.roles = self._fan_out_roles(_rng(seed, 1))
-        self.audit = self._events(_rng(seed, 2), self._lognormal_counts(_rng(seed, 2)))
-        self.sessions = self._events(_rng(seed, 3), _rng(seed, 3).geometric(1 / (shapes.sessions_mean + 1), n) - 1)
+        self.roles = self._fan_out_roles(columns.rng(seed, 1))
+        self.audit = self._events(columns.rng(seed, 2), self._lognormal_counts(columns.rng(seed, 2)))
+        self.sessions = self._events(columns.rng(seed, 3), columns.rng(seed, 3).geometric(1 / (shapes.sessions_mean + 1), n) - 1)
 
     # -- fan-out --------------------------------------------------------------------------
     def _lognormal_counts(self, r: np.random.Generator) -> np.ndarray:
@@ -122,7 +78,7 @@ class Plan:
         owner = np.repeat(np.arange(self.n), counts)
         span = self.end_us - self.signup_us[owner]
         t = self.signup_us[owner] + (r.random(len(owner)) * span).astype(np.int64)
-        return _ordered(owner, t)
+        return columns.ordered(owner, t)
 
     def fan_out(self) -> dict[str, np.ndarray]:
         """Rows per user for each spoke (for charts and for picking sample users)."""
@@ -132,42 +88,5 @@ class Plan:
             "chat_sessions": np.bincount(self.sessions[0], minlength=self.n),
         }
 
-    # -- tables ---------------------------------------------------------------------------
-    def tables(self) -> list[Spec]:
-        from bench.seeding.tables import build_specs
-
-        return build_specs(self, fakepools.build(self.seed, self.locale))
-
-    def row_counts(self) -> dict[str, int]:
-        return {spec.name: spec.rows for spec in self.tables()}
 
 
-def render_csv(batch: pa.Table) -> bytes:
-    buf = io.BytesIO()
-    pacsv.write_csv(batch, buf, CSV_OPTIONS)
-    return buf.getvalue()
-
-
-class Fingerprint:
-    """sha256 over every table's name, columns, row count and CSV bytes: equal iff the data is."""
-
-    def __init__(self):
-        self._h = hashlib.sha256()
-
-    def table(self, spec: Spec) -> None:
-        self._h.update(f"{spec.name}|{','.join(spec.columns)}|{spec.rows}\n".encode())
-
-    def chunk(self, csv: bytes) -> None:
-        self._h.update(csv)
-
-    def hexdigest(self) -> str:
-        return self._h.hexdigest()
-
-
-def fingerprint(plan: Plan) -> str:
-    fp = Fingerprint()
-    for spec in plan.tables():
-        fp.table(spec)
-        for batch in spec.batches():
-            fp.chunk(render_csv(batch))
-    return fp.hexdigest()

@@ -23,7 +23,9 @@ from tqdm import tqdm
 from bench import config
 from bench.db import dataset_lock, intent, pg, schema
 from bench.config import UsageError
-from bench.seeding.plan import Fingerprint, Plan, Spec, render_csv
+from bench.seeding import tables
+from bench.seeding.columns import Fingerprint, Spec, render_csv
+from bench.seeding.plan import Plan
 
 GENERATOR_VERSION = 1  # bump when generated data changes: stale datasets are then reseeded
 
@@ -120,7 +122,7 @@ def _seed(server: str, req: Request, *, force: bool, fresh: bool, progress: bool
 
     started = time.perf_counter()
     plan = Plan(req.scale, req.seed, req.locale, req.orphans, schema.ORPHANS_ALLOWED[req.variant])
-    specs = plan.tables()
+    specs = tables.specs(plan)
     pg.create_database(server, req.database, force)
     schema.run_files(dsn, schema.BEFORE_LOAD)
     manifest = {**req.identity(), "status": "started", "indexes": req.indexes,

@@ -5,8 +5,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bench.seeding import pools as fakepools
 from bench.seeding.pools import AUDIT_ACTIONS, PROVIDERS, Pools
-from bench.seeding.plan import Plan, Spec, _hex_ids, _ordered, _rng, _ts
+from bench.seeding import columns
+from bench.seeding.columns import Fingerprint, Spec, render_csv
+from bench.seeding.plan import Plan
 
 INSTANCE_ID = "00000000000000000000000000000000"
 
@@ -31,7 +34,7 @@ class People:
     """Per-user attributes drawn once: names, provider, email, avatar, sign-in, home IP/agent."""
 
     def __init__(self, plan: Plan, pools: Pools):
-        r = _rng(plan.seed, 10)
+        r = columns.rng(plan.seed, 10)
         n = plan.n
         self.pools = pools
         self.first = r.integers(len(pools.first_names), size=n)
@@ -75,7 +78,7 @@ def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
     users = np.flatnonzero(plan.has_user)
     profiles = np.flatnonzero(plan.has_profile)
     s_owner, s_t = plan.sessions
-    session_ids = _hex_ids(_rng(plan.seed, 20), len(s_owner))
+    session_ids = columns.hex_ids(columns.rng(plan.seed, 20), len(s_owner))
 
     def users_batch(lo, hi):
         u = users[lo:hi]
@@ -85,24 +88,24 @@ def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
             "instance_id": _s(INSTANCE_ID, k), "id": ids.take(u), "aud": _s("authenticated", k),
             "role": _s("authenticated", k), "email": people.email(u),
             "encrypted_password": _join("$2a$10$", ids.take(u), "abcdefghijklmnopqrstu"),
-            "email_confirmed_at": _null_where(_ts(ep, signup + 60_000_000), ~people.confirmed[u]),
-            "last_sign_in_at": _ts(ep, people.last_sign_in_us[u]),
+            "email_confirmed_at": _null_where(columns.ts(ep, signup + 60_000_000), ~people.confirmed[u]),
+            "last_sign_in_at": columns.ts(ep, people.last_sign_in_us[u]),
             "raw_app_meta_data": pools.app_meta.take(people.provider[u]),
             "raw_user_meta_data": people.user_meta(u),
-            "created_at": _ts(ep, signup), "updated_at": _ts(ep, people.last_sign_in_us[u]),
+            "created_at": columns.ts(ep, signup), "updated_at": columns.ts(ep, people.last_sign_in_us[u]),
         })
 
     def profiles_batch(lo, hi):
         u = profiles[lo:hi]
         return pa.table({
             "id": ids.take(u), "email": people.email(u), "full_name": people.full_name(u),
-            "avatar_url": people.avatar(u), "created_at": _ts(ep, plan.signup_us[u]),
-            "updated_at": _ts(ep, plan.signup_us[u] + (people.last_sign_in_us[u] - plan.signup_us[u]) // 3),
+            "avatar_url": people.avatar(u), "created_at": columns.ts(ep, plan.signup_us[u]),
+            "updated_at": columns.ts(ep, plan.signup_us[u] + (people.last_sign_in_us[u] - plan.signup_us[u]) // 3),
         })
 
     last_session = np.full(plan.n, -1)
     np.maximum.at(last_session, s_owner, np.arange(len(s_owner)))
-    prefs = _rng(plan.seed, 11).integers(1 << 30, size=plan.n)
+    prefs = columns.rng(plan.seed, 11).integers(1 << 30, size=plan.n)
 
     def state_batch(lo, hi):
         u = np.arange(lo, hi)
@@ -113,14 +116,14 @@ def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
             "current_session_id": _null_where(session_ids.take(np.maximum(cur, 0)), cur < 0),
             "ui_preferences": pools.ui_preferences.take(prefs[u] % len(pools.ui_preferences)),
             "chat_preferences": pools.chat_preferences.take(prefs[u] % len(pools.chat_preferences)),
-            "last_active": _ts(ep, last_active),
+            "last_active": columns.ts(ep, last_active),
         })
 
     r_owner, r_t, r_names = plan.roles
 
     def roles_batch(lo, hi):
         return pa.table({"user_id": ids.take(r_owner[lo:hi]), "role": pa.array(r_names[lo:hi], pa.string()),
-                         "granted_at": _ts(ep, r_t[lo:hi])})
+                         "granted_at": columns.ts(ep, r_t[lo:hi])})
 
     a_owner, a_t = plan.audit
     actions = pa.array([a for a, _ in AUDIT_ACTIONS], pa.string())
@@ -128,7 +131,7 @@ def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
     action_p /= action_p.sum()
 
     def audit_batch(lo, hi):
-        r = _rng(plan.seed, 1_000_000 + lo)
+        r = columns.rng(plan.seed, 1_000_000 + lo)
         owner, k = a_owner[lo:hi], hi - lo
         ip = np.where(r.random(k) < 0.8, people.home_ip[owner], r.integers(len(pools.ipv4), size=k))
         agent = np.where(r.random(k) < 0.85, people.home_agent[owner], r.integers(len(pools.user_agents), size=k))
@@ -136,19 +139,19 @@ def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
             "user_id": ids.take(owner), "action": actions.take(r.choice(len(actions), k, p=action_p)),
             "ip_address": pools.ipv4.take(ip), "user_agent": pools.user_agents.take(agent),
             "metadata": pools.audit_meta.take(people.provider[owner] + 1),
-            "created_at": _ts(ep, a_t[lo:hi]),
+            "created_at": columns.ts(ep, a_t[lo:hi]),
         })
 
     def sessions_batch(lo, hi):
-        r = _rng(plan.seed, 2_000_000 + lo)
+        r = columns.rng(plan.seed, 2_000_000 + lo)
         k = hi - lo
         titles = pools.titles.take(r.integers(len(pools.titles), size=k))
         return pa.table({
             "id": session_ids[lo:hi], "user_id": ids.take(s_owner[lo:hi]),
-            "adk_session_id": _join("adk-", _hex_ids(r, k, 12)),
+            "adk_session_id": _join("adk-", columns.hex_ids(r, k, 12)),
             "session_title": _null_where(titles, r.random(k) < 0.1),
             "session_metadata": pools.session_meta.take(r.integers(len(pools.session_meta), size=k)),
-            "created_at": _ts(ep, s_t[lo:hi]),
+            "created_at": columns.ts(ep, s_t[lo:hi]),
         })
 
     specs = [
@@ -165,7 +168,7 @@ def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
 
 
 def _chat_domain_specs(plan: Plan, pools: Pools, people: People, session_ids: pa.Array) -> list[Spec]:
-    r = _rng(plan.seed, 30)
+    r = columns.rng(plan.seed, 30)
     s_owner, s_t = plan.sessions
     n_sessions = len(s_owner)
     ep = plan.epoch_us
@@ -182,24 +185,24 @@ def _chat_domain_specs(plan: Plan, pools: Pools, people: People, session_ids: pa
     speaker = pa.array(["user", "assistant"], pa.string())
 
     def messages_batch(lo, hi):
-        rr = _rng(plan.seed, 3_000_000 + lo)
+        rr = columns.rng(plan.seed, 3_000_000 + lo)
         return pa.table({
             "session_id": session_ids.take(m_session[lo:hi]), "role": speaker.take(m_rank[lo:hi] % 2),
             "content": pools.messages.take(rr.integers(len(pools.messages), size=hi - lo)),
-            "created_at": _ts(ep, m_t[lo:hi]),
+            "created_at": columns.ts(ep, m_t[lo:hi]),
         })
 
     shared = np.flatnonzero(r.random(n_sessions) < plan.shapes.share_fraction)
     share_with = r.integers(plan.n, size=len(shared))
     share_t = s_t[shared] + r.exponential(3_600e6, len(shared)).astype(np.int64)
-    shared, share_t = _ordered(shared, share_t)
+    shared, share_t = columns.ordered(shared, share_t)
     perms = pa.array(["read", "write"], pa.string())
 
     def shares_batch(lo, hi):
         return pa.table({
             "session_id": session_ids.take(shared[lo:hi]), "shared_with_email": people.email(share_with[lo:hi]),
             "permission": perms.take((share_with[lo:hi] % 5 == 0).astype(np.int64)),
-            "created_at": _ts(ep, share_t[lo:hi]),
+            "created_at": columns.ts(ep, share_t[lo:hi]),
         })
 
     tokens = (per_session * r.normal(180, 40, n_sessions).clip(20)).astype(np.int64)
@@ -207,7 +210,7 @@ def _chat_domain_specs(plan: Plan, pools: Pools, people: People, session_ids: pa
     def analytics_batch(lo, hi):
         return pa.table({
             "session_id": session_ids[lo:hi], "message_count": pa.array(per_session[lo:hi], pa.int32()),
-            "total_tokens": pa.array(tokens[lo:hi], pa.int32()), "last_message_at": _ts(ep, last_msg[lo:hi]),
+            "total_tokens": pa.array(tokens[lo:hi], pa.int32()), "last_message_at": columns.ts(ep, last_msg[lo:hi]),
         })
 
     return [
@@ -215,3 +218,21 @@ def _chat_domain_specs(plan: Plan, pools: Pools, people: People, session_ids: pa
         Spec("public.session_shares", tuple(shares_batch(0, 0).column_names), len(shared), shares_batch),
         Spec("public.session_analytics", tuple(analytics_batch(0, 0).column_names), n_sessions, analytics_batch),
     ]
+
+
+def specs(plan: Plan) -> list[Spec]:
+    """Every table of the plan, in load order."""
+    return build_specs(plan, fakepools.build(plan.seed, plan.locale))
+
+
+def row_counts(plan: Plan) -> dict[str, int]:
+    return {spec.name: spec.rows for spec in specs(plan)}
+
+
+def fingerprint(plan: Plan) -> str:
+    fp = Fingerprint()
+    for spec in specs(plan):
+        fp.table(spec)
+        for batch in spec.batches():
+            fp.chunk(render_csv(batch))
+    return fp.hexdigest()

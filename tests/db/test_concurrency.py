@@ -3,13 +3,12 @@ the requests behind it, the invariant checker catching a deliberately torn read 
 REPEATABLE READ one), the dataset restored after the writer, worker processes merged, and the
 quick run's table."""
 import numpy as np
-import psycopg
 import pytest
 
 from bench.measure import bundles, consistency, loadgen, loadrun, strategies
 from bench.db import pg
 from bench.results import store as results
-from bench.db.schema import sql_text
+from bench.sql import sql_text
 from bench.experiments import common as checks
 
 pytestmark = pytest.mark.db
@@ -129,12 +128,3 @@ def test_quick_run_table(xs_quick_run):
     consistent = c[c.condition != "read committed"]
     assert len(consistent) >= 4 and (consistent.torn == 0).all()  # one snapshot per read: never torn
     assert (c.reads > 0).all()
-
-
-def test_runs_once_per_run_at_the_last_scale():
-    from types import SimpleNamespace
-
-    from bench.experiments import concurrency
-    ctx = SimpleNamespace(req=SimpleNamespace(scale="s"), last=False, quick=True, dsn="unused")
-    empty = concurrency.run(ctx)
-    assert empty.empty and {"experiment", "strategy", "scale"} <= set(empty.columns)

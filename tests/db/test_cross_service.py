@@ -9,7 +9,8 @@ from bench.measure import bundles, cross, orm, strategies
 from bench.db import pg
 from bench.results import store as results
 from bench.seeding import seed
-from bench.experiments import cross_service, run_experiments
+from bench.experiments import cross_service
+from bench.experiments.runner import run_experiments
 from bench.experiments import cross_service_orm as orm_part
 from bench.experiments.common import AnswerMismatch
 

@@ -10,6 +10,7 @@ from bench.experiments import integrity
 from bench.experiments import integrity_census as census
 from bench.experiments import integrity_faults as faults
 from bench.experiments import integrity_flow as flow
+from bench.sql import sql_text
 
 pytestmark = pytest.mark.db
 BASE = {"experiment": "integrity", "scale": "xs"}
@@ -87,7 +88,7 @@ def test_failing_trigger_blocks_the_signup_and_leaves_nothing(scratch):
         assert row["rows_left"] == 0
         ok = flow._signup(random.Random(2), 1)  # the same signup with a name goes through: 3 rows
         faults.step(conn, "user", ok)
-        assert conn.execute(schema.sql_text("integrity/flow/rows_left.sql"), {"id": ok.id}).fetchone()[0] == 3
+        assert conn.execute(sql_text("integrity/flow/rows_left.sql"), {"id": ok.id}).fetchone()[0] == 3
 
 
 def test_spoke_insert_waits_for_a_user_delete_not_for_a_sign_in(scratch):
@@ -97,12 +98,12 @@ def test_spoke_insert_waits_for_a_user_delete_not_for_a_sign_in(scratch):
         faults.step(conn, "user", s)
     with pg.connect(scratch) as holder, pg.connect(scratch, autocommit=True) as ins:
         ins.execute("SET lock_timeout = '300ms'")
-        holder.execute(schema.sql_text("integrity/flow/hold_update_last_sign_in.sql"), {"id": s.id})
-        ins.execute(schema.sql_text("integrity/flow/lock_insert.sql"), {"id": s.id})  # no wait
+        holder.execute(sql_text("integrity/flow/hold_update_last_sign_in.sql"), {"id": s.id})
+        ins.execute(sql_text("integrity/flow/lock_insert.sql"), {"id": s.id})  # no wait
         holder.rollback()
-        holder.execute(schema.sql_text("integrity/flow/hold_delete_user.sql"), {"id": s.id})
+        holder.execute(sql_text("integrity/flow/hold_delete_user.sql"), {"id": s.id})
         with pytest.raises(psycopg.errors.LockNotAvailable):
-            ins.execute(schema.sql_text("integrity/flow/lock_insert.sql"), {"id": s.id})
+            ins.execute(sql_text("integrity/flow/lock_insert.sql"), {"id": s.id})
         holder.rollback()
 
 
@@ -111,7 +112,7 @@ def test_soft_reference_dangles_and_a_foreign_key_prevents_it(scratch):
     with pg.connect(scratch, autocommit=True) as conn:
         conn.execute(integrity.TRUNCATE)
         schema.run_files(scratch, ("integrity/signup/triggers_on.sql",))
-        conn.execute(schema.sql_text("integrity/costs/users.sql"), {"users": 200})
+        conn.execute(sql_text("integrity/costs/users.sql"), {"users": 200})
         rows = {r["strategy"]: r for r in flow.soft_references(conn, mx, random.Random(4), BASE)}
     assert rows["soft_reference"]["sessions_deleted"] > 0
     assert rows["soft_reference"]["dangling"] > 0

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from bench.db import intent, pg
-from bench.experiments import run_experiments
+from bench.experiments.runner import run_experiments
 from bench.seeding import seed
 
 pytestmark = pytest.mark.db

@@ -22,7 +22,7 @@ def private(tmp_path_factory):
 
 
 def test_concurrent_starts_make_one_server(private):
-    code = ("import sys; from pathlib import Path; from bench import pg; "
+    code = ("import sys; from pathlib import Path; from bench.db import pg; "
             "print(pg.Embedded(Path(sys.argv[1])).start().pid)")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(private.home)], stdout=subprocess.PIPE, text=True)
              for _ in range(3)]

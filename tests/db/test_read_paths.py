@@ -7,7 +7,7 @@ from bench.db import pg
 from bench.results import store as results
 from bench.seeding import seed
 from bench.experiments import common as checks
-from bench.experiments import run_experiments
+from bench.experiments.runner import run_experiments
 
 pytestmark = pytest.mark.db
 

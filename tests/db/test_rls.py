@@ -6,6 +6,7 @@ import pytest
 
 from bench.db import pg
 from bench.measure import rls
+from bench.names import SPOKES
 
 pytestmark = pytest.mark.db
 
@@ -24,14 +25,14 @@ def users(tcp):
 def test_the_pair_owns_rows_in_every_spoke(tcp, users):
     with psycopg.connect(tcp) as conn:
         for uid in users:
-            assert set(rls.owned(conn, uid)) == set(rls.SPOKES), uid
+            assert set(rls.owned(conn, uid)) == set(SPOKES), uid
 
 
 def test_every_spoke_isolates_every_caller(tcp, users):
     with psycopg.connect(tcp) as conn:
         records = rls.spoke_isolation(conn, *users)
     assert {r["case"] for r in records} == {"own_rows", "anon", "missing_claim", "forged_claim", "service_role"}
-    assert {r["spoke"] for r in records} == set(rls.SPOKES)
+    assert {r["spoke"] for r in records} == set(SPOKES)
     assert [r for r in records if not r["held"]] == []
     own = [r for r in records if r["case"] == "own_rows"]
     assert all(r["rows_seen"] == r["expected_rows"] > 0 for r in own)
@@ -88,7 +89,7 @@ def test_the_experiment_leaves_the_dataset_as_seeded(xs_quick_run, xs_star):
         policies = dict(conn.execute("SELECT policyname, qual FROM pg_policies WHERE schemaname = 'public'").fetchall())
         disabled = conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
                                 "AND relkind = 'r' AND NOT relrowsecurity AND relname = ANY(%s)",
-                                (list(rls.SPOKES),)).fetchall()
+                                (list(SPOKES),)).fetchall()
         audit_index = conn.execute("SELECT to_regclass('public.auth_audit_log_user_id_created_at_idx')").fetchone()[0]
     assert policies["users_own_audit"] == "(auth.uid() = user_id)"
     assert policies["users_own_state"] == "(auth.uid() = user_id)"

@@ -1,5 +1,4 @@
 """The committed figures, their index and the README's figure index agree; ids are unique."""
-import re
 
 from bench import config
 from bench.report import figindex

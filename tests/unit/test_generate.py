@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from bench import config
-from bench.seeding.plan import Plan, fingerprint
+from bench.seeding.plan import Plan
+from bench.seeding.tables import fingerprint, row_counts
 
 
 def test_scales_are_named_and_growing():
@@ -66,7 +67,7 @@ def test_orphans_only_in_allowed_classes():
     assert (~plan.has_profile).sum() == 50
     both = Plan("xs", orphans=0.05)
     assert (~both.has_user).sum() == 50 and (~both.has_profile).sum() == 100
-    counts = both.row_counts()
+    counts = row_counts(both)
     assert counts["auth.users"] == 950 and counts["public.profiles"] == 900
 
 

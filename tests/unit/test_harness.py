@@ -1,6 +1,7 @@
 import numpy as np
 
 from bench.measure import harness
+from bench.results import stats
 
 
 class _Fetch:
@@ -24,15 +25,15 @@ def test_time_block_follows_the_order_and_excludes_warmup():
 def test_merged_histograms_equal_one_histogram_of_all_samples():
     rng = np.random.default_rng(1)
     parts = [rng.lognormal(6, 1, 5000) for _ in range(3)]
-    merged = harness.merge(harness.histogram(p) for p in parts)
-    single = harness.histogram(np.concatenate(parts))
-    assert harness.percentiles(merged) == harness.percentiles(single)
+    merged = stats.merge(stats.histogram(p) for p in parts)
+    single = stats.histogram(np.concatenate(parts))
+    assert stats.percentiles(merged) == stats.percentiles(single)
     assert merged.get_total_count() == 15000
 
 
 def test_percentiles_within_histogram_precision():
     values = np.arange(1, 100_001, dtype=float)
-    p = harness.percentiles(harness.histogram(values))
+    p = stats.percentiles(stats.histogram(values))
     for q, exact in ((50, 50_000), (99, 99_000), (99.9, 99_900)):
         key = f"p{str(q).replace('.', '_')}_us"
         assert abs(p[key] - exact) / exact < 1e-3

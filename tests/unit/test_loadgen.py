@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from bench.measure import harness, loadgen, loadrun
+from bench.measure import loadgen, loadrun
+from bench.results import stats
 
 
 def test_poisson_schedule_is_seeded_sorted_and_at_the_rate():
@@ -65,21 +66,21 @@ def test_histograms_merged_across_workers_equal_one_histogram_of_all_samples():
     rng = np.random.default_rng(3)
     samples = {m: rng.lognormal(7, 1.2, 3000) for m in loadrun.METRICS}
     cut = [0, 1100, 1900, 3000]  # three workers with unequal shares
-    parts = [{"hist": {m: harness.histogram(v[a:b]).encode() for m, v in samples.items()}}
+    parts = [{"hist": {m: stats.histogram(v[a:b]).encode() for m, v in samples.items()}}
              for a, b in zip(cut, cut[1:])]
     merged = loadrun.merge_workers(parts)
     for metric, values in samples.items():
-        single = harness.histogram(values)
+        single = stats.histogram(values)
         assert merged[metric].get_total_count() == single.get_total_count() == 3000
-        assert harness.percentiles(merged[metric]) == harness.percentiles(single)
+        assert stats.percentiles(merged[metric]) == stats.percentiles(single)
         counts = lambda h: {(i.value_iterated_to, i.count_at_value_iterated_to) for i in h.get_recorded_iterator()}  # noqa: E731
         assert counts(merged[metric]) == counts(single)
 
 
 def test_merging_a_different_sample_does_not_match():
-    a, b = harness.histogram([100, 200, 300]), harness.histogram([100, 200, 301_000])
-    assert harness.percentiles(loadrun.merge_workers([{"hist": {m: a.encode() for m in loadrun.METRICS}}])["latency_us"]) \
-        != harness.percentiles(b)
+    a, b = stats.histogram([100, 200, 300]), stats.histogram([100, 200, 301_000])
+    assert stats.percentiles(loadrun.merge_workers([{"hist": {m: a.encode() for m in loadrun.METRICS}}])["latency_us"]) \
+        != stats.percentiles(b)
     assert isinstance(HdrHistogram.decode(a.encode()), HdrHistogram)
 
 

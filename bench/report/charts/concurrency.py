@@ -10,44 +10,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from hdrh.histogram import HdrHistogram
 
-from bench.measure import harness
-from bench.report import plots
+from bench.report import cells
 from bench.report.charts.read_paths import ORDER
-
-CELL_KEYS = ["record", "strategy", "mode", "clients", "rate", "rtt_ms", "budget", "sweep", "load_fraction"]
-
-
-def _merged(hists: pd.Series) -> dict:
-    h = harness.merge(HdrHistogram.decode(x.encode()) for x in hists if isinstance(x, str) and x)
-    return harness.percentiles(h)
-
-
-def cells(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
-    """One row per cell: percentiles of latency (from the intended start), service time and pool
-    wait merged over repetitions; throughput median and range over repetitions; client-bound if
-    any repetition was."""
-    t = table[table.record == record].copy()
-    for col in CELL_KEYS:
-        if col not in t:
-            t[col] = np.nan
-    rows = []
-    for key, g in t.groupby(CELL_KEYS, dropna=False, sort=True):
-        row = dict(zip(CELL_KEYS, key))
-        for metric in ("latency", "service", "pool_wait", "lag"):
-            if f"hist_{metric}" in g:
-                row.update({f"{metric}_{k}": v for k, v in _merged(g[f"hist_{metric}"]).items()})
-        row.update(throughput_rps=g.throughput_rps.median(), throughput_lo=g.throughput_rps.min(),
-                   throughput_hi=g.throughput_rps.max(), statements_per_s=g.statements_per_s.median(),
-                   client_bound=bool(g.client_bound.any()), client_cpu_cores=g.client_cpu_cores.median(),
-                   server_cpu_cores=g.server_cpu_cores.median(), reps=len(g), requests=int(g.requests.sum()),
-                   errors=int(g.errors.sum()))
-        for extra in ("other_cpu_cores", "locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
-            if extra in g:
-                row[extra] = g[extra].median()
-        rows.append(row)
-    return pd.DataFrame(rows)
+from bench.report import palette
 
 
 def _log_ms(ax) -> None:
@@ -58,10 +24,10 @@ def _log_ms(ax) -> None:
 
 def _plot(ax, g, x, y, strategy, order=None, **kw):
     g = g.sort_values(order or x)
-    ax.plot(g[x], g[y] / 1000, color=plots.colour(strategy), label=plots.label(strategy), lw=1.3, **kw)
-    for bound, marker_face in ((False, plots.colour(strategy)), (True, "white")):
+    ax.plot(g[x], g[y] / 1000, color=palette.colour(strategy), label=palette.label(strategy), lw=1.3, **kw)
+    for bound, marker_face in ((False, palette.colour(strategy)), (True, "white")):
         d = g[g.client_bound == bound]
-        ax.scatter(d[x], d[y] / 1000, s=22, color=marker_face, edgecolors=plots.colour(strategy), zorder=3)
+        ax.scatter(d[x], d[y] / 1000, s=22, color=marker_face, edgecolors=palette.colour(strategy), zorder=3)
 
 
 def throughput_latency(c: pd.DataFrame):
@@ -84,22 +50,14 @@ def throughput_latency(c: pd.DataFrame):
     return fig, _saturation_sentence(d)
 
 
-def saturation(c: pd.DataFrame) -> pd.DataFrame:
-    """Highest closed-loop throughput per strategy and RTT (at the budget of the main matrix)."""
-    d = c[(c["mode"] == "closed") & c.sweep.isna()]
-    idx = d.groupby(["rtt_ms", "strategy"]).throughput_rps.idxmax()
-    return d.loc[idx, ["rtt_ms", "strategy", "clients", "throughput_rps", "statements_per_s", "latency_p99_us",
-                       "client_bound", "server_cpu_cores", "client_cpu_cores"]].reset_index(drop=True)
-
-
 def _saturation_sentence(d: pd.DataFrame) -> str:
-    sat = saturation(d)
+    sat = cells.saturation(d)
     parts = []
     for rtt, g in sat.groupby("rtt_ms"):
         g = g.sort_values("throughput_rps", ascending=False)
         best, worst = g.iloc[0], g.iloc[-1]
-        parts.append(f"at RTT {rtt:g} ms {plots.label(best.strategy)} peaks highest ({best.throughput_rps:,.0f}/s), "
-                     f"{best.throughput_rps / worst.throughput_rps:.1f}x {plots.label(worst.strategy)} "
+        parts.append(f"at RTT {rtt:g} ms {palette.label(best.strategy)} peaks highest ({best.throughput_rps:,.0f}/s), "
+                     f"{best.throughput_rps / worst.throughput_rps:.1f}x {palette.label(worst.strategy)} "
                      f"({worst.throughput_rps:,.0f}/s)")
     bound = int(d.client_bound.sum())
     text = ("Saturation throughput: " + "; ".join(parts) + f". {bound} of {len(d)} cells were client-bound "
@@ -118,14 +76,14 @@ def crossover(c: pd.DataFrame, a: str = "star_parallel", b: str = "join_json") -
     diff = (d[a] - d[b]).to_numpy()
     x = d.index.to_numpy()
     if diff[0] > 0:
-        return (f"{plots.label(a)}'s p99 is already above {plots.label(b)}'s at the lowest offered load "
+        return (f"{palette.label(a)}'s p99 is already above {palette.label(b)}'s at the lowest offered load "
                 f"({x[0]:,.0f}/s: {d[a].iloc[0] / 1000:.1f} ms against {d[b].iloc[0] / 1000:.1f} ms).")
     for i in range(len(diff) - 1):
         if diff[i] <= 0 < diff[i + 1]:
             at = x[i] + (x[i + 1] - x[i]) * -diff[i] / (diff[i + 1] - diff[i])
-            return (f"{plots.label(a)}'s p99 overtakes {plots.label(b)}'s at about {at:,.0f} requests/s offered "
+            return (f"{palette.label(a)}'s p99 overtakes {palette.label(b)}'s at about {at:,.0f} requests/s offered "
                     f"(interpolated between {x[i]:,.0f} and {x[i + 1]:,.0f}/s).")
-    return f"{plots.label(a)}'s p99 stays at or below {plots.label(b)}'s up to {x[-1]:,.0f}/s offered."
+    return f"{palette.label(a)}'s p99 stays at or below {palette.label(b)}'s up to {x[-1]:,.0f}/s offered."
 
 
 def open_loop(c: pd.DataFrame):
@@ -137,7 +95,7 @@ def open_loop(c: pd.DataFrame):
         if g.empty:
             continue
         _plot(ax, g, "rate", "latency_p99_us", strategy)
-        ax.plot(g.rate, g.service_p99_us / 1000, color=plots.colour(strategy), lw=0.9, ls="--")
+        ax.plot(g.rate, g.service_p99_us / 1000, color=palette.colour(strategy), lw=0.9, ls="--")
     _log_ms(ax)
     ax.set_xlabel("offered load (Poisson arrivals per second)")
     ax.set_ylabel("p99 latency (ms, log)")
@@ -147,7 +105,7 @@ def open_loop(c: pd.DataFrame):
     hidden = (top.latency_p99_us / top.service_p99_us).max()
     worst = top.loc[(top.latency_p99_us / top.service_p99_us).idxmax(), "strategy"]
     text = (crossover(c) + f" At the highest offered load ({d.rate.max():,.0f}/s) measuring from the send instead of "
-            f"the intended start would understate {plots.label(worst)}'s p99 {hidden:.1f}x (coordinated omission).")
+            f"the intended start would understate {palette.label(worst)}'s p99 {hidden:.1f}x (coordinated omission).")
     return fig, text
 
 
@@ -159,8 +117,8 @@ def budget(c: pd.DataFrame):
         g = d[d.strategy == strategy].sort_values("budget")
         if g.empty:
             continue
-        ax1.plot(g.budget, g.throughput_rps, marker="o", color=plots.colour(strategy), label=plots.label(strategy))
-        ax2.plot(g.budget, g.pool_wait_p50_us / 1000, marker="o", color=plots.colour(strategy))
+        ax1.plot(g.budget, g.throughput_rps, marker="o", color=palette.colour(strategy), label=palette.label(strategy))
+        ax2.plot(g.budget, g.pool_wait_p50_us / 1000, marker="o", color=palette.colour(strategy))
     for ax in (ax1, ax2):
         ax.set_xscale("log")
         ax.set_xticks(sorted(d.budget.unique()), [str(int(b)) for b in sorted(d.budget.unique())])
@@ -175,22 +133,13 @@ def budget(c: pd.DataFrame):
     tput = d.pivot_table(index="budget", columns="strategy", values="throughput_rps")
     lo, hi = p.index.min(), p.index.max()
     text = (f"With {int(lo)} connections the median request waits for the pool " +
-            ", ".join(f"{p.loc[lo, s] / 1000:.1f} ms of its {lat.loc[lo, s] / 1000:.1f} ms ({plots.label(s)})"
+            ", ".join(f"{p.loc[lo, s] / 1000:.1f} ms of its {lat.loc[lo, s] / 1000:.1f} ms ({palette.label(s)})"
                       for s in p.columns) +
             " (star_parallel's wait is summed over its three connections). " +
             (f"From {int(lo)} to {int(hi)} connections throughput changes " +
-             ", ".join(f"{tput.loc[hi, s] / tput.loc[lo, s]:.2f}x for {plots.label(s)}" for s in p.columns) + "."
+             ", ".join(f"{tput.loc[hi, s] / tput.loc[lo, s]:.2f}x for {palette.label(s)}" for s in p.columns) + "."
              if hi != lo else ""))
     return fig, text
-
-
-def consistency(table: pd.DataFrame) -> pd.DataFrame:
-    t = table[table.record == "consistency"]
-    g = t.groupby(["bundle", "strategy", "condition", "write_rate"], sort=True)
-    out = g.agg(reads=("reads", "sum"), torn=("torn", "sum"), write_rate_achieved=("write_rate_achieved", "mean"))
-    out["torn_per_10k"] = 1e4 * out.torn / out.reads
-    out["latency_p50_us"] = g.hist_latency.apply(lambda h: _merged(h)["p50_us"])
-    return out.reset_index()
 
 
 def torn_reads(cons: pd.DataFrame, bundle: str = "account"):
@@ -202,10 +151,10 @@ def torn_reads(cons: pd.DataFrame, bundle: str = "account"):
     labels = []
     for strategy, condition in paths:
         g = d[(d.strategy == strategy) & (d.condition == condition)].sort_values("write_rate")
-        name = f"{plots.label(strategy)}, {condition}"
+        name = f"{palette.label(strategy)}, {condition}"
         ax1.plot(g.write_rate, g.torn_per_10k, marker="o", ls=styles.get(condition, "-"),
-                 color=plots.colour(strategy), label=name)
-        labels.append((name, g.latency_p50_us.iloc[-1], plots.colour(strategy)))
+                 color=palette.colour(strategy), label=name)
+        labels.append((name, g.latency_p50_us.iloc[-1], palette.colour(strategy)))
     ax1.set_xlabel("writes per second, target (two spokes per transaction)")
     ax1.set_ylabel("torn reads per 10,000 bundles")
     ax1.legend(fontsize=7)
@@ -223,9 +172,9 @@ def _torn_sentence(d: pd.DataFrame) -> str:
     torn = top[top.torn > 0].sort_values("torn_per_10k", ascending=False)
     clean = top[top.torn == 0]
     text = (f"At {top.write_rate_achieved.mean():.0f} writes/s: " +
-            (", ".join(f"{plots.label(r.strategy)} ({r.condition}) {r.torn_per_10k:.0f}" for r in torn.itertuples())
+            (", ".join(f"{palette.label(r.strategy)} ({r.condition}) {r.torn_per_10k:.0f}" for r in torn.itertuples())
              + " torn reads per 10,000" if len(torn) else "no read path tore") + "; " +
-            (", ".join(f"{plots.label(r.strategy)} ({r.condition})" for r in clean.itertuples()) + " none" if len(clean)
+            (", ".join(f"{palette.label(r.strategy)} ({r.condition})" for r in clean.itertuples()) + " none" if len(clean)
              else "every path tore") + ".")
     base = top[(top.strategy == "star_parallel") & (top.condition == "read committed")]
     snap = top[(top.strategy == "star_parallel") & (top.condition == "exported snapshot")]

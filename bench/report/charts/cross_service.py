@@ -4,11 +4,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from bench.measure import cross
-from bench.report import plots
-from bench.report.charts.read_paths import largest_scale, log_ms_axis, median_vs_rtt, rtt_axes
+from bench.names import CROSS_QUERIES
+from bench.report import cells
+from bench.report.charts.read_paths import log_ms_axis, median_vs_rtt, rtt_axes
 
-SCALES = ["xs", "s", "m", "l", "xl"]
 APPROACHES = {  # id -> (label, colour, short label for sentences)
     "join_star": ("SQL join, star", "#1f77b4", "the join"),
     "join_relational": ("SQL join, relational", "#17becf", "the join on relational"),
@@ -23,27 +22,11 @@ LOADERS = {
     "raw_loop_json": ("raw, join_json per user", "#ff7f0e"),
     "raw_page_json": ("raw, one join_json for the page", "#17becf"),
 }
-ORM_PAGE = "orm_page"
-
-
-def query_cells(summary: pd.DataFrame) -> pd.DataFrame:
-    """The cross-spoke query rows of the run summary."""
-    return _with_order(summary[(summary.experiment == "cross_service") & (summary.condition != ORM_PAGE)])
-
-
-def orm_cells(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The ORM page rows of the run summary, with the statements and round trips per page and the
-    RTT the proxy added."""
-    s = summary[(summary.experiment == "cross_service") & (summary.condition == ORM_PAGE)]
-    shape = table[table.record == "shape"][["scale", "strategy", "statements", "round_trips", "users"]]
-    rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
-    s = s.merge(shape, on=["scale", "strategy"]).merge(rtt, on=["scale", "rtt_ms"], how="left")
-    return s.assign(rtt_measured_ms=s.added_ms.fillna(0.0)).drop(columns="added_ms")
 
 
 def _per_query(d: pd.DataFrame, value: str, ylabel: str, title: str, scale_div: float = 1.0):
     """One panel per query, value against scale, a line per approach."""
-    queries = [q for q in cross.QUERIES if q in set(d.condition)]
+    queries = [q for q in CROSS_QUERIES if q in set(d.condition)]
     fig, axes = plt.subplots(1, len(queries), figsize=(3.6 * len(queries), 4.2), squeeze=False)
     axes = axes[0]
     for ax, q in zip(axes, queries):
@@ -53,7 +36,7 @@ def _per_query(d: pd.DataFrame, value: str, ylabel: str, title: str, scale_div: 
             if not a.empty:
                 ax.plot(a.scale, a[value] / scale_div, marker="o", ms=4, color=colour, label=label)
         log_ms_axis(ax)
-        ax.set_title(cross.QUERIES[q].title, fontsize=9)
+        ax.set_title(CROSS_QUERIES[q], fontsize=9)
         ax.set_xlabel("scale")
     axes[0].set_ylabel(ylabel)
     axes[-1].legend(fontsize=8)
@@ -67,26 +50,15 @@ def latency_by_scale(s: pd.DataFrame):
     return fig, _ratio_sentence(s, "p50_us", "median latency", "ms", 1000)
 
 
-def _with_order(d: pd.DataFrame) -> pd.DataFrame:
-    return d.assign(order=d.scale.map(SCALES.index)).sort_values("order")
-
-
-def moved(table: pd.DataFrame) -> pd.DataFrame:
-    """Bytes over the wire per execution (DataRow bytes received + id lists sent), rows, statements."""
-    b = table[table.record == "bytes"].copy()
-    b["moved_bytes"] = b["bytes"] + b["sent_bytes"].fillna(0)
-    return _with_order(b)
-
-
 def bytes_by_scale(table: pd.DataFrame):
-    b = moved(table)
+    b = cells.moved(table)
     fig = _per_query(b, "moved_bytes", "bytes on the wire per execution (KiB, log)",
                      "Cross-spoke queries: data moved between database and application", 1024)
     return fig, _ratio_sentence(b, "moved_bytes", "bytes moved", "KiB", 1024)
 
 
 def memory_by_scale(table: pd.DataFrame):
-    m = _with_order(table[table.record == "memory"])
+    m = cells.by_scale(table[table.record == "memory"])
     fig = _per_query(m, "peak_bytes", "client Python-heap peak per execution (KiB, log)",
                      "Cross-spoke queries: client memory (tracemalloc peak, fetch to answer)", 1024)
     return fig, _ratio_sentence(m, "peak_bytes", "client heap peak", "KiB", 1024)
@@ -96,20 +68,20 @@ def _ratio_sentence(d: pd.DataFrame, value: str, what: str, unit: str, div: floa
     """Per query at the largest scale: the microservices ways against the star join."""
     if d.empty:
         return "No data."
-    scale = largest_scale(d)
+    scale = cells.largest_scale(d)
     parts = []
-    for q in cross.QUERIES:
+    for q in CROSS_QUERIES:
         g = d[(d.scale == scale) & (d.condition == q)].set_index("strategy")[value]
         if "join_star" not in g or not g["join_star"]:
             continue
         ways = ", ".join(f"{APPROACHES[a][2]} {g[a] / g['join_star']:.1f}x" for a in
                          ("join_relational", "services_parallel", "services_chained") if a in g)
-        parts.append(f"{cross.QUERIES[q].title}: the join {g['join_star'] / div:,.1f} {unit}, {ways}")
+        parts.append(f"{CROSS_QUERIES[q]}: the join {g['join_star'] / div:,.1f} {unit}, {ways}")
     return f"At scale {scale}, {what} relative to the SQL join on the star. " + "; ".join(parts) + "."
 
 
 def orm_latency_vs_rtt(o: pd.DataFrame, scale: str | None = None):
-    scale = scale or largest_scale(o)
+    scale = scale or cells.largest_scale(o)
     d = o[o.scale == scale]
     fig, ax = plt.subplots(figsize=(10, 4.8))
     for loader, (label, colour) in LOADERS.items():

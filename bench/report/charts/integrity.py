@@ -5,30 +5,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.measure import harness
-from bench.report import plots
-from bench.report.charts.read_paths import largest_scale
+from bench.report import cells
+
+from bench.report import palette
 
 APPROACHES = ("three_requests", "transaction", "rpc", "trigger")
 APPROACH_COLOURS = {"three_requests": "#d62728", "transaction": "#1f77b4", "rpc": "#2ca02c", "trigger": "#9467bd"}
 PROBLEMS = ("user_without_profile", "profile_without_state", "user_without_role", "role_without_profile",
             "user_without_audit", "audit_for_missing_user")
-
-
-def at_scale(table: pd.DataFrame, record: str, scale: str | None = None) -> pd.DataFrame:
-    d = table[table.record == record]
-    return d[d.scale == (scale or largest_scale(d))] if not d.empty else d
-
-
-def medians(d: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
-    """Pooled median (HdrHistogram) and the range of per-rep medians of latency_us, per group."""
-    rows = []
-    for key, g in d.groupby(by):
-        reps = [float(np.median(r)) for _, r in g.groupby("rep").latency_us]
-        rows.append({**dict(zip([by] if isinstance(by, str) else by, key if isinstance(key, tuple) else (key,))),
-                     "p50_us": harness.percentiles(harness.histogram(g.latency_us))["p50_us"],
-                     "lo_us": min(reps), "hi_us": max(reps), "n": len(g)})
-    return pd.DataFrame(rows)
 
 
 def _bars(ax, labels, values, colours, lo=None, hi=None, fmt="{:.2f}"):
@@ -41,7 +25,7 @@ def _bars(ax, labels, values, colours, lo=None, hi=None, fmt="{:.2f}"):
 
 
 def inconsistent_users(table: pd.DataFrame, scale: str | None = None):
-    c = at_scale(table, "census", scale)
+    c = cells.at_scale(table, "census", scale)
     tot = c.groupby(["strategy", "class"]).users.sum().unstack().reindex(list(APPROACHES))
     reps = c[c["class"] == "inconsistent"].groupby("strategy")[["signups", "faulty"]].sum().reindex(list(APPROACHES))
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
@@ -73,14 +57,14 @@ def inconsistent_users(table: pd.DataFrame, scale: str | None = None):
 
 
 def signup_latency(table: pd.DataFrame, scale: str | None = None):
-    m = medians(at_scale(table, "signup", scale).dropna(subset=["latency_us"]), "strategy").set_index("strategy")
+    m = cells.medians(cells.at_scale(table, "signup", scale).dropna(subset=["latency_us"]), "strategy").set_index("strategy")
     m = m.reindex([a for a in APPROACHES if a in m.index])
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     _bars(ax, m.index, m.p50_us / 1000, [APPROACH_COLOURS[a] for a in m.index], m.lo_us / 1000, m.hi_us / 1000)
     ax.set_ylabel("median latency per successful signup (ms)")
     ax.set_title("Writing user, profile, state, role and audit entry (no fault)")
     fast = m.p50_us.idxmin()
-    text = (f"Median signup: " + ", ".join(f"{a} {v / 1000:.2f} ms" for a, v in m.p50_us.items()) +
+    text = ("Median signup: " + ", ".join(f"{a} {v / 1000:.2f} ms" for a, v in m.p50_us.items()) +
             f"; the three-request flow takes {m.p50_us['three_requests'] / m.p50_us[fast]:.1f}x {fast} "
             f"(n = {int(m.n.min())}+ per approach, bars: range of per-rep medians).")
     return fig, text
@@ -100,12 +84,12 @@ def orphan_census(table: pd.DataFrame):
         for j, v in enumerate(variants):
             txt = "FK prevents" if verdict.loc[cls, v] == "impossible" else f"{int(found.loc[cls, v]):,}"
             ax.text(j, i, txt, ha="center", va="center", fontsize=7.5)
-    ax.set_xticks(range(len(variants)), [plots.label(v) for v in variants])
+    ax.set_xticks(range(len(variants)), [palette.label(v) for v in variants])
     ax.set_yticks(range(len(found.index)), found.index)
     ax.grid(False)
     ax.set_title(f"Orphan rows found, scale {o.census_scale.iloc[0]} (green: FK prevents, red: present)")
     counts = {v: int((verdict[v] == "impossible").sum()) for v in variants}
-    text = ("Classes the foreign keys make impossible: " + ", ".join(f"{plots.label(v)} {k} of {len(found)}"
+    text = ("Classes the foreign keys make impossible: " + ", ".join(f"{palette.label(v)} {k} of {len(found)}"
                                                                         for v, k in counts.items()) +
             "; every other class is only detected, by its census query, and the soft reference "
             "user_state.current_session_id is unprotected in every variant.")
@@ -113,7 +97,7 @@ def orphan_census(table: pd.DataFrame):
 
 
 def fk_insert(table: pd.DataFrame, scale: str | None = None):
-    m = medians(at_scale(table, "fk_insert", scale), ["strategy", "condition"])
+    m = cells.medians(cells.at_scale(table, "fk_insert", scale), ["strategy", "condition"])
     p = m.pivot(index="strategy", columns="condition", values="p50_us")
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     x = np.arange(len(p.index))
@@ -134,7 +118,7 @@ def fk_insert(table: pd.DataFrame, scale: str | None = None):
 
 
 def bulk_load(table: pd.DataFrame, scale: str | None = None):
-    b = at_scale(table, "bulk", scale)
+    b = cells.at_scale(table, "bulk", scale)
     m = b.groupby("strategy")[["load_s", "add_fk_s", "validate_s", "total_s"]].median()
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     left = np.zeros(len(m))
@@ -152,8 +136,8 @@ def bulk_load(table: pd.DataFrame, scale: str | None = None):
 
 
 def cascade_delete(table: pd.DataFrame, scale: str | None = None):
-    c = at_scale(table, "cascade", scale)
-    m = medians(c, "indexes").set_index("indexes").reindex(["as-written", "indexed"])
+    c = cells.at_scale(table, "cascade", scale)
+    m = cells.medians(c, "indexes").set_index("indexes").reindex(["as-written", "indexed"])
     fig, ax = plt.subplots(figsize=(6.5, 4))
     _bars(ax, ["as written (no user_id index)", "user_id indexed"], m.p50_us / 1000, ["#d62728", "#1f77b4"],
           m.lo_us / 1000, m.hi_us / 1000)
@@ -166,7 +150,7 @@ def cascade_delete(table: pd.DataFrame, scale: str | None = None):
 
 
 def trigger_signup(table: pd.DataFrame, scale: str | None = None):
-    m = medians(at_scale(table, "trigger_signup", scale), "strategy").set_index("strategy")
+    m = cells.medians(cells.at_scale(table, "trigger_signup", scale), "strategy").set_index("strategy")
     fig, ax = plt.subplots(figsize=(6.5, 4))
     labels = {"handle_new_user": "trigger (1 INSERT)", "application": "application (3 INSERTs, 1 transaction)"}
     _bars(ax, [labels.get(s, s) for s in m.index], m.p50_us / 1000, ["#9467bd", "#1f77b4"][: len(m)],
@@ -181,13 +165,13 @@ def trigger_signup(table: pd.DataFrame, scale: str | None = None):
 
 
 def lock_wait(table: pd.DataFrame, scale: str | None = None):
-    d = at_scale(table, "lock", scale)
-    m = medians(d, "strategy").set_index("strategy").reindex(["update_last_sign_in", "delete_user"])
+    d = cells.at_scale(table, "lock", scale)
+    m = cells.medians(d, "strategy").set_index("strategy").reindex(["update_last_sign_in", "delete_user"])
     hold = float(d.hold_ms.iloc[0])
     fig, ax = plt.subplots(figsize=(6.5, 4))
     _bars(ax, ["while last_sign_in_at\nis updated", "while the user\nis deleted"], m.p50_us / 1000,
           ["#1f77b4", "#d62728"], m.lo_us / 1000, m.hi_us / 1000)
-    ax.axhline(hold, color=plots.NEUTRAL, ls="--", lw=1)
+    ax.axhline(hold, color=palette.NEUTRAL, ls="--", lw=1)
     ax.text(1.45, hold, f"other transaction open {hold:g} ms", ha="right", va="bottom", fontsize=8)
     ax.set_ylabel("median audit insert for that user (ms)")
     ax.set_title("A spoke insert against a concurrent change of its user")
@@ -200,7 +184,7 @@ def lock_wait(table: pd.DataFrame, scale: str | None = None):
 
 
 def soft_references(table: pd.DataFrame, scale: str | None = None):
-    d = at_scale(table, "soft_refs", scale)
+    d = cells.at_scale(table, "soft_refs", scale)
     m = d.groupby("strategy")[["dangling", "delete_us", "sessions_deleted"]].median()
     m = m.reindex(["soft_reference", "fk_set_null", "fk_set_null_indexed"])
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -218,7 +202,7 @@ def soft_references(table: pd.DataFrame, scale: str | None = None):
 
 
 def multixacts(table: pd.DataFrame, scale: str | None = None):
-    d = at_scale(table, "multixact", scale)
+    d = cells.at_scale(table, "multixact", scale)
     m = d.groupby("strategy")[["multixacts", "inserts", "seconds"]].median().reindex(["distinct_users", "same_user"])
     clients = int(d.clients.iloc[0])
     fig, ax = plt.subplots(figsize=(6.5, 4))

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import plots
+from bench.report import palette
 
 
 def fidelity(table: pd.DataFrame):
@@ -17,7 +17,7 @@ def fidelity(table: pd.DataFrame):
     y = np.arange(len(f))
     ax.barh(y - 0.2, f.wire_ratio, height=0.4, color="#1f77b4", label="wire only (client decode left out)")
     ax.barh(y + 0.2, f.ratio, height=0.4, color="#aec7e8", label="end to end (incl. the Python client's decode)")
-    ax.axvline(1.0, color=plots.NEUTRAL, lw=1)
+    ax.axvline(1.0, color=palette.NEUTRAL, lw=1)
     ax.set_yticks(y, f.cell + " · " + f.scale, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("harness mean / pgbench -M prepared mean (1 = identical)")
@@ -39,7 +39,7 @@ def proxy_accuracy(table: pd.DataFrame):
         ax.errorbar(g.rtt_ms, g.added_ms, yerr=[np.zeros(len(g)), (g.added_p95_ms - g.added_ms).clip(lower=0)],
                     marker="o", ms=4, capsize=2, ls="none", label=f"scale {scale}: median, whisker to p95")
     top = float(r.rtt_ms.max()) if len(r) else 1.0
-    ax.plot([0.1, top], [0.1, top], color=plots.NEUTRAL, lw=1, ls="--", label="exact")
+    ax.plot([0.1, top], [0.1, top], color=palette.NEUTRAL, lw=1, ls="--", label="exact")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("configured round-trip delay (ms)")

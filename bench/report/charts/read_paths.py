@@ -5,37 +5,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import plots
+from bench.report import cells
+from bench.report import palette
 
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
 
 
-def cells(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm") -> pd.DataFrame:
-    """The read-paths rows of the run summary (warm cache unless asked), with the RTT the proxy
-    actually added."""
-    s = summary[summary.experiment == "read_paths"].copy()
-    if "cache" in s:
-        s = s[s.cache == cache]
-    rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
-    s = s.merge(rtt, on=["scale", "rtt_ms"], how="left")
-    s["rtt_measured_ms"] = s["added_ms"].fillna(0.0)
-    return s.drop(columns="added_ms")
-
-
-def largest_scale(s: pd.DataFrame) -> str:
-    order = ["xs", "s", "m", "l", "xl"]
-    return max(s.scale.unique(), key=order.index)
-
-
 def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None = None):
-    scale = scale or largest_scale(s)
+    scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale) & (s.envelope == "plain") & (s.indexes == "indexed")]
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for strategy in ORDER:
         g = d[d.strategy == strategy].sort_values("rtt_measured_ms")
         if g.empty:
             continue
-        median_vs_rtt(ax, g, plots.colour(strategy), plots.label(strategy))
+        median_vs_rtt(ax, g, palette.colour(strategy), palette.label(strategy))
     rtt_axes(ax, d.rtt_measured_ms, "median latency per bundle (ms, log)")
     ax.set_title(f"'{bundle}' bundle, scale {scale}: one user's data, single client")
     ax.legend()
@@ -67,33 +51,14 @@ def rtt_axes(ax, rtts: pd.Series, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
 
 
-def crossovers(d: pd.DataFrame, pairs=(("star_parallel", "star_sequential"), ("star_parallel", "join_json"),
-                                        ("star_sequential", "join_flat"))) -> list[str]:
-    """Where two strategies' median latencies cross as the measured RTT grows (linear
-    interpolation between measured points)."""
-    p50 = d.pivot_table(index="rtt_measured_ms", columns="strategy", values="p50_us").sort_index()
-    out = []
-    for a, b in pairs:
-        if not {a, b} <= set(p50.columns):
-            continue
-        diff = (p50[a] - p50[b]).to_numpy()
-        x = p50.index.to_numpy()
-        for i in range(len(diff) - 1):
-            if diff[i] == 0 or np.sign(diff[i]) != np.sign(diff[i + 1]):
-                at = x[i] + (x[i + 1] - x[i]) * diff[i] / (diff[i] - diff[i + 1]) if diff[i] != diff[i + 1] else x[i]
-                faster = a if diff[i + 1] < 0 else b
-                out.append(f"{plots.label(faster)} overtakes {plots.label(b if faster == a else a)} at about {at:.2g} ms")
-    return out
-
-
 def _rtt_sentence(d: pd.DataFrame) -> str:
     p50 = d.pivot_table(index="rtt_ms", columns="strategy", values="p50_us")
     if p50.empty:
         return "No data."
     best = p50.idxmin(axis=1)
-    parts = [f"fastest at RTT {rtt:g} ms: {plots.label(b)}" for rtt, b in best.items()]
+    parts = [f"fastest at RTT {rtt:g} ms: {palette.label(b)}" for rtt, b in best.items()]
     text = "; ".join(parts) + "."
-    crossings = crossovers(d)
+    crossings = cells.crossovers(d)
     text += (" Crossovers: " + "; ".join(crossings) + "." if crossings
              else " No two of star_parallel, star_sequential, join_json and join_flat swap places across these RTTs.")
     if {"star_parallel", "join_json"} <= set(p50.columns):
@@ -114,7 +79,7 @@ FANOUT_LABELS = ("0", "1-3", "4-10", "11-30", "31-100", "101-300", "301-1000", "
 def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str | None = None):
     req = table[(table.record == "request") & (table.bundle == bundle) & (table.rtt_ms == 0)
                 & (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache == "warm")]
-    scale = scale or largest_scale(req)
+    scale = scale or cells.largest_scale(req)
     req = req[req.scale == scale].copy()
     req["bin"] = pd.cut(req.audit_rows, FANOUT_BINS, labels=FANOUT_LABELS)
     med = req.groupby(["bin", "strategy"], observed=True).latency_us.median().unstack() / 1000
@@ -122,8 +87,8 @@ def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str |
     x = np.arange(len(med.index))
     for strategy in ORDER:
         if strategy in med:
-            ax.plot(x, med[strategy], marker="o", ms=4, lw=1.2, color=plots.colour(strategy),
-                    label=plots.label(strategy))
+            ax.plot(x, med[strategy], marker="o", ms=4, lw=1.2, color=palette.colour(strategy),
+                    label=palette.label(strategy))
     ax.set_xticks(x, med.index)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -141,14 +106,14 @@ def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str |
 
 def bytes_per_strategy(table: pd.DataFrame, scale: str | None = None):
     b = table[table.record == "bytes"]
-    scale = scale or largest_scale(b)
+    scale = scale or cells.largest_scale(b)
     med = b[b.scale == scale].groupby(["bundle", "strategy"])["bytes"].median().unstack()
     med = med[[c for c in ORDER if c in med.columns]]
     fig, ax = plt.subplots(figsize=(8, 4.2))
     x = np.arange(len(med.index))
     width = 0.8 / len(med.columns)
     for i, strategy in enumerate(med.columns):
-        ax.bar(x + i * width, med[strategy] / 1024, width, color=plots.colour(strategy), label=plots.label(strategy))
+        ax.bar(x + i * width, med[strategy] / 1024, width, color=palette.colour(strategy), label=palette.label(strategy))
     ax.set_xticks(x + width * (len(med.columns) - 1) / 2, med.index)
     ax.set_ylabel("DataRow bytes received per bundle, median user (KiB)")
     ax.set_title(f"Bytes on the wire, scale {scale}")
@@ -161,7 +126,7 @@ def bytes_per_strategy(table: pd.DataFrame, scale: str | None = None):
 
 def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account", rtt_ms: float = 2.0,
                   scale: str | None = None):
-    scale = scale or largest_scale(s)
+    scale = scale or cells.largest_scale(s)
     cond = (table.bundle == bundle) & (table.rtt_ms == rtt_ms) & (table.scale == scale) & \
            (table.envelope == "plain") & (table.indexes == "indexed") & (table.cache != "cold")
     req = table[cond & (table.record == "request")]
@@ -176,21 +141,21 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
     ax.barh(y, srv / 1000, color="#4c72b0", label="server execution (pg_stat_statements)")
     ax.barh(y, client / 1000, left=srv / 1000, color="#dd8452", label="client decode + assembly")
     ax.barh(y, rest / 1000, left=(srv + client) / 1000, color="#bbbbbb", label="network, waiting, driver")
-    ax.set_yticks(y, [plots.label(x) for x in strategies])
+    ax.set_yticks(y, [palette.label(x) for x in strategies])
     ax.invert_yaxis()
     ax.set_xlabel("mean time per bundle (ms)")
     ax.set_title(f"Where the time goes: '{bundle}', RTT {rtt_ms:g} ms, scale {scale}")
     ax.legend(fontsize=8, loc="lower right")
     share = (rest / mean.latency_us.reindex(strategies)).round(2)
     text = ("Share of each request spent on the network and waiting: " +
-            ", ".join(f"{plots.label(k)} {v:.0%}" for k, v in share.items()) + ".")
+            ", ".join(f"{palette.label(k)} {v:.0%}" for k, v in share.items()) + ".")
     return fig, text
 
 
 def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: str = "account",
                    scale: str | None = None):
     """p50 at RTT 0 under two values of a condition (envelope plain/rest, indexes indexed/as-written)."""
-    scale = scale or largest_scale(s)
+    scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale) & (s.rtt_ms == 0)]
     fixed = {"envelope": "plain", "indexes": "indexed"}
     fixed.pop(column)
@@ -200,15 +165,15 @@ def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: 
     fig, ax = plt.subplots(figsize=(8, 4.2))
     y = np.arange(len(p50.index))
     ax.barh(y - 0.2, p50[base] / 1000, 0.4, color="#999", label=base)
-    ax.barh(y + 0.2, p50[other] / 1000, 0.4, color=[plots.colour(x) for x in p50.index], label=other)
-    ax.set_yticks(y, [plots.label(x) for x in p50.index])
+    ax.barh(y + 0.2, p50[other] / 1000, 0.4, color=[palette.colour(x) for x in p50.index], label=other)
+    ax.set_yticks(y, [palette.label(x) for x in p50.index])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("median latency at RTT 0 (ms, log)")
     ax.set_title(f"'{bundle}', scale {scale}: {base} against {other}")
     ax.legend()
     ratio = p50[other] / p50[base]
-    text = f"{other} against {base}: " + ", ".join(f"{plots.label(k)} x{v:.1f}" for k, v in ratio.items()) + "."
+    text = f"{other} against {base}: " + ", ".join(f"{palette.label(k)} x{v:.1f}" for k, v in ratio.items()) + "."
     return fig, text
 
 

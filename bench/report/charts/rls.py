@@ -5,9 +5,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import plots
-from bench.measure import rls
-from bench.report.charts.read_paths import ORDER, largest_scale
+from bench import config
+from bench.report import cells
+from bench.names import SPOKES
+from bench.report.charts.read_paths import ORDER
+from bench.report import palette
 
 FORM_LABELS = {
     "off": "RLS off",
@@ -19,18 +21,6 @@ FORM_LABELS = {
 }
 QUERY_LABELS = {"count": "count(*) of the table", "select": "SELECT * (policy as the only filter)",
                 "select_filtered": "SELECT * ... WHERE user_id = $1"}
-SCALE_ORDER = ["xs", "s", "m", "l", "xl"]
-SCALE_COLOURS = {"xs": "#c6dbef", "s": "#9ecae1", "m": "#4292c6", "l": "#08519c", "xl": "#08306b"}
-
-
-def policy_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """The policy sweep, with one time per cell: pg_stat_statements' mean execution time, or
-    EXPLAIN ANALYZE's when the statement ran once; timed-out cells at the timeout, flagged."""
-    p = table[table.record == "policy"].copy()
-    p["server_ms"] = p["exec_us"].fillna(p["explain_exec_us"]) / 1000
-    if "timeout_us" in p:
-        p.loc[p.timed_out.astype(bool), "server_ms"] = p["timeout_us"] / 1000
-    return p
 
 
 def _ms(v: float) -> str:
@@ -53,7 +43,7 @@ def _bars(ax, d: pd.DataFrame, forms, scales, value="server_ms"):
     for k, scale in enumerate(scales):
         g = d[d.scale == scale].set_index("form").reindex(forms)
         y = np.arange(len(forms)) + k * height
-        ax.barh(y, g[value], height=height, color=SCALE_COLOURS.get(scale, plots.NEUTRAL), label=f"scale {scale}")
+        ax.barh(y, g[value], height=height, color=palette.colour(scale), label=f"scale {scale}")
         for yi, (v, out) in zip(y, zip(g[value], g.get("timed_out", pd.Series(False, index=g.index)))):
             if pd.notna(v) and bool(out):
                 ax.annotate("timed out", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
@@ -67,7 +57,7 @@ def forms_by_scale(p: pd.DataFrame, query: str = "select"):
     """Server time per policy form, authenticated caller, no TO clause, indexed, by scale."""
     d = p[(p["query"] == query) & (p.caller == "authenticated") & (p.to == "public") & (p["index"] == "indexed")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
-    scales = [s for s in SCALE_ORDER if s in set(d.scale)]
+    scales = config.ordered(d.scale)
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(forms) + 1.8))
     _bars(ax, d, forms, scales)
     ax.set_xlabel("server execution time per statement (ms, log; pg_stat_statements mean)")
@@ -95,7 +85,7 @@ def index_and_filter(p: pd.DataFrame, scale: str | None = None):
     explicit filter, authenticated caller."""
     if scale is None:
         without = p[p["index"] == "none"]
-        scale = largest_scale(without if len(without) else p)
+        scale = cells.largest_scale(without if len(without) else p)
     d = p[(p.scale == scale) & (p.caller == "authenticated") & (p.to == "public")
           & p.form.isin(["off", "memo", "select_uid"]) & p["query"].isin(["select", "select_filtered"])]
     fig, ax = plt.subplots(figsize=(8, 4.2))
@@ -124,7 +114,7 @@ def index_and_filter(p: pd.DataFrame, scale: str | None = None):
 
 def anon_caller(p: pd.DataFrame, scale: str | None = None):
     """What an anonymous request costs under each form, with and without `TO authenticated`."""
-    scale = scale or largest_scale(p)
+    scale = scale or cells.largest_scale(p)
     d = p[(p.scale == scale) & (p.caller == "anon") & (p["query"] == "count") & (p["index"] == "indexed")
           & (p.form != "off")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
@@ -149,19 +139,10 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
     return fig, sentence
 
 
-def strategy_cells(summary: pd.DataFrame) -> pd.DataFrame:
-    s = summary[summary.experiment == "rls"].copy()
-    s["setting"] = np.select([s.envelope == "rest_service_role", s.condition == "rls_select_uid",
-                              s.condition == "rls_safe"],
-                             ["service_role (RLS bypassed)", "(select auth.uid()) policies", "the safe policy set"],
-                             "the memo's policies")
-    return s
-
-
 def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "account", scale: str | None = None):
     """Median latency per strategy through the rest envelope: RLS bypassed, the memo's
     policies, the sub-select policies; server time per request beside it."""
-    scale = scale or largest_scale(s)
+    scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale)]
     settings = ["service_role (RLS bypassed)", "the memo's policies", "(select auth.uid()) policies",
                 "the safe policy set"]
@@ -175,7 +156,7 @@ def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "ac
         g = d[d.setting == setting].set_index("strategy").reindex(strategies)
         ax.bar(np.arange(len(strategies)) + k * width, g.p50_us / 1000, width=width, color=colours[k], label=setting,
                yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000, (g.p50_rep_hi_us - g.p50_us) / 1000], capsize=2)
-    ax.set_xticks(np.arange(len(strategies)) + 0.4 - width / 2, [plots.label(x) for x in strategies], fontsize=8)
+    ax.set_xticks(np.arange(len(strategies)) + 0.4 - width / 2, [palette.label(x) for x in strategies], fontsize=8)
     ax.set_ylabel("median latency per bundle (ms), RTT 0")
     ax.set_title(f"'{bundle}' bundle at scale {scale} through the PostgREST envelope: with and without RLS")
     ax.legend(fontsize=8)
@@ -206,7 +187,7 @@ def isolation_matrix(iso: pd.DataFrame):
     cases = ["own_rows", "other_user", "anon", "missing_claim", "forged_claim", "service_role", "view_default",
              "view_security_invoker"]
     cases = [c for c in cases if c in set(d.case)]
-    spokes = [t for t in rls.SPOKES if t in set(d.target)]
+    spokes = [t for t in SPOKES if t in set(d.target)]
     columns = spokes + sorted(t for t in set(d.target) if t not in spokes and "view" in t) + sorted(
         t for t in set(d.target) if t not in spokes and "view" not in t)
     grid = d.groupby(["case", "target"]).held.all().unstack().reindex(index=cases, columns=columns)
@@ -247,36 +228,27 @@ CASE_LABELS = {"other_user": "user A", "anon": "anon", "missing_claim": "no clai
                "-": ""}
 
 
-def write_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """One cell per (op, caller) x policy set: checks that held out of all (spokes, forms)."""
-    w = table[table.record == "write"]
-    g = w.groupby(["op", "case", "policy_set"]).agg(held=("held", "sum"), checks=("held", "size"),
-                                                    reach=("reach", "first")).reset_index()
-    g["held"] = g["held"].astype(int)
-    return g
-
-
 def write_paths(table: pd.DataFrame, scale: str | None = None):
     """What each caller could write to another user's rows, under the memo's policies and grants
     and under the safe set: green = every check held, red = a hole (count of checks held)."""
-    scale = scale or largest_scale(table[table.record == "write"])
+    scale = scale or cells.largest_scale(table[table.record == "write"])
     w = table[(table.record == "write") & (table.scale == scale)]
-    cells = write_cells(w)
-    sets = [p for p in ("memo", "safe") if p in set(cells.policy_set)]
-    rows = [r for r in WRITE_ROWS if ((cells.op == r[0]) & (cells.case == r[1])).any()]
+    held_cells = cells.write_cells(w)
+    sets = [p for p in ("memo", "safe") if p in set(held_cells.policy_set)]
+    rows = [r for r in WRITE_ROWS if ((held_cells.op == r[0]) & (held_cells.case == r[1])).any()]
     fig, ax = plt.subplots(figsize=(8.5, 0.36 * len(rows) + 1.8))
     values = np.full((len(rows), len(sets)), np.nan)
     for i, (op, case) in enumerate(rows):
         for j, ps in enumerate(sets):
-            c = cells[(cells.op == op) & (cells.case == case) & (cells.policy_set == ps)]
+            c = held_cells[(held_cells.op == op) & (held_cells.case == case) & (held_cells.policy_set == ps)]
             if len(c):
                 held, checks = int(c.held.iloc[0]), int(c.checks.iloc[0])
                 values[i, j] = float(held == checks)
                 ax.text(j, i, f"{held}/{checks} held", ha="center", va="center", fontsize=7)
-    cmap = plt.matplotlib.colors.ListedColormap(["#d62728", "#2ca02c"])  # as isolation_matrix: red leak, green held
-    cmap.set_bad("#f0f0f0")
+    cmap = plt.matplotlib.colors.ListedColormap([palette.colour("bad"), palette.colour("good")])
+    cmap.set_bad(palette.colour("background"))
     ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
-    reach = {op: r for op, r in zip(cells.op, cells.reach)}
+    reach = dict(zip(held_cells.op, held_cells.reach))
     ax.set_yticks(range(len(rows)), [f"{CASE_LABELS[c]}: {WRITE_LABELS[o]} [{reach[o]}]".lstrip(": ") for o, c in rows],
                   fontsize=7)
     ax.set_xticks(range(len(sets)), ["the memo's policies + GRANT ALL" if s == "memo" else "the safe set" for s in sets])

@@ -1,0 +1,6 @@
+"""The experiments a run can choose, by name, in the order they run."""
+from __future__ import annotations
+
+from bench.experiments import concurrency, cross_service, dataset, integrity, read_paths, rls
+
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, integrity, rls, cross_service)}

@@ -1,0 +1,176 @@
+"""Data shaping for the report: run tables -> one row per cell, shared by charts and verdicts.
+
+Pandas only (no plotting, no driver), so computing a verdict loads neither matplotlib nor psycopg.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bench import config
+from bench.report import palette
+from bench.results import stats
+
+def read_paths(summary: pd.DataFrame, table: pd.DataFrame, cache: str = "warm") -> pd.DataFrame:
+    """The read-paths rows of the run summary (warm cache unless asked), with the RTT the proxy
+    actually added."""
+    s = summary[summary.experiment == "read_paths"].copy()
+    if "cache" in s:
+        s = s[s.cache == cache]
+    rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
+    s = s.merge(rtt, on=["scale", "rtt_ms"], how="left")
+    s["rtt_measured_ms"] = s["added_ms"].fillna(0.0)
+    return s.drop(columns="added_ms")
+
+
+def scales(d: pd.DataFrame) -> list[str]:
+    """The scales a table holds, smallest first."""
+    return config.ordered(d.scale)
+
+
+def largest_scale(s: pd.DataFrame) -> str:
+    return config.largest(s.scale.unique())
+
+
+def crossovers(d: pd.DataFrame, pairs=(("star_parallel", "star_sequential"), ("star_parallel", "join_json"),
+                                        ("star_sequential", "join_flat"))) -> list[str]:
+    """Where two strategies' median latencies cross as the measured RTT grows (linear
+    interpolation between measured points)."""
+    p50 = d.pivot_table(index="rtt_measured_ms", columns="strategy", values="p50_us").sort_index()
+    out = []
+    for a, b in pairs:
+        if not {a, b} <= set(p50.columns):
+            continue
+        diff = (p50[a] - p50[b]).to_numpy()
+        x = p50.index.to_numpy()
+        for i in range(len(diff) - 1):
+            if diff[i] == 0 or np.sign(diff[i]) != np.sign(diff[i + 1]):
+                at = x[i] + (x[i + 1] - x[i]) * diff[i] / (diff[i] - diff[i + 1]) if diff[i] != diff[i + 1] else x[i]
+                faster = a if diff[i + 1] < 0 else b
+                out.append(f"{palette.label(faster)} overtakes {palette.label(b if faster == a else a)} at about {at:.2g} ms")
+    return out
+
+
+CELL_KEYS = ["record", "strategy", "mode", "clients", "rate", "rtt_ms", "budget", "sweep", "load_fraction"]
+
+
+def _merged(hists: pd.Series) -> dict:
+    return stats.merged_percentiles(hists)
+
+
+def load(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
+    """One row per cell: percentiles of latency (from the intended start), service time and pool
+    wait merged over repetitions; throughput median and range over repetitions; client-bound if
+    any repetition was."""
+    t = table[table.record == record].copy()
+    for col in CELL_KEYS:
+        if col not in t:
+            t[col] = np.nan
+    rows = []
+    for key, g in t.groupby(CELL_KEYS, dropna=False, sort=True):
+        row = dict(zip(CELL_KEYS, key))
+        for metric in ("latency", "service", "pool_wait", "lag"):
+            if f"hist_{metric}" in g:
+                row.update({f"{metric}_{k}": v for k, v in _merged(g[f"hist_{metric}"]).items()})
+        row.update(throughput_rps=g.throughput_rps.median(), throughput_lo=g.throughput_rps.min(),
+                   throughput_hi=g.throughput_rps.max(), statements_per_s=g.statements_per_s.median(),
+                   client_bound=bool(g.client_bound.any()), client_cpu_cores=g.client_cpu_cores.median(),
+                   server_cpu_cores=g.server_cpu_cores.median(), reps=len(g), requests=int(g.requests.sum()),
+                   errors=int(g.errors.sum()))
+        for extra in ("other_cpu_cores", "locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
+            if extra in g:
+                row[extra] = g[extra].median()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def saturation(c: pd.DataFrame) -> pd.DataFrame:
+    """Highest closed-loop throughput per strategy and RTT (at the budget of the main matrix)."""
+    d = c[(c["mode"] == "closed") & c.sweep.isna()]
+    idx = d.groupby(["rtt_ms", "strategy"]).throughput_rps.idxmax()
+    return d.loc[idx, ["rtt_ms", "strategy", "clients", "throughput_rps", "statements_per_s", "latency_p99_us",
+                       "client_bound", "server_cpu_cores", "client_cpu_cores"]].reset_index(drop=True)
+
+
+def consistency(table: pd.DataFrame) -> pd.DataFrame:
+    t = table[table.record == "consistency"]
+    g = t.groupby(["bundle", "strategy", "condition", "write_rate"], sort=True)
+    out = g.agg(reads=("reads", "sum"), torn=("torn", "sum"), write_rate_achieved=("write_rate_achieved", "mean"))
+    out["torn_per_10k"] = 1e4 * out.torn / out.reads
+    out["latency_p50_us"] = g.hist_latency.apply(lambda h: _merged(h)["p50_us"])
+    return out.reset_index()
+
+
+def policy_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The policy sweep, with one time per cell: pg_stat_statements' mean execution time, or
+    EXPLAIN ANALYZE's when the statement ran once; timed-out cells at the timeout, flagged."""
+    p = table[table.record == "policy"].copy()
+    p["server_ms"] = p["exec_us"].fillna(p["explain_exec_us"]) / 1000
+    if "timeout_us" in p:
+        p.loc[p.timed_out.astype(bool), "server_ms"] = p["timeout_us"] / 1000
+    return p
+
+
+def strategy_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    s = summary[summary.experiment == "rls"].copy()
+    s["setting"] = np.select([s.envelope == "rest_service_role", s.condition == "rls_select_uid",
+                              s.condition == "rls_safe"],
+                             ["service_role (RLS bypassed)", "(select auth.uid()) policies", "the safe policy set"],
+                             "the memo's policies")
+    return s
+
+
+def write_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The RLS write checks, one cell per (op, caller) x policy set: checks held out of all
+    (spokes, or role-check forms for promoted_read)."""
+    w = table[table.record == "write"]
+    g = w.groupby(["op", "case", "policy_set"]).agg(held=("held", "sum"), checks=("held", "size"),
+                                                    reach=("reach", "first")).reset_index()
+    g["held"] = g["held"].astype(int)
+    return g
+
+
+def at_scale(table: pd.DataFrame, record: str, scale: str | None = None) -> pd.DataFrame:
+    d = table[table.record == record]
+    return d[d.scale == (scale or largest_scale(d))] if not d.empty else d
+
+
+def medians(d: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """Pooled median (HdrHistogram) and the range of per-rep medians of latency_us, per group."""
+    rows = []
+    for key, g in d.groupby(by):
+        reps = [float(np.median(r)) for _, r in g.groupby("rep").latency_us]
+        rows.append({**dict(zip([by] if isinstance(by, str) else by, key if isinstance(key, tuple) else (key,))),
+                     "p50_us": stats.percentiles(stats.histogram(g.latency_us))["p50_us"],
+                     "lo_us": min(reps), "hi_us": max(reps), "n": len(g)})
+    return pd.DataFrame(rows)
+
+
+def query_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    """The cross-spoke query rows of the run summary."""
+    return by_scale(summary[(summary.experiment == "cross_service") & (summary.condition != ORM_PAGE)])
+
+
+def orm_cells(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The ORM page rows of the run summary, with the statements and round trips per page and the
+    RTT the proxy added."""
+    s = summary[(summary.experiment == "cross_service") & (summary.condition == ORM_PAGE)]
+    shape = table[table.record == "shape"][["scale", "strategy", "statements", "round_trips", "users"]]
+    rtt = table[table.record == "rtt"][["scale", "rtt_ms", "added_ms"]]
+    s = s.merge(shape, on=["scale", "strategy"]).merge(rtt, on=["scale", "rtt_ms"], how="left")
+    return s.assign(rtt_measured_ms=s.added_ms.fillna(0.0)).drop(columns="added_ms")
+
+
+def moved(table: pd.DataFrame) -> pd.DataFrame:
+    """Bytes over the wire per execution (DataRow bytes received + id lists sent), rows, statements."""
+    b = table[table.record == "bytes"].copy()
+    b["moved_bytes"] = b["bytes"] + b["sent_bytes"].fillna(0)
+    return by_scale(b)
+
+
+ORM_PAGE = "orm_page"
+
+
+def by_scale(d: pd.DataFrame) -> pd.DataFrame:
+    """Rows smallest scale first."""
+    return d.assign(order=d.scale.map(config.SCALE_ORDER.index)).sort_values("order")
