@@ -283,6 +283,15 @@ def server_dsn(dsn: str | None = None, *, start: bool = True) -> str:
     return running.dsn()
 
 
+def is_embedded(dsn: str) -> bool:
+    """Whether `dsn` points at this checkout's embedded server (its socket or its TCP port)."""
+    running = Embedded().status()
+    if running is None:
+        return False
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    return str(params.get("port")) == str(running.port) and params.get("host") in (str(running.socket_dir), "127.0.0.1")
+
+
 def with_dbname(dsn: str, dbname: str) -> str:
     params = psycopg.conninfo.conninfo_to_dict(dsn)
     params["dbname"] = dbname

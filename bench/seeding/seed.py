@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from bench import config
 from bench.db import dataset_lock, intent, pg, schema
+from bench.seeding import resources
 from bench.config import UsageError
 from bench.seeding import tables
 from bench.seeding.columns import Fingerprint, Spec, render_csv
@@ -120,6 +121,7 @@ def _seed(server: str, req: Request, *, force: bool, fresh: bool, progress: bool
             _write_manifest(dsn, manifest)
         return Result(dsn, manifest, reused=True, restored=restored)
 
+    resources.check(req.scale, embedded=pg.is_embedded(server))  # before planning: nothing made yet
     started = time.perf_counter()
     plan = Plan(req.scale, req.seed, req.locale, req.orphans, schema.ORPHANS_ALLOWED[req.variant])
     specs = tables.specs(plan)
