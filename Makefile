@@ -34,18 +34,17 @@ render: setup ## execute the notebooks against the newest run and write reports/
 report: run ## the main job: setup, db, seed, run, render
 	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
 
-lab: setup ## JupyterLab on notebooks/ (installs jupyterlab on first use)
-	$(PY) -m pip install --quiet -e '.[lab]'
+lab: setup ## JupyterLab on notebooks/ (each notebook opens on the committed reference run)
 	$(PY) -m jupyter lab notebooks/
 
-test: setup ## unit, database and notebook tests at scale xs; ends on pytest's closing line
+test: setup lint ## lint, then unit, database, notebook and browser tests at scale xs; ends on pytest's closing line
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench-seed: db ## seeding benchmark at SCALE: rows/s per table and the ratio to a raw COPY
 	$(PY) -m bench seed --scale $(SCALE) --benchmark
 
-lint: setup ## syntax check of the package and tests
-	$(PY) -m compileall -q bench tests
+lint: setup ## ruff (pinned) over the package and the tests
+	$(PY) -m ruff check bench tests
 
 clean: ## stop the server, remove the cluster, local results and .venv
 	-$(PY) -m bench db stop

@@ -112,29 +112,39 @@ def compare(args) -> int:
 
 
 def render(args) -> int:
-    from bench.report.render import render as render_notebooks
-    from bench.results.store import default_run
-
-    from bench.report.render import RenderError
-    from bench.results.store import validate as check
+    """The committed reference run renders into notebooks/ and reports/; any other run into its
+    own folder, reports/runs/<run-id>/ (pages, executed notebooks, figures), linked to ours."""
+    from bench.report.render import RenderError, render as render_notebooks
+    from bench.results.store import default_run, validate
 
     run_dir = args.run_dir or default_run()
     if run_dir is None:
         raise UsageError("no results to render: run `python -m bench run` first (or pass --run DIR)")
-    problems = check(run_dir)
-    if problems:  # before any kernel starts
-        raise UsageError(f"{run_dir} is not a valid run ({problems[0]}); check it with `python -m bench validate`")
-    run_dir = run_dir.resolve()
-    if run_dir.is_relative_to(config.REPO):  # as the notebooks see it: no machine paths in the pages
-        run_dir = Path(os.path.relpath(run_dir, config.NOTEBOOKS))
+    run_dir = Path(run_dir).resolve()
+    problems = validate(run_dir)
+    if problems:  # before a kernel starts
+        raise UsageError(f"{run_dir} is not a valid run: {problems[0]}")
+    reference = run_dir.parent == config.REFERENCE.resolve()
+    out_dir = config.REPORTS if reference else config.REPORTS / "runs" / run_dir.name
+    ipynb_dir = config.NOTEBOOKS if reference else out_dir
+    shown = Path(os.path.relpath(run_dir, config.NOTEBOOKS)) if run_dir.is_relative_to(config.REPO) else run_dir
     try:
-        pages = render_notebooks(args.notebooks or None, {"run_dir": str(run_dir)})
+        pages = render_notebooks(args.notebooks or None, {"run_dir": str(shown)}, out_dir=out_dir, ipynb_dir=ipynb_dir,
+                                 reference_pages="" if reference else os.path.relpath(config.REPORTS / "index.html",
+                                                                                      out_dir))
     except RenderError as exc:
-        raise UsageError(f"{exc}; nothing more rendered") from None
-    for path in pages:
-        print(path)
-    from bench.report.figindex import update_readme
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"rendered {len(pages) - 2} pages into {os.path.relpath(out_dir, Path.cwd())}/")
+    if reference:
+        from bench.report.figindex import update_readme
 
-    if update_readme():
-        print("README.md: figure index updated")
+        if update_readme():
+            print("README.md: figure index updated")
+    from bench.report.verdicts import evaluate
+    from bench.results.store import load
+
+    counts = evaluate(load(run_dir)).verdict.value_counts()
+    print(f"front page: {os.path.relpath(out_dir / 'index.html', Path.cwd())} · verdicts: "
+          + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return 0

@@ -52,7 +52,7 @@ display(Markdown(page.run_header(
 
 # %%
 eq = table[table.record == "equivalence"][["scale", "bundle", "checksum"]]
-eq.assign(checksum=eq.checksum.str[:16])
+page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex digits of the sha256 over every sampled user's canonical bundle")
 
 # %% [markdown]
 # ## Latency against the round trip (the headline)
@@ -112,7 +112,7 @@ plots.publish("fig-readpaths-index-cost", charts.condition_cost(s, "indexes", "i
 # real cost, reported rather than hidden.
 
 # %%
-charts.fidelity(table)
+page.table(charts.fidelity(table))
 
 # %% [markdown]
 # The SQL behind the headline (the memo's literal queries and the PostgREST shape):

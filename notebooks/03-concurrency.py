@@ -55,7 +55,7 @@ display(Markdown(page.run_header(
 if has:
     plots.publish("fig-concurrency-throughput-latency", charts.throughput_latency(c), run=run,
                   caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
-    display(cells.saturation(c).round(2))
+    display(page.table(cells.saturation(c), "throughput in bundles/s; latency in µs; CPU in cores"))
 
 # %% [markdown]
 # ## Open loop: the crossover, and what coordinated omission would hide
@@ -101,7 +101,7 @@ if has and "chat" in set(cons.bundle):
 
 # %%
 if has:
-    display(cons.round(1))
+    display(page.table(cons))
 
 # %% [markdown]
 # ## The lock manager

@@ -60,7 +60,7 @@ plots.publish("fig-integrity-faults-inconsistent", charts.inconsistent_users(tab
 
 # %%
 census = table[table.record == "census"].pivot_table(index="strategy", columns="class", values="users", aggfunc="sum")
-census
+page.table(census)
 
 # %%
 plots.publish("fig-integrity-signup-latency", charts.signup_latency(table), run=run,
@@ -108,7 +108,7 @@ plots.publish("fig-integrity-trigger-signup", charts.trigger_signup(table), run=
 # "Database error saving new user") and leaves no row in any of the five tables:
 
 # %%
-table[table.record == "trigger_failure"][["scale", "sqlstate", "error_class", "error", "rows_left"]]
+page.table(table[table.record == "trigger_failure"][["scale", "sqlstate", "error_class", "error", "rows_left"]])
 
 # %% [markdown]
 # ## 5. Locking

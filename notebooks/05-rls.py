@@ -84,14 +84,14 @@ plots.publish("fig-rls-anon-to", charts.anon_caller(policy), run=run,
 
 # %%
 shapes = policy[(policy.scale == cells.largest_scale(policy)) & (policy["index"] == "indexed")]
-shapes.pivot_table(index=["form", "to"], columns=["query", "caller"], values="shape", aggfunc="first")
+page.table(shapes.pivot_table(index=["form", "to"], columns=["query", "caller"], values="shape", aggfunc="first"), "plan shape per policy form, query and caller")
 
 # %%
 for form in ("memo", "select_uid", "role_fn_definer"):
     cell = shapes[(shapes.form == form) & (shapes.to == "public") & (shapes["query"] == "select")
                   & (shapes.caller == "authenticated")]
     if len(cell):
-        print(f"-- {form}: {charts.FORM_LABELS[form]}\n{cell.plan_text.iloc[0]}\n")
+        page.plan(cell.plan_text.iloc[0], f"Plan: {charts.FORM_LABELS[form]}")
 
 # %% [markdown]
 # ## Each read strategy with and without RLS
@@ -112,7 +112,7 @@ plots.publish("fig-rls-strategies", charts.strategies_with_rls(s, server, "accou
 
 # %%
 bp = table[table.record == "bundle_plan"]
-bp.pivot_table(index=["bundle", "statement"], columns=["condition", "caller"], values="shape", aggfunc="first")
+page.table(bp.pivot_table(index=["bundle", "statement"], columns=["condition", "caller"], values="shape", aggfunc="first"))
 
 # %% [markdown]
 # ## Isolation

@@ -36,7 +36,7 @@ display(Markdown(page.run_header(run, f"Experiments: {', '.join(run.meta.get('ta
 # ## The machine and the versions
 
 # %%
-charts.environment(run.meta)
+page.table(charts.environment(run.meta))
 
 # %% [markdown]
 # ## Harness fidelity against pgbench

@@ -56,7 +56,7 @@ display(Markdown(page.run_header(
 
 # %%
 eq = table[table.record == "equivalence"][["scale", "condition", "answer_rows", "checksum"]]
-eq.assign(checksum=eq.checksum.str[:16])
+page.table(eq.assign(checksum=eq.checksum.str[:16]))
 
 # %%
 for name, title in CROSS_QUERIES.items():
@@ -79,8 +79,9 @@ plots.publish("fig-cross-bytes-scale", charts.bytes_by_scale(table), run=run,
               caption="Bytes on the wire per execution of three cross-spoke queries per approach by scale")
 
 # %%
-cells.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
-                                values=["rows", "moved_bytes", "statements"], sort=False)
+page.table(cells.moved(table).pivot_table(index=["condition", "strategy"], columns="scale",
+                                           values=["rows", "moved_bytes", "statements"], sort=False),
+           "rows received, bytes moved (received plus the id lists sent) and statements per execution, by scale")
 
 # %% [markdown]
 # ## Client memory by scale
@@ -104,7 +105,7 @@ plots.publish("fig-cross-orm-latency-rtt", charts.orm_latency_vs_rtt(o), run=run
               "against the measured round trip")
 
 # %%
-o.pivot_table(index="strategy", columns=["scale", "rtt_ms"], values="p50_us", sort=False).div(1000).round(1)
+page.table(o.pivot_table(index="strategy", columns=["scale", "rtt_ms"], values="p50_us", sort=False).div(1000).round(1), "median latency per page in ms, by scale and RTT (ms)")
 
 # %% [markdown]
 # The one-statement page the raw strategy sends:

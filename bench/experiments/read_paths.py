@@ -20,8 +20,9 @@ import pandas as pd
 from bench.measure import bundles, harness, netdelay, strategies
 from bench.db import intent, pg, schema
 from bench.config import UsageError
-from bench.experiments import common as checks
 from bench.experiments.common import Step, progress
+from bench.experiments import common as checks
+
 
 NAME = "read_paths"
 

@@ -38,6 +38,10 @@ def table(df: pd.DataFrame, note: str = ""):
     have (explained by `note` under the table), long values kept whole."""
     from IPython.display import HTML
 
+    if not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index()
+    if isinstance(df.columns, pd.MultiIndex):
+        df.columns = [" · ".join(str(x) for x in c if str(x)) for c in df.columns]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
                    for r in df.itertuples(index=False))
@@ -51,3 +55,10 @@ def sql(name: str, summary: str = "") -> None:
 
     display(HTML(f"<details class=\"sql\"><summary>{html.escape(summary or 'SQL: ' + name)}</summary>"
                 f"<pre>{html.escape(sql_text(name))}</pre></details>"))
+
+
+def plan(text: str, summary: str) -> None:
+    """Show a query plan (EXPLAIN's text), folded."""
+    from IPython.display import HTML, display
+
+    display(HTML(f"<details class=\"sql\"><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>"))

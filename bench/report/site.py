@@ -25,6 +25,9 @@ details.sql{margin:8px 0} details.sql pre{background:#f7f7f7;padding:8px;overflo
 """
 
 
+REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>")
+
+
 def stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -41,6 +44,7 @@ def nav(stem: str, pages: list[str], run_id: str, rendered: str, extra_links: st
 
 def dress(body: str, title: str, bar: str) -> str:
     """An exported notebook page with its title, the site's style and the navigation bar."""
+    body = REMOTE_SCRIPT.sub("", body)  # require.js and MathJax from a CDN: the pages need neither
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)} · star-bench</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", f"<style>{CSS}</style>\n</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)

@@ -423,3 +423,22 @@ def bottom_line_html(v: pd.DataFrame, page: str = "00-verdicts.html") -> str:
             items.append(f'<li><a href="{page}#{claim_anchor(r.claim)}">{html.escape(r.quote)}</a>: '
                          f"{html.escape(r.flips.rstrip('.'))}.</li>")
     return head + ("<p>What the measurements say to do instead:</p><ul>" + "".join(items) + "</ul>" if items else "")
+
+
+def _quiet(text: str) -> str:
+    """The memo's cell without its emoji marks: the measured verdict is the loud part of the table."""
+    return "".join(ch for ch in text if ch not in "✅❌⚠️✔✖").strip()
+
+
+def comparison_markdown(v: pd.DataFrame) -> str:
+    """The memo's Pattern Comparison table with the measured verdict beside each row."""
+    by_row = {r.row: r for r in v.itertuples() if r.row}
+    lines = ["| Aspect | memo: star | memo: relational | memo recommends | measured verdict | measured |",
+             "|---|---|---|---|---|---|"]
+    for aspect, (star, rel, rec) in MEMO_TABLE.items():
+        r = by_row.get(aspect)
+        short = r.answer.split(". ")[0].rstrip(".") + "." if r is not None else ""
+        words, css = reader_verdict(r.verdict, r.where, r.flips) if r is not None else reader_verdict(NOT_COVERED, "")
+        link = f"[{words}](#{claim_anchor(r.claim)})" if r is not None else words
+        lines.append(f"| **{aspect}** | {_quiet(star)} | {_quiet(rel)} | {_quiet(rec)} | **{link}** | {short} |")
+    return "\n".join(lines)

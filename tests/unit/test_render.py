@@ -42,7 +42,7 @@ def test_a_notebook_whose_experiment_is_not_in_the_run_is_skipped(tmp_path, caps
     (tmp_path / "01-tiny.py").write_text(NOTEBOOK.replace("x = 1\n", "x = 1\n# needs: read_paths\n"))
     (tmp_path / "02-other.py").write_text(NOTEBOOK.replace("x = 1\n", "x = 1\n# needs: rls, read_paths\n"))
     pages = render(params={"run_dir": str(run)}, src_dir=tmp_path, out_dir=tmp_path / "out")
-    assert [p.name for p in pages] == ["01-tiny.html", "index.html"]
+    assert [p.name for p in pages] == ["01-tiny.html", "index.html", "glossary.html"]
     assert "skipped 02-other: the run has no rls results" in capsys.readouterr().err
     assert not (tmp_path / "02-other.ipynb").exists()
 
