@@ -21,8 +21,8 @@ from __future__ import annotations
 import psycopg
 from psycopg import errors, sql
 
-from bench.sql import sql_text
 from bench.measure import rls
+from bench.sql import sql_text
 
 OPS = ("insert_other", "update_other", "delete_other", "truncate", "trigger")
 REACH = {"insert_other": "postgrest", "update_other": "postgrest", "delete_other": "postgrest",

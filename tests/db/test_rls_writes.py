@@ -3,8 +3,8 @@
 attach a trigger that runs as the next writer (here the superuser); the safe set closes every
 hole and keeps reads isolated. Every check is rolled back: the dataset is unchanged."""
 import psycopg
-from psycopg import sql
 import pytest
+from psycopg import sql
 
 from bench.db import pg, schema
 from bench.measure import rls, rls_writes

@@ -96,7 +96,7 @@ def test_run_json_that_is_not_an_object(tmp_path, body):
     (run_dir / "run.json").write_text(body)
     done = bench("validate", str(run_dir))
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() and all(l.startswith("invalid: ") for l in done.stderr.strip().splitlines())
+    assert done.stderr.strip().splitlines() and all(line.startswith("invalid: ") for line in done.stderr.strip().splitlines())
     for args in (("summary", str(run_dir)), ("compare", str(run_dir), str(run_dir))):
         _one_line_error(bench(*args), "not a valid run", "not an object")
     reports = sorted(p.name for p in config.REPORTS.rglob("*"))
