@@ -148,14 +148,12 @@ page.sql("rls/functions.sql")
 # what needs a SQL connection as that role.
 
 # %%
+plots.publish("fig-rls-write-paths", charts.write_paths(table), run=run,
+              caption="Write checks per caller and operation, the memo's policies and grants against the safe set")
 if (table.record == "write").any():
-    plots.publish("fig-rls-write-paths", charts.write_paths(table), run=run,
-                  caption="Write checks per caller and operation, the memo's policies and grants against the safe set")
     page.table(cells.write_cells(table).pivot_table(index=["op", "case", "reach"], columns="policy_set",
                                                     values="held", aggfunc="sum").reset_index(),
                "checks held per operation and caller (out of 8 spokes for the per-spoke operations)")
-else:
-    display(Markdown("This run predates the write-path checks."))
 
 # %% [markdown]
 # The safe set, as applied:

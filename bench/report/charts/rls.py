@@ -231,6 +231,8 @@ CASE_LABELS = {"other_user": "user A", "anon": "anon", "missing_claim": "no clai
 def write_paths(table: pd.DataFrame, scale: str | None = None):
     """What each caller could write to another user's rows, under the memo's policies and grants
     and under the safe set: green = every check held, red = a hole (count of checks held)."""
+    if not (table.record == "write").any():
+        return _no_write_rows()
     scale = scale or cells.largest_scale(table[table.record == "write"])
     w = table[(table.record == "write") & (table.scale == scale)]
     held_cells = cells.write_cells(w)
@@ -255,6 +257,17 @@ def write_paths(table: pd.DataFrame, scale: str | None = None):
     ax.grid(False)
     ax.set_title(f"Write paths at scale {scale}: the memo lets user A make itself admin")
     return fig, write_sentence(w)
+
+
+def _no_write_rows():
+    """A run recorded before the write-path checks existed: say so where the figure goes."""
+    fig, ax = plt.subplots(figsize=(8.5, 1.6))
+    ax.axis("off")
+    text = ("This run has no write-path checks (they were added after it was recorded):\n"
+            "`python -m bench run rls` records them (record = 'write' in rls.parquet).")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color=palette.colour("muted"))
+    ax.set_title("Write paths: not measured in this run")
+    return fig, "This run predates the write-path checks; a run of the rls experiment from this version on records them."
 
 
 def write_sentence(w: pd.DataFrame) -> str:
