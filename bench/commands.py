@@ -136,15 +136,14 @@ def render(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"rendered {len(pages) - 2} pages into {os.path.relpath(out_dir, Path.cwd())}/")
-    if reference:
-        from bench.report.figindex import update_readme
-
-        if update_readme():
-            print("README.md: figure index updated")
+    from bench.report import readme
     from bench.report.verdicts import evaluate
     from bench.results.store import load
 
-    counts = evaluate(load(run_dir)).verdict.value_counts()
+    run = load(run_dir)
+    if reference and readme.update(run):
+        print("README.md: findings and figure index updated from the reference run")
+    counts = evaluate(run).verdict.value_counts()
     print(f"front page: {os.path.relpath(out_dir / 'index.html', Path.cwd())} · verdicts: "
           + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return 0

@@ -1,4 +1,5 @@
-"""The README's figure index, generated from the figures themselves (reports/figures/index.json)."""
+"""Which figures exist: ids published by the notebooks, and the index of saved figures
+(reports/figures/index.json) that the README's figure table is generated from."""
 from __future__ import annotations
 
 import json
@@ -36,17 +37,6 @@ def table(index: dict[str, dict]) -> str:
     rows = [f"| [`{fig_id}`](reports/figures/{fig_id}.svg) | {entry['caption']} |"
             for fig_id, entry in sorted(index.items())]
     return "\n".join(["| figure | what it shows |", "|---|---|", *rows])
-
-
-def update_readme(readme: Path | None = None, figures: Path | None = None) -> bool:
-    """Rewrite the block between the markers; True if the README changed."""
-    readme = Path(readme or config.REPO / "README.md")
-    text = readme.read_text()
-    block = f"{START}\n{table(read(figures))}\n{END}"
-    new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    if new != text:
-        readme.write_text(new)
-    return new != text
 
 
 def readme_ids(readme: Path | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from bench.report import figindex
 from bench.report.render import render, sources
 from bench.results import store as results
 
-from ..report.site_checks import check_site
+from site_checks import check_site
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 STEMS = [p.stem for p in sources(config.NOTEBOOKS)]

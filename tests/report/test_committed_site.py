@@ -3,7 +3,7 @@ import pytest
 
 from bench import config
 
-from .site_checks import check_site
+from site_checks import check_site
 
 pytestmark = pytest.mark.browser
 

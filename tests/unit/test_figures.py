@@ -21,3 +21,20 @@ def test_every_figure_id_is_saved_once_in_the_notebooks():
     ids = figindex.saved_in_notebooks()
     assert len(ids) == len(set(ids)), "two figures share an id"
     assert set(ids) == set(figindex.read())
+
+
+def test_readme_findings_are_the_reference_runs_verdicts():
+    from bench.report import readme
+    from bench.results import store
+
+    text = (config.REPO / "README.md").read_text()
+    assert readme.expected(text, store.load(config.REFERENCE)) == text, \
+        "README findings disagree with the reference run: `python -m bench render --run data/reference/<run>`"
+
+
+def test_a_changed_verdict_breaks_the_readme_check(tmp_path):
+    from bench.report import readme
+    from bench.results import store
+
+    text = (config.REPO / "README.md").read_text().replace("**The memo is wrong**", "**The memo is right**", 1)
+    assert readme.expected(text, store.load(config.REFERENCE)) != text
