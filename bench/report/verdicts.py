@@ -165,7 +165,9 @@ def _rls_writes(t: pd.DataFrame) -> Verdict | None:
     the grants are narrowed if only a direct connection can."""
     from bench.report.charts import rls as rc
 
-    w = t[t.record == "write"] if "op" in t.columns else t.iloc[0:0]
+    if "policy_set" not in t.columns:  # a run recorded before the write-path checks
+        return None
+    w = t[t.record == "write"]
     memo, safe = w[w.policy_set == "memo"], w[w.policy_set == "safe"]
     holes = memo[~memo.held.astype(bool)]
     if holes.empty:
