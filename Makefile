@@ -6,7 +6,7 @@ SCALES ?= s,m
 STAMP := .venv/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db seed run render report lab test lint bench-seed clean
+.PHONY: help setup db seed run render report report-quick reference lab test lint bench-seed clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -31,8 +31,19 @@ run: seed ## run every experiment at SCALES into data/results/<run>
 render: setup ## execute the notebooks against the newest run and write reports/
 	$(PY) -m bench render
 
-report: run ## the main job: setup, db, seed, run, render
+report: run ## the main job: setup, db, seed, run every experiment, render your run into reports/runs/<run>/
 	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
+
+report-quick: setup db ## the main job in its quick form (scale s, small matrices): a first look in a few minutes
+	$(PY) -m bench seed --scale s
+	$(PY) -m bench run --scale s --quick
+	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
+
+reference: seed ## re-make the committed reference run (SCALES, default s,m) and rewrite notebooks/, reports/, README findings
+	rm -rf data/reference.new
+	$(PY) -m bench run --scale $(SCALES) --out data/reference.new
+	rm -rf data/reference && mv data/reference.new data/reference
+	$(PY) -m bench render --run "$$(ls -1d data/reference/2* | tail -n 1)"
 
 lab: setup ## JupyterLab on notebooks/ (each notebook opens on the committed reference run)
 	$(PY) -m jupyter lab notebooks/

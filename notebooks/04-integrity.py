@@ -27,7 +27,7 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import page, plots
+from bench.report import cells, page, plots
 from bench.results import store as results
 from bench.report.charts import integrity as charts
 
@@ -59,8 +59,9 @@ plots.publish("fig-integrity-faults-inconsistent", charts.inconsistent_users(tab
               caption="Users left inconsistent per signup approach under the same seeded fault schedule")
 
 # %%
-census = table[table.record == "census"].pivot_table(index="strategy", columns="class", values="users", aggfunc="sum")
-page.table(census)
+census = cells.at_scale(table, "census")
+page.table(census.pivot_table(index="strategy", columns="class", values="users", aggfunc="sum"),
+           f"users per class after every repetition of the schedule, scale {census.scale.iloc[0]} (the chart's scale)")
 
 # %%
 plots.publish("fig-integrity-signup-latency", charts.signup_latency(table), run=run,

@@ -5,22 +5,22 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from bench.names import CROSS_QUERIES
-from bench.report import cells
+from bench.report import cells, palette
 from bench.report.charts.read_paths import log_ms_axis, median_vs_rtt, rtt_axes
 
 APPROACHES = {  # id -> (label, colour, short label for sentences)
-    "join_star": ("SQL join, star", "#1f77b4", "the join"),
-    "join_relational": ("SQL join, relational", "#17becf", "the join on relational"),
-    "services_parallel": ("services at once, pandas merge", "#ff7f0e", "services at once"),
-    "services_chained": ("services chained by ids, pandas merge", "#d62728", "services chained"),
+    "join_star": ("SQL join, star", palette.colour("join_star"), "the join"),
+    "join_relational": ("SQL join, relational", palette.colour("join_relational"), "the join on relational"),
+    "services_parallel": ("services at once, pandas merge", palette.colour("services_parallel"), "services at once"),
+    "services_chained": ("services chained by ids, pandas merge", palette.colour("services_chained"), "services chained"),
 }
 LOADERS = {
-    "orm_lazy": ("ORM lazy (N+1)", "#d62728"),
-    "orm_selectin": ("ORM selectinload", "#2ca02c"),
-    "orm_joined": ("ORM joinedload", "#1f77b4"),
-    "orm_subquery": ("ORM subqueryload", "#9467bd"),
-    "raw_loop_json": ("raw, join_json per user", "#ff7f0e"),
-    "raw_page_json": ("raw, one join_json for the page", "#17becf"),
+    "orm_lazy": ("ORM lazy (N+1)", palette.colour("orm_lazy")),
+    "orm_selectin": ("ORM selectinload", palette.colour("orm_selectin")),
+    "orm_joined": ("ORM joinedload", palette.colour("orm_joined")),
+    "orm_subquery": ("ORM subqueryload", palette.colour("orm_subquery")),
+    "raw_loop_json": ("raw, join_json per user", palette.colour("raw_loop_json")),
+    "raw_page_json": ("raw, one join_json for the page", palette.colour("raw_page_json")),
 }
 
 

@@ -5,6 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from bench.report import cells, palette
+
 SPOKE_ORDER = ("profiles", "user_roles", "auth_audit_log", "user_state", "chat_sessions",
                "message_cache", "session_shares", "session_analytics")
 
@@ -16,6 +18,7 @@ def _short(name: str) -> str:
 def schema_graph(ds: pd.DataFrame):
     """The foreign-key graph of each variant, drawn around auth.users."""
     fk = ds[ds.metric == "foreign_key"]
+    fk = fk[fk.scale == cells.largest_scale(fk)]  # the catalog is the same at every scale: one of them
     variants = list(dict.fromkeys(fk.strategy))
     fig, axes = plt.subplots(1, len(variants), figsize=(4.2 * len(variants), 4.4))
     for ax, variant in zip(np.atleast_1d(axes), variants):
@@ -27,11 +30,11 @@ def schema_graph(ds: pd.DataFrame):
         for _, e in edges.iterrows():
             (x0, y0), (x1, y1) = pos[_short(e["table"])], pos[_short(e["references"])]
             ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                        arrowprops={"arrowstyle": "-|>", "color": "#555", "shrinkA": 18, "shrinkB": 18, "lw": 1.2})
+                        arrowprops={"arrowstyle": "-|>", "color": palette.NEUTRAL, "shrinkA": 18, "shrinkB": 18, "lw": 1.2})
         for t, (x, y) in pos.items():
             label = "auth.users" if t == "users" else t
             ax.text(x, y, label, ha="center", va="center", fontsize=8,
-                    bbox={"boxstyle": "round", "fc": "#ffe9a8" if t == "users" else "#e8eef7", "ec": "#888"})
+                    bbox={"boxstyle": "round", "fc": palette.colour("hub" if t == "users" else "table"), "ec": palette.NEUTRAL})
         lonely = [t for t in SPOKE_ORDER if t in pos and t != "users"
                   and not ((edges["table"].map(_short) == t).any())]
         ax.set_title(f"{variant}: {len(edges)} foreign keys" + (f" ({len(lonely)} tables unchecked)" if lonely else ""),
@@ -40,7 +43,7 @@ def schema_graph(ds: pd.DataFrame):
         ax.set_ylim(-1.3, 1.3)
         ax.axis("off")
     counts = fk.groupby("strategy").size()
-    sentence = ("Foreign keys per variant: " + ", ".join(f"{v} {counts.get(v, 0)}" for v in variants)
+    sentence = (f"Foreign keys per variant (the same at every scale; drawn from scale {fk.scale.iloc[0]}): " + ", ".join(f"{v} {counts.get(v, 0)}" for v in variants)
                 + ". Arrows point from the referencing table to the referenced one.")
     return fig, sentence
 
@@ -68,6 +71,8 @@ def rows_per_scale(ds: pd.DataFrame):
 
 def fanout(ds: pd.DataFrame):
     fo = ds[ds.metric == "fanout"]
+    scale = cells.largest_scale(fo)
+    fo = fo[fo.scale == scale]  # one line per table: scales are not pooled
     fig, ax = plt.subplots(figsize=(8, 4.2))
     parts = []
     for table, g in fo.groupby("table", sort=False):
@@ -81,15 +86,16 @@ def fanout(ds: pd.DataFrame):
     ax.set_xlabel("rows per user (log; 0 drawn at 0.5)")
     ax.set_ylabel("users (log)")
     ax.legend()
-    return fig, "Rows per user: " + "; ".join(parts) + "."
+    ax.set_title(f"Scale {scale}: most users have a few rows per spoke, a long tail has hundreds to thousands")
+    return fig, f"Rows per user at scale {scale}: " + "; ".join(parts) + "."
 
 
 def scatter(ds: pd.DataFrame):
     sc = ds[(ds.metric == "scatter") & (ds.table == "public.auth_audit_log")].sort_values("rows")
     fig, ax = plt.subplots(figsize=(7, 4.4))
     ax.scatter(sc.rows, sc.pages, s=9, alpha=0.6, label="heap pages holding the user's rows")
-    ax.plot(sc.rows, sc.pages_if_clustered, color="#444", lw=1.2, label="pages if stored together")
-    ax.plot(sc.rows, sc.rows, color="#bbb", lw=0.8, ls="--", label="one page per row")
+    ax.plot(sc.rows, sc.pages_if_clustered, color=palette.colour("reference"), lw=1.2, label="pages if stored together")
+    ax.plot(sc.rows, sc.rows, color=palette.colour("guide"), lw=0.8, ls="--", label="one page per row")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("audit rows of the user (log)")

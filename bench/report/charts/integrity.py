@@ -10,7 +10,6 @@ from bench.report import cells
 from bench.report import palette
 
 APPROACHES = ("three_requests", "transaction", "rpc", "trigger")
-APPROACH_COLOURS = {"three_requests": "#d62728", "transaction": "#1f77b4", "rpc": "#2ca02c", "trigger": "#9467bd"}
 PROBLEMS = ("user_without_profile", "profile_without_state", "user_without_role", "role_without_profile",
             "user_without_audit", "audit_for_missing_user")
 
@@ -29,7 +28,7 @@ def inconsistent_users(table: pd.DataFrame, scale: str | None = None):
     tot = c.groupby(["strategy", "class"]).users.sum().unstack().reindex(list(APPROACHES))
     reps = c[c["class"] == "inconsistent"].groupby("strategy")[["signups", "faulty"]].sum().reindex(list(APPROACHES))
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    _bars(ax, tot.index, tot["inconsistent"], [APPROACH_COLOURS[a] for a in tot.index], fmt="{:.0f}")
+    _bars(ax, tot.index, tot["inconsistent"], [palette.colour(a) for a in tot.index], fmt="{:.0f}")
     ax.set_ylabel("users left inconsistent (all reps)")
     n, f = int(reps.signups.iloc[0]), int(reps.faulty.iloc[0])
     ax.set_title(f"{n} signups per approach, {f} of them faulty (same schedule), scale {c.scale.iloc[0]}")
@@ -60,7 +59,7 @@ def signup_latency(table: pd.DataFrame, scale: str | None = None):
     m = cells.medians(cells.at_scale(table, "signup", scale).dropna(subset=["latency_us"]), "strategy").set_index("strategy")
     m = m.reindex([a for a in APPROACHES if a in m.index])
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    _bars(ax, m.index, m.p50_us / 1000, [APPROACH_COLOURS[a] for a in m.index], m.lo_us / 1000, m.hi_us / 1000)
+    _bars(ax, m.index, m.p50_us / 1000, [palette.colour(a) for a in m.index], m.lo_us / 1000, m.hi_us / 1000)
     ax.set_ylabel("median latency per successful signup (ms)")
     ax.set_title("Writing user, profile, state, role and audit entry (no fault)")
     fast = m.p50_us.idxmin()
@@ -78,7 +77,7 @@ def orphan_census(table: pd.DataFrame):
     found, verdict = found[variants], verdict[variants]
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(found) + 1.4))
     colours = np.where(verdict.to_numpy() == "impossible", 0.0, np.where(found.to_numpy() > 0, 1.0, 0.5))
-    ax.imshow(colours, cmap=plt.matplotlib.colors.ListedColormap(["#c7e9c0", "#f0f0f0", "#fcbba1"]), aspect="auto",
+    ax.imshow(colours, cmap=plt.matplotlib.colors.ListedColormap([palette.colour("impossible"), palette.colour("background"), palette.colour("possible")]), aspect="auto",
               vmin=0, vmax=1)
     for i, cls in enumerate(found.index):
         for j, v in enumerate(variants):
@@ -103,7 +102,7 @@ def fk_insert(table: pd.DataFrame, scale: str | None = None):
     x = np.arange(len(p.index))
     for i, cond in enumerate(("no_fk_in_txn", "fk_in_txn")):
         ax.bar(x + (i - 0.5) * 0.38, p[cond], 0.38, label={"fk_in_txn": "with FK to auth.users", "no_fk_in_txn": "no FK"}[cond],
-               color=("#1f77b4" if cond == "fk_in_txn" else "#aaaaaa"))
+               color=palette.colour("fk" if cond == "fk_in_txn" else "no_fk"))
     ax.set_xticks(x, p.index)
     ax.set_ylabel("median single-row insert inside a transaction (µs)")
     ax.set_title("Per-row cost of the foreign-key check (FOR KEY SHARE on the user row)")
@@ -122,7 +121,7 @@ def bulk_load(table: pd.DataFrame, scale: str | None = None):
     m = b.groupby("strategy")[["load_s", "add_fk_s", "validate_s", "total_s"]].median()
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     left = np.zeros(len(m))
-    for part, colour in (("load_s", "#1f77b4"), ("add_fk_s", "#ff7f0e"), ("validate_s", "#2ca02c")):
+    for part, colour in ((p_, palette.colour(p_.removesuffix("_s"))) for p_ in ("load_s", "add_fk_s", "validate_s")):
         ax.barh(m.index, m[part], left=left, color=colour, label=part.removesuffix("_s").replace("_", " "))
         left += m[part].to_numpy()
     ax.set_xlabel("seconds (median of reps)")
@@ -139,7 +138,7 @@ def cascade_delete(table: pd.DataFrame, scale: str | None = None):
     c = cells.at_scale(table, "cascade", scale)
     m = cells.medians(c, "indexes").set_index("indexes").reindex(["as-written", "indexed"])
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    _bars(ax, ["as written (no user_id index)", "user_id indexed"], m.p50_us / 1000, ["#d62728", "#1f77b4"],
+    _bars(ax, ["as written (no user_id index)", "user_id indexed"], m.p50_us / 1000, [palette.colour("as-written"), palette.colour("indexed")],
           m.lo_us / 1000, m.hi_us / 1000)
     ax.set_ylabel("median DELETE of the user (ms, rolled back)")
     ax.set_title(f"ON DELETE CASCADE of a user owning {int(c.rows_owned.iloc[0]):,} rows")
@@ -153,7 +152,7 @@ def trigger_signup(table: pd.DataFrame, scale: str | None = None):
     m = cells.medians(cells.at_scale(table, "trigger_signup", scale), "strategy").set_index("strategy")
     fig, ax = plt.subplots(figsize=(6.5, 4))
     labels = {"handle_new_user": "trigger (1 INSERT)", "application": "application (3 INSERTs, 1 transaction)"}
-    _bars(ax, [labels.get(s, s) for s in m.index], m.p50_us / 1000, ["#9467bd", "#1f77b4"][: len(m)],
+    _bars(ax, [labels.get(s, s) for s in m.index], m.p50_us / 1000, [palette.colour(x) for x in m.index],
           m.lo_us / 1000, m.hi_us / 1000)
     ax.set_ylabel("median signup latency (ms)")
     ax.set_title("auth user + profile + user_state")
@@ -170,7 +169,7 @@ def lock_wait(table: pd.DataFrame, scale: str | None = None):
     hold = float(d.hold_ms.iloc[0])
     fig, ax = plt.subplots(figsize=(6.5, 4))
     _bars(ax, ["while last_sign_in_at\nis updated", "while the user\nis deleted"], m.p50_us / 1000,
-          ["#1f77b4", "#d62728"], m.lo_us / 1000, m.hi_us / 1000)
+          [palette.colour(x) for x in m.index], m.lo_us / 1000, m.hi_us / 1000)
     ax.axhline(hold, color=palette.NEUTRAL, ls="--", lw=1)
     ax.text(1.45, hold, f"other transaction open {hold:g} ms", ha="right", va="bottom", fontsize=8)
     ax.set_ylabel("median audit insert for that user (ms)")
@@ -190,7 +189,7 @@ def soft_references(table: pd.DataFrame, scale: str | None = None):
     fig, ax = plt.subplots(figsize=(7, 4))
     names = ["soft reference\n(the memo)", "FK ON DELETE\nSET NULL", "FK + index"]
     _bars(ax, [f"{n}\ndelete: {us / 1000:.0f} ms" for n, us in zip(names, m.delete_us)], m.dangling,
-          ["#d62728", "#1f77b4", "#2ca02c"], fmt="{:.0f}")
+          [palette.colour(x) for x in m.index], fmt="{:.0f}")
     ax.set_ylabel("user_state rows pointing at a deleted session")
     ax.set_title(f"{int(m.sessions_deleted.iloc[0]):,} chat sessions deleted")
     text = (f"Deleting {int(m.sessions_deleted.iloc[0]):,} chat sessions left {int(m.dangling['soft_reference']):,} "
@@ -207,7 +206,7 @@ def multixacts(table: pd.DataFrame, scale: str | None = None):
     clients = int(d.clients.iloc[0])
     fig, ax = plt.subplots(figsize=(6.5, 4))
     _bars(ax, [f"{clients} writers,\none user each", f"{clients} writers,\nthe same user"], m.multixacts,
-          ["#1f77b4", "#d62728"], fmt="{:.0f}")
+          [palette.colour(x) for x in m.index], fmt="{:.0f}")
     ax.set_ylabel("multixacts created per burst (median)")
     ax.set_title(f"Audit bursts of {int(m.inserts.iloc[0]):,} inserts: shared FOR KEY SHARE locks")
     text = (f"{clients} concurrent writers inserting {int(m.inserts.iloc[0]):,} audit rows for one user created "

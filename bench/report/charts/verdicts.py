@@ -6,10 +6,10 @@ import textwrap
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from bench.report import verdicts
+from bench.report import palette, verdicts
 
-VERDICT_COLOURS = {verdicts.HOLDS: "#c7e9c0", verdicts.ONLY_WHEN: "#fdd49e", verdicts.DOES_NOT_HOLD: "#fcbba1",
-                   verdicts.NOT_COVERED: "#eeeeee"}
+VERDICT_COLOURS = {verdicts.HOLDS: palette.colour("right"), verdicts.ONLY_WHEN: palette.colour("only"),
+                   verdicts.DOES_NOT_HOLD: palette.colour("wrong"), verdicts.NOT_COVERED: palette.colour("unmeasured")}
 
 
 def comparison(v: pd.DataFrame):
