@@ -83,6 +83,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing marked complete", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not _server_gone(exc):
+            raise
+        first = " ".join(str(exc).split())[:200] or type(exc).__name__
+        print(f"error: the PostgreSQL server went away ({first}); nothing was written: start it again "
+              "(`python -m bench db start`) and rerun", file=sys.stderr)
+        return 2
+
+
+def _server_gone(exc: BaseException) -> bool:
+    """A lost connection to the server (crash, shutdown, terminated backend), however it surfaced."""
+    import psycopg
+
+    while exc is not None:
+        if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+            state = getattr(exc, "sqlstate", None)  # none: the connection broke; 57P0x: shut down; 08: connection
+            if state is None or state.startswith(("57P0", "08")):
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _dispatch(args) -> int:

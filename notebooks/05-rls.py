@@ -134,3 +134,29 @@ plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
 
 # %%
 page.sql("rls/functions.sql")
+
+# %% [markdown]
+# ## Write paths: what a caller can write to another user's rows
+# Reads are only half of "simplified security". Every caller of the isolation checks tries, on
+# every spoke, to insert a row for user B, update and delete B's rows, TRUNCATE the table and
+# attach a trigger (with a function in its temporary schema); user A also inserts
+# `(A, 'admin')` into `user_roles` and then reads `auth_audit_log` under each role-check policy
+# form. Each attempt is a request transaction that is rolled back. The same checks run under the
+# safe set (`rls/safe.sql`: separate `FOR SELECT` and write policies with `WITH CHECK`, no user
+# write policy on `user_roles`, grants without TRUNCATE/TRIGGER, `handle_new_user` with a pinned
+# `search_path`). `[postgrest]` marks what a supabase-js client can do with its JWT, `[direct]`
+# what needs a SQL connection as that role.
+
+# %%
+plots.publish("fig-rls-write-paths", charts.write_paths(table), run=run,
+              caption="Write checks per caller and operation, the memo's policies and grants against the safe set")
+if (table.record == "write").any():
+    page.table(cells.write_cells(table).pivot_table(index=["op", "case", "reach"], columns="policy_set",
+                                                    values="held", aggfunc="sum").reset_index(),
+               "checks held per operation and caller (out of 8 spokes for the per-spoke operations)")
+
+# %% [markdown]
+# The safe set, as applied:
+
+# %%
+page.sql("rls/safe.sql")

@@ -9,6 +9,7 @@ import sys
 from importlib.metadata import version
 
 from bench import config
+from bench.db.pg import redact_argv
 from bench.sql import sql_text
 
 
@@ -68,5 +69,5 @@ def collect_environment(conn=None, topology: str = "unknown") -> dict:
         "git_sha": sha, "git_dirty": dirty, "versions": versions, "server_settings": settings,
         "machine": {"hostname": socket.gethostname(), "cpu_model": _cpu_model(), "cores": os.cpu_count(),
                     "ram_gb": _ram_gb(), "platform": platform.platform()},
-        "topology": topology, "command": [repo_relative(a) for a in sys.argv],
+        "topology": topology, "command": [repo_relative(a) for a in redact_argv(sys.argv)],
     }

@@ -5,6 +5,12 @@ directory under /tmp when that path is too long for a socket) and on 127.0.0.1 a
 because the delay proxy and pgbench need TCP. As root, the server runs as the wheel's own
 system user. A file lock makes concurrent `db start` calls start one server, and a
 postmaster.pid left by a crash is recognised and removed.
+
+Locked down: the socket directory is private (mode 0700: only its owner, and root, reach the
+socket, where trust applies); TCP asks for a scram-sha-256 password. The passwords of
+`postgres` and `authenticator` are generated once and kept in data/pg/pgpass (libpq's passfile
+format, mode 0600); the DSNs of the embedded server name that file (`passfile=`), so
+`bench db url` keeps working for its owner and no password is ever written into a DSN.
 """
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ import hashlib
 import importlib.util
 import os
 import pwd
+import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -51,15 +59,25 @@ def tool(name: str) -> str:
     return str(bin_dir() / name)
 
 
+HBA = """# bench: the socket directory is private (mode 0700); TCP needs a password (data/pg/pgpass)
+local   all  all                 trust
+host    all  all  127.0.0.1/32   scram-sha-256
+host    all  all  ::1/128        scram-sha-256
+"""
+LOGIN_ROLES = (SUPERUSER, "authenticator")  # the roles that log in; each gets a generated password
+
+
 @dataclass(frozen=True)
 class Running:
     pid: int
     port: int
     socket_dir: Path
+    passfile: Path | None = None
 
     def dsn(self, dbname: str = "postgres", tcp: bool = False) -> str:
         host = "127.0.0.1" if tcp else str(self.socket_dir)
-        return psycopg.conninfo.make_conninfo(host=host, port=self.port, user=SUPERUSER, dbname=dbname)
+        extra = {"passfile": str(self.passfile)} if self.passfile else {}
+        return psycopg.conninfo.make_conninfo(host=host, port=self.port, user=SUPERUSER, dbname=dbname, **extra)
 
 
 class Embedded:
@@ -69,6 +87,7 @@ class Embedded:
         self.home = (home or config.PG_HOME).resolve()
         self.pgdata = self.home / "cluster"
         self.log = self.home / "server.log"
+        self.passfile = self.home / "pgpass"
         self.as_root = os.geteuid() == 0
 
     # -- state ------------------------------------------------------------------------------
@@ -83,7 +102,8 @@ class Embedded:
         pid = int(lines[0])
         if not self._is_our_postmaster(pid):
             return None
-        return Running(pid=pid, port=int(lines[3]), socket_dir=Path(lines[4].strip()))
+        return Running(pid=pid, port=int(lines[3]), socket_dir=Path(lines[4].strip()),
+                       passfile=self.passfile if self.passfile.exists() else None)
 
     def _is_our_postmaster(self, pid: int) -> bool:
         try:
@@ -107,6 +127,8 @@ class Embedded:
         with self._lock():
             running = self.status()
             if running:
+                if (self.pgdata / "pg_hba.conf").read_text() != HBA or running.passfile is None:
+                    running = self._lock_down(running)  # a cluster made before the lock-down
                 return running
             self._init_cluster()
             self._remove_stale_pidfile()
@@ -119,7 +141,7 @@ class Embedded:
                 raise RuntimeError(f"PostgreSQL did not come up; see {self.log}")
             with psycopg.connect(running.dsn(), autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-            return running
+            return self._lock_down(running)
 
     def stop(self) -> bool:
         with self._lock():
@@ -152,10 +174,35 @@ class Embedded:
             _ensure_traversable(bin_dir())
             self._chown(self.home)
             self._chown(self.pgdata)
-        self._run([tool("initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
+        self._run([tool("initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--auth-local=trust",
+                   "--auth-host=scram-sha-256", "--encoding=UTF8",
                    "--locale=C.UTF-8", "--no-instructions"])
         with open(self.pgdata / "postgresql.conf", "a") as conf:
             conf.write("\n# bench\n" + "\n".join(SERVER_SETTINGS) + "\n")
+
+    def _secrets(self) -> dict[str, str]:
+        """The login roles' passwords, generated once into the 0600 passfile."""
+        if not self.passfile.exists():
+            lines = "".join(f"*:*:*:{role}:{secrets.token_urlsafe(24)}\n" for role in LOGIN_ROLES)
+            fd = os.open(self.passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(lines)
+        os.chmod(self.passfile, 0o600)
+        return {line.split(":")[3]: line.split(":", 4)[4] for line in self.passfile.read_text().splitlines() if line}
+
+    def _lock_down(self, running: Running) -> Running:
+        """Passwords for the login roles (over the trusted private socket), then scram on TCP."""
+        passwords = self._secrets()
+        running = Running(running.pid, running.port, running.socket_dir, self.passfile)
+        with psycopg.connect(running.dsn(), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'authenticator'").fetchone() is None:
+                conn.execute("CREATE ROLE authenticator LOGIN NOINHERIT")  # as schema/auth.sql makes it
+            for role, password in passwords.items():
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+            (self.pgdata / "pg_hba.conf").write_text(HBA)
+            conn.execute("SELECT pg_reload_conf()")
+        running.socket_dir.chmod(0o700)
+        return running
 
     def _remove_stale_pidfile(self) -> None:
         pidfile = self.pgdata / "postmaster.pid"
@@ -173,7 +220,8 @@ class Embedded:
         if len(str(candidate / ".s.PGSQL.65535")) > 100:
             digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:10]
             candidate = Path(tempfile.gettempdir()) / f"bench-pg-{digest}"
-        candidate.mkdir(parents=True, exist_ok=True)
+        candidate.mkdir(mode=0o700, parents=True, exist_ok=True)
+        candidate.chmod(0o700)  # private: only its owner (and root) reach the socket
         for stale in candidate.glob(".s.PGSQL.*"):
             stale.unlink()
         if self.as_root:
@@ -235,6 +283,15 @@ def server_dsn(dsn: str | None = None, *, start: bool = True) -> str:
     return running.dsn()
 
 
+def is_embedded(dsn: str) -> bool:
+    """Whether `dsn` points at this checkout's embedded server (its socket or its TCP port)."""
+    running = Embedded().status()
+    if running is None:
+        return False
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    return str(params.get("port")) == str(running.port) and params.get("host") in (str(running.socket_dir), "127.0.0.1")
+
+
 def with_dbname(dsn: str, dbname: str) -> str:
     params = psycopg.conninfo.conninfo_to_dict(dsn)
     params["dbname"] = dbname
@@ -248,6 +305,36 @@ def tcp_dsn(dsn: str) -> str:
     if host.startswith("/"):
         params["host"] = "127.0.0.1"
     return psycopg.conninfo.make_conninfo(**params)
+
+
+_SECRETS = (
+    re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.I),  # key=value and URI query forms
+    re.compile(r"(://[^:/@\s]*:)[^@\s]*(?=@)"),  # postgresql://user:secret@host
+    re.compile(r"(PGPASSWORD\s*=\s*)(\S+)"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every password in it (DSNs in key=value or URI form) replaced by ***."""
+    for pattern in _SECRETS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+def redact_argv(argv) -> list[str]:
+    return [redact(str(a)) for a in argv]
+
+
+def client_env(dsn: str) -> dict[str, str]:
+    """The environment a libpq program (pgbench, psql) gets its credentials from: the DSN's
+    password and passfile as PGPASSWORD/PGPASSFILE, never on its command line."""
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    env = {k: v for k, v in os.environ.items() if k not in ("PGPASSWORD", "PGPASSFILE")}
+    if params.get("password"):
+        env["PGPASSWORD"] = str(params["password"])
+    if params.get("passfile"):
+        env["PGPASSFILE"] = str(params["passfile"])
+    return env
 
 
 def connect(dsn: str, **kwargs) -> psycopg.Connection:

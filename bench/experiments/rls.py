@@ -8,7 +8,12 @@ Rows of the table (column `record`):
   ANALYZE's time and plan shape; `timed_out` when it ran past the matrix's statement timeout;
 - `request` / `server`: each read strategy through the rest envelope under the memo's policies,
   under the `(select auth.uid())` form, and as service_role (RLS bypassed), as read_paths times them;
-- `isolation`: who saw what, per spoke and per strategy, and the view leak (held = False).
+- `isolation`: who saw what, per spoke and per strategy, and the view leak (held = False);
+- `write`: what each caller could write to another user's rows, per spoke, op and policy set
+  (the memo's, and the safe set of rls/safe.sql), self-promotion and what it then reads, TRUNCATE,
+  TRIGGER and handle_new_user's search_path (see measure/rls_writes.py);
+- `safe_isolation`: the read isolation checks repeated under the safe set;
+- `request` / `server` also under the safe set (condition `rls_safe`).
 """
 from __future__ import annotations
 
@@ -20,11 +25,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import psycopg
 
-from bench.db import pg, schema
+from bench.db import intent, pg, schema
 from bench.experiments import common as checks
 from bench.experiments import read_paths
 from bench.experiments.common import LARGEST, Step, progress
-from bench.measure import bundles, harness, plans, rls
+from bench.measure import bundles, harness, plans, rls, rls_writes
 from bench.sql import sql_text
 
 NAME = "rls"
@@ -55,6 +60,7 @@ def run(ctx) -> list[dict]:
     mx = QUICK if ctx.quick else DEFAULT
     with _indexed(ctx.dsn, ctx.req):
         out = _isolation(ctx.dsn, ctx.req.scale)
+        out += _writes(ctx.dsn, ctx.req.scale)
         out += _dataset(ctx.dsn, ctx.req, mx, ("indexed",))
         out += _strategies(ctx, mx)
     return out
@@ -77,16 +83,20 @@ def forms_at_l(ctx) -> list[dict]:
 STEPS = (Step(run), Step(unindexed, at=LARGEST), Step(forms_at_l, at=("l",), quick=False))
 
 
+def restore_files(indexes: str) -> tuple[str, ...]:
+    """What puts a dataset back as seeded after this experiment: the memo's policies, grants and
+    trigger function, and the dataset's own index option (all idempotent)."""
+    return (*rls.MEMO_FILES, f"variants/{indexes}.sql")
+
+
 @contextlib.contextmanager
 def _indexed(dsn: str, req):
     """The dataset with user_id indexes and statistics while the experiment runs; afterwards
-    the memo's policies and the dataset's own index option again."""
-    schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
-    try:
+    the memo's policies and the dataset's own index option again. The change is recorded in the
+    dataset first (bench_meta.intent), so a killed run is restored by the next seed or run."""
+    with intent.changing(dsn, NAME, restore_files(req.indexes)):
+        schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
         yield
-    finally:
-        rls.restore(dsn)
-        schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
 
 
 def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
@@ -103,6 +113,7 @@ def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
         for form in mx.forms:
             for to in (rls.TO_CLAUSES if rls.FORMS[form] else ("public",)):
                 rls.apply_form(dsn, [TABLE], form, to)
+                intent.checkpoint(f"rls:{form}")
                 for query, caller in _cells_of(form, to, uid):
                     out.append({**base, "form": form, "to": to, "index": index, "query": query,
                                 "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
@@ -173,6 +184,8 @@ def _strategies(ctx, mx: Matrix) -> list[dict]:
     rls.apply_form(ctx.dsn, rls.POLICIES, "select_uid")
     out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_select_uid"}, ("rest",))
     out += _bundle_plans(tcp, sm.bundles, str(users[0]), {**plan_base, "condition": "rls_select_uid"})
+    schema.run_files(ctx.dsn, rls.SAFE_FILES)
+    out += read_paths.timed_cells(sm, tcp, ctx.dsn, users, rng, {**base, "condition": "rls_safe"}, ("rest",))
     rls.restore(ctx.dsn)
     progress(f"rls {ctx.req.scale}: strategies with and without RLS")
     return out
@@ -195,6 +208,25 @@ def _bundle_plans(dsn: str, bundle_names, uid: str, base: dict) -> list[dict]:
                     out.append({**base, "strategy": "-", "bundle": name, "statement": part, "caller": caller.name,
                                 **{k: facts[k] for k in ("shape", "initplan", "per_row_filter", "explain_exec_us",
                                                          "plan_us", "plan_rows")}})
+    return out
+
+
+def _writes(dsn: str, scale: str) -> list[dict]:
+    """The write paths (rls_writes) under the memo's policies and grants, then under the safe
+    set, with the read isolation checks repeated under the safe set (inside `_indexed`)."""
+    base = {"experiment": NAME, "scale": scale, "strategy": "-"}
+    tcp = pg.tcp_dsn(dsn)
+    with psycopg.connect(tcp) as conn:
+        a, b = rls.pair(conn)
+    out = [{**base, "record": "write", **r} for r in rls_writes.all_checks(tcp, a, b, "memo")]
+    schema.run_files(dsn, rls.SAFE_FILES)
+    intent.checkpoint("rls:safe")
+    out += [{**base, "record": "write", **r} for r in rls_writes.all_checks(tcp, a, b, "safe")]
+    with psycopg.connect(tcp) as conn:
+        out += [{**base, "record": "safe_isolation", "check": "spoke", "policy_set": "safe", **r}
+                for r in rls.spoke_isolation(conn, a, b)]
+    rls.restore(dsn)
+    progress(f"rls {scale}: write paths, the memo's policies and the safe set")
     return out
 
 

@@ -3,6 +3,7 @@ steps at the scales they declare, smallest scale first, and writes one results f
 only gets its final name when every experiment has finished."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import replace
@@ -12,7 +13,7 @@ import pandas as pd
 
 from bench import config
 from bench.config import UsageError
-from bench.db import pg
+from bench.db import dataset_lock, intent, pg
 from bench.db.environment import collect_environment
 from bench.experiments.common import EVERY, LARGEST, Context, Step, progress
 from bench.experiments.registry import REGISTRY
@@ -50,34 +51,41 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
         env = collect_environment(conn, topology=topology)
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
-    manifests, contexts = {}, {}
-    for scale, module, step in schedule(chosen, scales, quick):
-        if scale not in contexts:
-            r = replace(req, scale=scale)
-            seeded = seed.seed(server, r, force=force, progress=False)
-            contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, cold=cold, external=explicit_dsn)
-            if scale in scales:
-                manifests[scale] = seeded.manifest
-            else:
-                progress(f"dataset {scale} ready (for {module.NAME})")
-        started = time.perf_counter()
-        out = pd.DataFrame(step.run(contexts[scale]))
-        if scale not in scales:  # a step's own scale: its rows name the dataset they came from
-            out["fingerprint"] = contexts[scale].manifest["fingerprint"]
-        frames[module.NAME].append(out)
-        progress(f"{module.NAME} {step.run.__name__.strip('_')} at scale {scale}: {time.perf_counter() - started:.0f} s")
-    prints = {s: m["fingerprint"] for s, m in manifests.items()}
-    fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
-        "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
-    meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
-            "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
-            "quick": quick, "cold": cold, "experiments": [m.NAME for m in chosen],
-            "cache": ("warm (warm-up excluded)" + ("; cold cells: server restarted before each block, "
-                      "OS page cache dropped where the kernel allowed (see os_page_cache)" if cold else ""))}
-    with results.RunWriter(meta=meta, root=root) as run:
-        for module in chosen:
-            table = pd.concat(frames[module.NAME], ignore_index=True) if frames[module.NAME] else pd.DataFrame()
-            if hasattr(module, "run_meta"):
-                run.add_meta(**module.run_meta(table))
-            run.write_table(module.NAME, table)
+    manifests, contexts, restored = {}, {}, {}
+    with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
+        for scale, module, step in schedule(chosen, scales, quick):
+            if scale not in contexts:
+                r = replace(req, scale=scale)
+                held.enter_context(dataset_lock.hold(server, r.database))
+                seeded = seed.seed(server, r, force=force, progress=False)
+                contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, cold=cold, external=explicit_dsn)
+                if seeded.restored:
+                    restored[scale] = seeded.restored
+                if scale in scales:
+                    manifests[scale] = seeded.manifest
+                else:
+                    progress(f"dataset {scale} ready (for {module.NAME})")
+            started = time.perf_counter()
+            out = pd.DataFrame(step.run(contexts[scale]))
+            if scale not in scales:  # a step's own scale: its rows name the dataset they came from
+                out["fingerprint"] = contexts[scale].manifest["fingerprint"]
+            frames[module.NAME].append(out)
+            progress(f"{module.NAME} {step.run.__name__.strip('_')} at scale {scale}: {time.perf_counter() - started:.0f} s")
+        prints = {s: m["fingerprint"] for s, m in manifests.items()}
+        fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
+            "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
+        meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
+                "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
+                "quick": quick, "cold": cold, "experiments": [m.NAME for m in chosen],
+                "restored_before": restored,  # in-place changes of killed runs undone before measuring
+                "cache": ("warm (warm-up excluded)" + ("; cold cells: server restarted before each block, "
+                          "OS page cache dropped where the kernel allowed (see os_page_cache)" if cold else ""))}
+        for ctx in contexts.values():  # no results from a dataset left changed in place
+            intent.require_clean(ctx.dsn, ctx.req.database)
+        with results.RunWriter(meta=meta, root=root) as run:
+            for module in chosen:
+                table = pd.concat(frames[module.NAME], ignore_index=True) if frames[module.NAME] else pd.DataFrame()
+                if hasattr(module, "run_meta"):
+                    run.add_meta(**module.run_meta(table))
+                run.write_table(module.NAME, table)
     return run.path

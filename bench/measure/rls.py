@@ -110,9 +110,14 @@ def apply_form(dsn: str, tables, form: str, to: str = "public") -> None:
             conn.execute(form_sql(table, form, to))
 
 
+# What puts the memo's security back after any policy form or the safe set (all idempotent)
+MEMO_FILES = ("rls/safe_undo.sql", "schema/rls.sql", "schema/grants.sql", "schema/trigger.sql")
+SAFE_FILES = ("rls/safe.sql",)
+
+
 def restore(dsn: str) -> None:
-    """The memo's policies on every spoke again (schema/rls.sql is idempotent)."""
-    schema.run_files(dsn, ("schema/rls.sql",))
+    """The memo's policies, grants and handle_new_user on every spoke again."""
+    schema.run_files(dsn, MEMO_FILES)
 
 
 def pair(conn: psycopg.Connection) -> tuple[str, str]:

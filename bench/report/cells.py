@@ -121,10 +121,21 @@ def policy_cells(table: pd.DataFrame) -> pd.DataFrame:
 
 def strategy_cells(summary: pd.DataFrame) -> pd.DataFrame:
     s = summary[summary.experiment == "rls"].copy()
-    s["setting"] = np.where(s.envelope == "rest_service_role", "service_role (RLS bypassed)",
-                            np.where(s.condition == "rls_select_uid", "(select auth.uid()) policies",
-                                     "the memo's policies"))
+    s["setting"] = np.select([s.envelope == "rest_service_role", s.condition == "rls_select_uid",
+                              s.condition == "rls_safe"],
+                             ["service_role (RLS bypassed)", "(select auth.uid()) policies", "the safe policy set"],
+                             "the memo's policies")
     return s
+
+
+def write_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The RLS write checks, one cell per (op, caller) x policy set: checks held out of all
+    (spokes, or role-check forms for promoted_read)."""
+    w = table[table.record == "write"]
+    g = w.groupby(["op", "case", "policy_set"]).agg(held=("held", "sum"), checks=("held", "size"),
+                                                    reach=("reach", "first")).reset_index()
+    g["held"] = g["held"].astype(int)
+    return g
 
 
 def at_scale(table: pd.DataFrame, record: str, scale: str | None = None) -> pd.DataFrame:

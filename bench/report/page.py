@@ -58,7 +58,10 @@ def sql(name: str, summary: str = "") -> None:
 
 
 def plan(text: str, summary: str) -> None:
-    """Show a query plan (EXPLAIN's text), folded."""
+    """Show a query plan (EXPLAIN's text), folded; a cell that timed out has none (NaN)."""
     from IPython.display import HTML, display
+
+    if not isinstance(text, str):
+        text = "(no plan recorded: the statement ran past the timeout)"
 
     display(HTML(f"<details class=\"sql\"><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>"))

@@ -159,10 +159,36 @@ def _rls_simple(ev: Evidence) -> Verdict:
     if not tables.held.astype(bool).all():
         return Verdict(answer, DOES_NOT_HOLD, "isolation failed in: " + ", ".join(sorted(set(tables[~tables.held].case))),
                        ["fig-rls-isolation"])
+    writes = _rls_writes(t)
+    if writes is not None:
+        return Verdict(answer + " " + writes.answer, writes.verdict, "; ".join(filter(None, [writes.flips, *conditions])),
+                       ["fig-rls-write-paths", "fig-rls-isolation", "fig-rls-forms-scale", "fig-rls-strategies"])
     verdict = ONLY_WHEN if conditions else HOLDS
     return Verdict(answer, verdict, ("simple and safe only when " + "; ".join(conditions)) if conditions else "",
                    ["fig-rls-isolation", "fig-rls-forms-scale", "fig-rls-index-filter", "fig-rls-anon-to",
                     "fig-rls-strategies"])
+
+
+def _rls_writes(t: pd.DataFrame) -> Verdict | None:
+    """The write paths, when the run has them and the memo's policies or grants let a write
+    through: does not hold if a supabase-js client can do it through PostgREST; holds only when
+    the grants are narrowed if only a direct connection can."""
+    from bench.report.charts import rls as rc
+
+    if "policy_set" not in t.columns:  # a run recorded before the write-path checks
+        return None
+    w = t[t.record == "write"]
+    memo, safe = w[w.policy_set == "memo"], w[w.policy_set == "safe"]
+    holes = memo[~memo.held.astype(bool)]
+    if holes.empty:
+        return None
+    fix = (f"the safe set held {int(safe.held.sum())} of {len(safe)} write checks" if len(safe) else "")
+    if (holes.reach == "postgrest").any():
+        return Verdict(rc.write_sentence(w), DOES_NOT_HOLD,
+                       "holds with separate FOR SELECT and write policies (WITH CHECK), no user write policy on "
+                       "user_roles and no TRUNCATE/TRIGGER grants to the API roles" + (f": {fix}" if fix else ""))
+    return Verdict(rc.write_sentence(w), ONLY_WHEN, "the API roles are granted no TRUNCATE or TRIGGER and "
+                   "SECURITY DEFINER functions pin their search_path" + (f" ({fix})" if fix else ""))
 
 
 def _oauth_isolation(ev: Evidence) -> Verdict:

@@ -2,12 +2,17 @@
 
 A run folder `data/results/<UTC-timestamp>-<host>-<sha7>/` holds `run.json` and one
 long-format `<experiment>.parquet` per experiment. It is written under a hidden `.partial`
-name and renamed only when complete, so an interrupted run never looks finished.
+name of its own process and renamed only when complete, so an interrupted run never looks
+finished; the rename happens under the results root's file lock, and a run that finishes in the
+same second as another takes the next free name (`<host>-2`, `<host>-3`, ...).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -41,11 +46,12 @@ class RunWriter:
 
     def __init__(self, meta: dict, root: Path | None = None):
         self.root = Path(root or config.RESULTS)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:40] or "host"
-        self.name = f"{stamp}-{host}-{(meta.get('git_sha') or 'nogit')[:7].ljust(7, '0')}"
+        self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:40] or "host"
+        self.sha = (meta.get('git_sha') or 'nogit')[:7].ljust(7, '0')
+        self.name = f"{self.stamp}-{self.host}-{self.sha}"
         self.path = self.root / self.name
-        self.tmp = self.root / f".{self.name}.partial"
+        self.tmp = self.root / f".{self.name}.{os.getpid()}.{id(self):x}.partial"
         self.meta = dict(meta)
         self.tables: dict[str, dict] = {}
 
@@ -68,10 +74,27 @@ class RunWriter:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        self.meta.update(tables=self.tables, complete=True, run_id=self.name,
-                         finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        (self.tmp / "run.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True, default=str))
-        self.tmp.rename(self.path)
+        with _locked(self.root):
+            n = 1
+            while self.path.exists():  # another run took this second's name
+                n += 1
+                self.name = f"{self.stamp}-{self.host}-{n}-{self.sha}"
+                self.path = self.root / self.name
+            self.meta.update(tables=self.tables, complete=True, run_id=self.name,
+                             finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            (self.tmp / "run.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True, default=str))
+            self.tmp.rename(self.path)
+
+
+@contextlib.contextmanager
+def _locked(root: Path):
+    """The results root, one writer at a time while a run folder is named and moved in."""
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def validate(run_dir: Path) -> list[str]:
@@ -90,6 +113,11 @@ def validate(run_dir: Path) -> list[str]:
         return problems + ["run.json is missing"]
     except json.JSONDecodeError as exc:
         return problems + [f"run.json does not parse: {exc}"]
+    if not isinstance(meta, dict):
+        return problems + [f"run.json holds a JSON {type(meta).__name__}, not an object"]
+    for key in ("versions", "tables"):
+        if not isinstance(meta.get(key, {}), dict):
+            return problems + [f"run.json's {key!r} is not an object"]
     problems += [f"run.json lacks {k!r}" for k in REQUIRED_META if k not in meta]
     if meta.get("complete") is not True:
         problems.append("run.json does not say complete: true")

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 
+from faker.config import AVAILABLE_LOCALES
 from psycopg import sql
 from tqdm import tqdm
 
 from bench import config
 from bench.config import UsageError
-from bench.db import pg, schema
-from bench.seeding import tables
+from bench.db import dataset_lock, intent, pg, schema
+from bench.seeding import resources, tables
 from bench.seeding.columns import Fingerprint, Spec, render_csv
 from bench.seeding.plan import Plan
 
@@ -39,6 +41,8 @@ class Request:
 
     def check(self) -> None:
         config.scale(self.scale)
+        if self.locale not in AVAILABLE_LOCALES:
+            raise UsageError(f"unknown locale {self.locale!r}: choose a Faker locale such as en_US, de_DE or ja_JP")
         schema.check(self.variant, self.indexes)
         if self.orphans and not schema.ORPHANS_ALLOWED[self.variant]:
             raise UsageError(f"variant {self.variant!r} forbids orphans by foreign key; use --variant star or star_nofk")
@@ -61,6 +65,7 @@ class Result:
     manifest: dict
     reused: bool
     load: list[dict] = field(default_factory=list)  # per table: rows, seconds, rows_per_s
+    restored: list[str] = field(default_factory=list)  # in-place changes left by killed runs, undone
 
 
 def read_manifest(dsn: str) -> dict | None:
@@ -92,17 +97,30 @@ def existing(server: str, req: Request) -> dict | None:
 
 
 def seed(server: str, req: Request, *, force: bool = False, fresh: bool = False, progress: bool = True) -> Result:
+    """The dataset, seeded or reused; one writer at a time (the dataset's lock, held meanwhile)."""
     req.check()
+    with dataset_lock.hold(server, req.database):
+        return _seed(server, req, force=force, fresh=fresh, progress=progress)
+
+
+def _seed(server: str, req: Request, *, force: bool, fresh: bool, progress: bool) -> Result:
     pg.require_marker(server, req.database, force)
     dsn = pg.with_dbname(server, req.database)
     manifest = None if fresh else existing(server, req)
     if manifest:
+        # a run killed in the middle of an in-place change left its record: restore from the same
+        # files the experiment restores with (the rows themselves are never changed in place)
+        restored = intent.recover(dsn)
+        if restored:
+            print(f"{req.database}: restored after an interrupted {', '.join(restored)} run "
+                  "(policies, grants and indexes put back as seeded)", file=sys.stderr)
         if manifest.get("indexes") != req.indexes:
             schema.run_files(dsn, (f"variants/{req.indexes}.sql",))
             manifest["indexes"] = req.indexes
             _write_manifest(dsn, manifest)
-        return Result(dsn, manifest, reused=True)
+        return Result(dsn, manifest, reused=True, restored=restored)
 
+    resources.check(req.scale, embedded=pg.is_embedded(server))  # before planning: nothing made yet
     started = time.perf_counter()
     plan = Plan(req.scale, req.seed, req.locale, req.orphans, schema.ORPHANS_ALLOWED[req.variant])
     specs = tables.specs(plan)

@@ -80,3 +80,26 @@ def test_database_without_marker_is_refused(server):
         assert conn.execute("SELECT v FROM precious").fetchone() == (1,)
     with pg.connect(server, autocommit=True) as conn:
         conn.execute("DROP DATABASE bench_star_nofk_xs")  # ours to clean: the test made it
+
+
+def test_unknown_locale():
+    before = _results_snapshot()
+    _one_line_error(bench("seed", "--scale", "xs", "--locale", "bogus"), "unknown locale", "en_US")
+    _one_line_error(bench("run", "--scale", "xs", "--locale", "bogus"), "unknown locale")
+    assert _results_snapshot() == before
+
+
+@pytest.mark.parametrize("body", ["[]", "42", '"text"', '{"versions": [], "tables": {}}'])
+def test_run_json_that_is_not_an_object(tmp_path, body):
+    run_dir = tmp_path / "20261124T000000Z-host-abcdef0"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text(body)
+    done = bench("validate", str(run_dir))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() and all(line.startswith("invalid: ") for line in done.stderr.strip().splitlines())
+    for args in (("summary", str(run_dir)), ("compare", str(run_dir), str(run_dir))):
+        _one_line_error(bench(*args), "not a valid run", "not an object")
+    reports = sorted(p.name for p in config.REPORTS.rglob("*"))
+    done = bench("render", "06-method", "--run", str(run_dir))
+    _one_line_error(done, "not a valid run", "not an object")  # refused before a kernel starts
+    assert sorted(p.name for p in config.REPORTS.rglob("*")) == reports

@@ -87,3 +87,18 @@ def test_summary_pools_percentiles_and_reports_the_repetition_range(tmp_path):
     assert (row.p50_us, row.p95_us, row.p99_us) == (50, 95, 99)
     assert (row.p50_rep_lo_us, row.p50_rep_hi_us) == (13, 88)  # medians of 1..25 and 76..100
     assert "p50_us" in results.format_summary(s, "csv").splitlines()[0]
+
+
+def test_two_runs_finishing_in_the_same_second_get_two_folders(tmp_path):
+    from bench.results.store import RunWriter
+
+    for _ in range(5):  # the two names must start equal (the same second) for the case to mean anything
+        a, b = RunWriter(meta={"git_sha": "abcdef0"}, root=tmp_path), RunWriter(meta={"git_sha": "abcdef0"}, root=tmp_path)
+        if a.name == b.name:
+            break
+    assert a.name == b.name
+    with a, b:
+        pass
+    folders = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert len(folders) == 2 and a.path != b.path and a.path.exists() and b.path.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

@@ -143,7 +143,11 @@ def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "ac
     policies, the sub-select policies; server time per request beside it."""
     scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale)]
-    settings = ["service_role (RLS bypassed)", "the memo's policies", "(select auth.uid()) policies"]
+    settings = ["service_role (RLS bypassed)", "the memo's policies", "(select auth.uid()) policies",
+                "the safe policy set"]
+    colours = ["#7f7f7f", "#d62728", "#2ca02c", "#1f77b4"]
+    colours = [c for c, x in zip(colours, settings) if x in set(d.setting)]
+    settings = [x for x in settings if x in set(d.setting)]
     strategies = [x for x in ORDER if x in set(d.strategy)]
     fig, ax = plt.subplots(figsize=(8, 4.4))
     width = 0.8 / len(settings)
@@ -204,3 +208,88 @@ def isolation_matrix(iso: pd.DataFrame):
                    if set(failed.case) <= {"view_default"} and len(failed) else
                    "failures outside the view demonstration: " + ", ".join(sorted(set(failed.case))) + "."))
     return fig, sentence
+
+
+WRITE_ROWS = [  # (op, case) rows of the write-path grid, in reading order
+    *[(op, case) for op in ("insert_other", "update_other", "delete_other")
+      for case in ("other_user", "anon", "missing_claim", "forged_claim")],
+    ("self_promotion", "other_user"), ("promoted_read", "other_user"),
+    *[(op, case) for op in ("truncate", "trigger") for case in ("other_user", "anon")],
+    ("trigger_runs_as", "other_user"), ("definer_search_path", "-"),
+]
+WRITE_LABELS = {"insert_other": "insert a row for user B", "update_other": "update B's rows",
+                "delete_other": "delete B's rows", "self_promotion": "insert (A, 'admin') into user_roles",
+                "promoted_read": "then read others' audit rows (role-check forms)", "truncate": "TRUNCATE",
+                "trigger": "CREATE TRIGGER (temp function)", "trigger_runs_as": "A's trigger runs as the next writer",
+                "definer_search_path": "handle_new_user search_path pinned"}
+REACH_LABELS = {"postgrest": "Reachable through PostgREST by a supabase-js client with its JWT",
+                "direct": "Reachable only with a direct SQL connection as that role (not through PostgREST)"}
+CASE_LABELS = {"other_user": "user A", "anon": "anon", "missing_claim": "no claim", "forged_claim": "forged claim",
+               "-": ""}
+
+
+def write_paths(table: pd.DataFrame, scale: str | None = None):
+    """What each caller could write to another user's rows, under the memo's policies and grants
+    and under the safe set: green = every check held, red = a hole (count of checks held)."""
+    if not (table.record == "write").any():
+        return _no_write_rows()
+    scale = scale or cells.largest_scale(table[table.record == "write"])
+    w = table[(table.record == "write") & (table.scale == scale)]
+    held_cells = cells.write_cells(w)
+    sets = [p for p in ("memo", "safe") if p in set(held_cells.policy_set)]
+    rows = [r for r in WRITE_ROWS if ((held_cells.op == r[0]) & (held_cells.case == r[1])).any()]
+    fig, ax = plt.subplots(figsize=(8.5, 0.36 * len(rows) + 1.8))
+    values = np.full((len(rows), len(sets)), np.nan)
+    for i, (op, case) in enumerate(rows):
+        for j, ps in enumerate(sets):
+            c = held_cells[(held_cells.op == op) & (held_cells.case == case) & (held_cells.policy_set == ps)]
+            if len(c):
+                held, checks = int(c.held.iloc[0]), int(c.checks.iloc[0])
+                values[i, j] = float(held == checks)
+                ax.text(j, i, f"{held}/{checks} held", ha="center", va="center", fontsize=7)
+    cmap = plt.matplotlib.colors.ListedColormap([palette.colour("bad"), palette.colour("good")])
+    cmap.set_bad(palette.colour("background"))
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    reach = dict(zip(held_cells.op, held_cells.reach))
+    ax.set_yticks(range(len(rows)), [f"{CASE_LABELS[c]}: {WRITE_LABELS[o]} [{reach[o]}]".lstrip(": ") for o, c in rows],
+                  fontsize=7)
+    ax.set_xticks(range(len(sets)), ["the memo's policies + GRANT ALL" if s == "memo" else "the safe set" for s in sets])
+    ax.grid(False)
+    ax.set_title(f"Write paths at scale {scale}: the memo lets user A make itself admin")
+    return fig, write_sentence(w)
+
+
+def _no_write_rows():
+    """A run recorded before the write-path checks existed: say so where the figure goes."""
+    fig, ax = plt.subplots(figsize=(8.5, 1.6))
+    ax.axis("off")
+    text = ("This run has no write-path checks (they were added after it was recorded):\n"
+            "`python -m bench run rls` records them (record = 'write' in rls.parquet).")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color=palette.colour("muted"))
+    ax.set_title("Write paths: not measured in this run")
+    return fig, "This run predates the write-path checks; a run of the rls experiment from this version on records them."
+
+
+def write_sentence(w: pd.DataFrame) -> str:
+    memo, safe = w[w.policy_set == "memo"], w[w.policy_set == "safe"]
+    holes = memo[~memo.held.astype(bool)]
+    promo = memo[memo.op == "promoted_read"]
+    ran_as = memo[memo.op == "trigger_runs_as"].outcome
+    parts = [f"Under the memo's policies and grants {len(holes)} of {len(memo)} write checks failed"]
+    if (memo[memo.op == "self_promotion"].outcome == "written").any() and len(promo):
+        parts.append(f"user A inserted (A, 'admin') into user_roles and then read {int(promo.foreign_rows.max()):,} "
+                     f"other users' audit rows of {int(promo.total_rows.max()):,} under "
+                     f"{int((promo.foreign_rows > 0).sum())} of {len(promo)} role-check forms")
+    for op, what in (("truncate", "TRUNCATE"), ("trigger", "attach a trigger to")):
+        who = sorted({CASE_LABELS[c] for c in holes[holes.op == op].case})
+        if who:
+            parts.append(f"{', '.join(who)} could {what} {holes[holes.op == op].spoke.nunique()} spokes")
+    if len(ran_as) and ran_as.iloc[0] != "denied":
+        parts.append(f"A's trigger ran as {ran_as.iloc[0]} on that role's next insert")
+    reach = {r: [WRITE_LABELS[o] for o in WRITE_LABELS if o in set(holes[holes.reach == r].op)] for r in REACH_LABELS}
+    sentence = "; ".join(parts) + ". " + " ".join(f"{REACH_LABELS[r]}: {'; '.join(ops)}." for r, ops in reach.items() if ops)
+    if len(safe):
+        sentence += (f" Under the safe set (separate FOR SELECT and write policies with WITH CHECK, no user write policy "
+                     f"on user_roles, no TRUNCATE/TRIGGER grants, pinned search_path) {int(safe.held.sum())} of "
+                     f"{len(safe)} held.")
+    return sentence
