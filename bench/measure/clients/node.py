@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 from importlib import resources
+from pathlib import Path
 
 import psycopg
 
@@ -42,6 +43,12 @@ def _conn(dsn: str) -> dict:
             "database": p["dbname"]}
     if p.get("password"):
         conn["password"] = p["password"]
+    elif p.get("passfile"):  # the locked-down embedded server: the owner's passfile (mode 0600)
+        for line in Path(p["passfile"]).read_text().splitlines():
+            fields = line.split(":")
+            if len(fields) == 5 and fields[3] in ("*", p.get("user", "")):
+                conn["password"] = fields[4]
+                break
     return conn
 
 

@@ -72,7 +72,7 @@ def block(dsn: str, bundle: Bundle, strategy: str, users: list, order: list[int]
                "-l", "--log-prefix", str(Path(tmp) / "log"), "-f", str(path)]
         for v in variables:
             cmd += ["-D", v]
-        env = {**os.environ, "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION}".strip()}
+        env = {**pg.client_env(dsn), "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION}".strip()}
         done = subprocess.run(cmd + _connection_args(dsn), capture_output=True, text=True, timeout=300, cwd=tmp, env=env)
         if done.returncode:
             raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
