@@ -89,8 +89,10 @@ def test_a_wrong_approach_fails_the_run_and_writes_nothing(server, xs_star, xs_r
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pager(dsns):
+    """Per test: its three sessions must not stay on the dataset while the module's quick run
+    copies it as a template (evolution's scratch copy needs it idle)."""
     p = orm_part.Pager(dsns["star"], 20)
     yield p
     p.close()
