@@ -62,7 +62,7 @@ def check_site(site: Path, notebooks: Path | None = None) -> list[str]:
                 target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
                 if not target.exists():
                     problems.append(f"{page.name}: link {href} leads nowhere")
-                elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in ids(target):
+                elif parts.fragment and target.suffix == ".html" and not {parts.fragment, unquote(parts.fragment)} & ids(target):
                     problems.append(f"{page.name}: anchor {href} is not on {target.name}")
             for fig in [f for f in published.get(page.stem, []) if (site / "figures" / f"{f}.png").exists()]:
                 shown = b.evaluate(f"{FIGURE_SHOWN}({fig!r})")

@@ -68,6 +68,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "rls_bypassed": ("service_role (RLS bypassed)", "#8e8e8e"),
     "memo_policy": ("the memo's policies", "#e06c00"),
     "select_uid_policy": ("(select auth.uid()) policies", "#00a36c"),
+    "safe_policy": ("the safe policy set", "#2b78e4"),
     # outcomes
     "good": ("held / as intended", "#2ca02c"),
     "bad": ("failed / leaked", "#b2182b"),

@@ -11,7 +11,8 @@ import psycopg
 import pytest
 
 from bench.db import environment, pg
-from bench.experiments import common
+from bench.measure import bundles
+from bench.measure.clients import pgbench
 
 pytestmark = pytest.mark.db
 
@@ -77,9 +78,12 @@ def test_pgbench_gets_credentials_from_the_environment(running, xs_star, monkeyp
         seen.append((cmd, kwargs.get("env") or {}))
         return real(cmd, **kwargs)
 
-    monkeypatch.setattr(common.subprocess, "run", spy)
+    monkeypatch.setattr(pgbench.subprocess, "run", spy)
     tcp = pg.tcp_dsn(xs_star.dsn)
-    assert common._pgbench(tcp, "SELECT 1;\n", "00000000-0000-0000-0000-000000000000", 1) > 0  # scram over TCP passed
+    with pg.connect(tcp) as conn:
+        users = [str(r[0]) for r in conn.execute("SELECT id FROM auth.users ORDER BY id LIMIT 2").fetchall()]
+    records = pgbench.block(tcp, bundles.load("account"), "star_sequential", users, [0, 1], 2, warmup=1)
+    assert len(records) == 2  # scram over TCP passed
     [(cmd, env)] = seen
     secret = open(running.passfile).read().split(":")[4].split()[0]
     assert not any(secret in str(a) for a in cmd) and env.get("PGPASSFILE") == str(running.passfile)

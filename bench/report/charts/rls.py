@@ -145,13 +145,12 @@ def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "ac
     d = s[(s.bundle == bundle) & (s.scale == scale)]
     settings = ["service_role (RLS bypassed)", "the memo's policies", "(select auth.uid()) policies",
                 "the safe policy set"]
-    colours = ["#7f7f7f", "#d62728", "#2ca02c", "#1f77b4"]
+    colours = [palette.colour(k) for k in ("rls_bypassed", "memo_policy", "select_uid_policy", "safe_policy")]
     colours = [c for c, x in zip(colours, settings) if x in set(d.setting)]
     settings = [x for x in settings if x in set(d.setting)]
     strategies = [x for x in ORDER if x in set(d.strategy)]
     fig, ax = plt.subplots(figsize=(8, 4.4))
     width = 0.8 / len(settings)
-    colours = [palette.colour(k) for k in ("rls_bypassed", "memo_policy", "select_uid_policy")]
     for k, setting in enumerate(settings):
         g = d[d.setting == setting].set_index("strategy").reindex(strategies)
         ax.bar(np.arange(len(strategies)) + k * width, g.p50_us / 1000, width=width, color=colours[k], label=setting,
