@@ -55,6 +55,19 @@ display(Markdown(page.run_header(
 if has:
     plots.publish("fig-concurrency-throughput-latency", charts.throughput_latency(c), run=run,
                   caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
+
+# %% [markdown]
+# ## Saturation without a Python client in the way
+# The same cells driven by pgbench (C; one connection per client, at most the budget, so no
+# pool queue) beside the Python load generator. A cell is client-bound where the client side (the
+# senders and the delay proxy) used at least as much CPU as PostgreSQL on a busy machine, or a
+# Python process reached a core (the GIL): there the client set the pace, and the under-load
+# verdicts leave such cells out.
+
+# %%
+if has:
+    plots.publish("fig-concurrency-saturation-clients", charts.saturation_clients(c), run=run,
+                  caption="Saturation throughput per strategy and RTT for each load client, repetition range as whiskers")
     display(page.table(cells.saturation(c), "throughput in bundles/s; latency in µs; CPU in cores"))
 
 # %% [markdown]

@@ -23,8 +23,9 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import page, plots
+from bench.report import calls, page, plots
 from bench.results import store as results
+from bench.report.charts import clients as client_charts
 from bench.report.charts import method as charts
 
 run = results.load(run_dir)
@@ -51,6 +52,18 @@ if paths is not None and (paths.record == "pgbench").any():
                   caption="Harness mean over pgbench's for the same statements, wire only and end to end")
 else:
     display(Markdown("This run has no pgbench fidelity rows (the read-paths experiment was not run)."))
+
+# %% [markdown]
+# ## Three clients, paired
+# In the read-path matrix every client (psycopg, node-postgres, pgbench) sent the same
+# statements for the same users in the same order, repetition by repetition; each bar is a
+# client's per-request latency over pgbench's, the whisker its 95 % paired bootstrap interval.
+
+# %%
+if paths is not None:
+    plots.publish("fig-method-clients-over-pgbench", client_charts.against_pgbench(calls.requests(paths)), run=run,
+                  caption="Per-request latency of psycopg and node-postgres over pgbench's, same statements, "
+                  "users and order, per strategy and RTT")
 
 # %% [markdown]
 # ## The delay proxy

@@ -8,7 +8,12 @@ Runs ONCE per run, at the run's largest scale. Rows (column `record`):
   encoded histograms are kept in `hist_*` so repetitions can be merged), client and server CPU,
   `client_bound` where the client, not PostgreSQL, was the bottleneck (loadrun);
 - `consistency`: torn reads per (strategy, isolation) x bundle x write rate (experiments.consistency);
-- `locks`: relation locks a statement holds, and how many of them PostgreSQL took fast-path.
+- `locks`: relation locks a statement holds, and how many of them PostgreSQL took fast-path;
+- `load_users`: the users every load cell cycles through (request i takes user i mod n), drawn
+  uniformly from the whole population, so heavy users come in as often as they exist.
+Load rows carry `client`: `psycopg` (the Python load generator, every strategy) or `pgbench`
+(C, the strategies a script can express, the same statements and users; bench.measure.clients.
+pgbench_load), so every under-load figure has a cell without a Python client in the way.
 Open-loop rates are fractions of the best closed-loop throughput measured at RTT 0, so every
 strategy is offered the same loads and the slower ones saturate first.
 """
@@ -21,8 +26,10 @@ import pandas as pd
 
 from bench.db import pg, schema
 from bench.experiments import consistency, locks
-from bench.experiments.common import LARGEST, Step, progress, sample_users
+from bench.experiments.common import LARGEST, Step, progress
 from bench.measure import bundles, loadrun, netdelay, strategies
+from bench.measure.clients import PSYCOPG, pgbench, pgbench_load
+from bench.sql import sql_text
 
 NAME = "concurrency"
 
@@ -48,27 +55,31 @@ class Matrix:
     readers: int = 2
     consistency_s: float = 0.8
     lock_clients: tuple[int, ...] = (1, 32)
+    users: int = 40  # drawn uniformly from the population, cycled by every cell
+    pgbench_clients: tuple[int, ...] = (1, 4, 10)  # pgbench connections (no pool: at most the budget)
+    pgbench_s: float = 1.5  # measured, split into `reps` windows, after pgbench_warmup_s
+    pgbench_warmup_s: float = 0.5
 
 
 DEFAULT = Matrix()
 QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
                open_senders=16, budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
                rep_s=0.15, warmup_s=0.1, workers_from=1000, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
-               lock_clients=(1, 8))
+               lock_clients=(1, 8), users=10, pgbench_clients=(1, 4), pgbench_s=0.6, pgbench_warmup_s=0.4)
 
 
 def run(ctx) -> pd.DataFrame:
     base = {"experiment": NAME, "scale": ctx.req.scale}
     mx = QUICK if ctx.quick else DEFAULT
     tcp = pg.tcp_dsn(ctx.dsn)
-    users = tuple(str(u["id"]) for u in sample_users(ctx.dsn, ctx.req.seed, 3))
+    users = load_users(ctx.dsn, ctx.req.seed, mx.users)
     rng = random.Random(ctx.req.seed)
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
-    out: list[dict] = []
+    out: list[dict] = [{"record": "load_users", "position": k, "user_id": u} for k, u in enumerate(users)]
     try:
         with loadrun.Runner() as runner:
             out += _closed(mx, runner, tcp, users, rng, ctx.req.seed)
-            best = max(r["throughput_rps"] for r in out if r["rtt_ms"] == 0)
+            best = max(r["throughput_rps"] for r in out if r.get("rtt_ms") == 0 and r.get("client") == PSYCOPG)
             out += _open(mx, runner, tcp, users, rng, ctx.req.seed, best)
             out += _budgets(mx, runner, tcp, users, rng, ctx.req.seed)
             out += locks.cells(mx, runner, tcp, users, ctx.req.seed)
@@ -79,13 +90,37 @@ def run(ctx) -> pd.DataFrame:
     return pd.DataFrame([{**base, **r} for r in out])
 
 
+def load_users(dsn: str, seed: int, n: int) -> tuple[str, ...]:
+    with pg.connect(dsn) as conn:
+        return tuple(str(r[0]) for r in conn.execute(sql_text("caching/sample_uniform.sql"), {"seed": str(seed), "n": n}))
+
+
 def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, **kw) -> list[dict]:
+    """One cell, by the Python load generator (every strategy, closed-loop clients in
+    mx.clients) and, where a script can express the strategy and the cell is in pgbench's
+    matrix, by pgbench."""
+    out = _pgbench_load(mx, dsn, strategy, users, **kw)
     senders = kw.get("clients", 1)
+    if kw.get("mode") == "closed" and "budget" not in kw and senders not in mx.clients:
+        return out
     cell = loadrun.Cell(dsn, strategy, mx.bundle, users, budget=kw.pop("budget", mx.budget), duration_s=mx.rep_s,
                         warmup_s=mx.warmup_s, seed=seed, reps=mx.reps, workers=2 if senders >= mx.workers_from else 1, **kw)
     statements = strategies.shape(strategy, bundles.load(mx.bundle)).statements
     rows = runner.run(cell, server_dsn=dsn)
-    return [{"record": "load", "statements_per_s": r["throughput_rps"] * statements, **r} for r in rows]
+    return out + [{"record": "load", "client": PSYCOPG, "statements_per_s": r["throughput_rps"] * statements, **r}
+                  for r in rows]
+
+
+def _pgbench_load(mx: Matrix, dsn: str, strategy: str, users, **kw) -> list[dict]:
+    closed = kw.get("mode") == "closed" and "budget" not in kw
+    if strategy not in pgbench.STRATEGIES or (closed and kw.get("clients") not in mx.pgbench_clients):
+        return []
+    cell = pgbench_load.Cell(dsn, strategy, mx.bundle, users, mode=kw["mode"], clients=kw.get("clients", 1),
+                             rate=kw.get("rate", 0.0), budget=mx.budget, duration_s=mx.pgbench_s,
+                             warmup_s=mx.pgbench_warmup_s, reps=mx.reps)
+    statements = strategies.shape(strategy, bundles.load(mx.bundle)).statements
+    return [{"record": "load", "statements_per_s": r["throughput_rps"] * statements, **r}
+            for r in pgbench_load.run(cell, server_dsn=dsn)]
 
 
 def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
@@ -93,7 +128,7 @@ def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
         with netdelay.link(tcp, rtt, overhead) as (dsn, added):
-            for clients in mx.clients:
+            for clients in sorted(set(mx.clients) | set(mx.pgbench_clients)):
                 lineup = list(mx.strategies)
                 rng.shuffle(lineup)
                 for strategy in lineup:

@@ -6,14 +6,11 @@ own Poisson stream, seeded per worker) and of the connection budget, they start 
 agreed wall-clock instant, and their HdrHistograms are merged (HdrHistogram's add is exact:
 merged counts equal one histogram of all samples). Client CPU is measured per worker process,
 server CPU on the PostgreSQL backends (psutil, /proc) over the same interval. A cell is flagged
-client-bound when a sender process used >= CLIENT_BOUND of a core (the GIL), or when client and
-server together kept >= MACHINE_BUSY of the machine's cores busy and the client used more of
-them than PostgreSQL did (client and server share this machine's cores).
+client-bound by bench.measure.cpu's rule, which counts the delay proxy's CPU as the client's.
 """
 from __future__ import annotations
 
 import os
-import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -21,13 +18,11 @@ from multiprocessing import get_context
 
 from hdrh.histogram import HdrHistogram
 
-from bench.db import pg
 from bench.measure import bundles, loadgen
+from bench.measure.cpu import ClientCPU, ServerCPU, client_bound
 from bench.results import stats
 from bench.sql import sql_text
 
-CLIENT_BOUND = 0.9  # of one core, per sender process (the GIL caps a process near one core)
-MACHINE_BUSY = 0.85  # of all cores, client and server together
 METRICS = ("latency_us", "service_us", "lag_us", "pool_wait_us")
 
 
@@ -88,12 +83,6 @@ def run_worker(cell: Cell, k: int, start_at: float, probe: ServerCPU | None = No
     return out
 
 
-def _machine_busy_s() -> float:
-    import psutil
-    t = psutil.cpu_times()
-    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
-
-
 def _ready(pause_s: float) -> int:
     time.sleep(pause_s)  # held, so the next task goes to another worker
     return os.getpid()
@@ -101,58 +90,6 @@ def _ready(pause_s: float) -> int:
 
 def merge_workers(parts: list[dict]) -> dict[str, HdrHistogram]:
     return {m: stats.merge(HdrHistogram.decode(p["hist"][m]) for p in parts) for m in METRICS}
-
-
-class ServerCPU:
-    """CPU seconds of one PostgreSQL server's processes (the postmaster's children), via /proc,
-    sampled every SAMPLE_S so backends that exit before the end (a closed pool) still count."""
-
-    SAMPLE_S = 0.05
-
-    def __init__(self, dsn: str):
-        self.t0 = None
-        try:
-            import psutil
-            with pg.connect(dsn) as conn:
-                pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-                self.postmaster = psutil.Process(pid).parent()
-            if "postgres" not in self.postmaster.name():  # a server on another host: a local pid means nothing
-                self.postmaster = None
-        except Exception:  # noqa: BLE001 - a server on another host: no server CPU, recorded as missing
-            self.postmaster = None
-
-    def _times(self) -> dict[int, float]:
-        out = {}
-        for p in self.postmaster.children():
-            try:
-                t = p.cpu_times()
-                out[p.pid] = t.user + t.system
-            except Exception:  # noqa: BLE001 - a backend that exited meanwhile
-                pass
-        return out
-
-    def _sample(self) -> None:
-        while not self.done.wait(self.SAMPLE_S):
-            self.last.update(self._times())
-
-    def start(self) -> None:
-        self.busy0 = _machine_busy_s()
-        if self.postmaster is None:
-            return
-        self.t0 = self._times()
-        self.last = dict(self.t0)
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> float | None:
-        self.machine_busy_s = _machine_busy_s() - self.busy0  # every process on the machine
-        if self.t0 is None:
-            return None
-        self.done.set()
-        self.thread.join()
-        self.last.update(self._times())
-        return sum(v - self.t0.get(pid, 0.0) for pid, v in self.last.items())
 
 
 class Runner:
@@ -172,7 +109,8 @@ class Runner:
     def run(self, cell: Cell, server_dsn: str | None = None) -> list[dict]:
         """One cell -> one record per repetition: throughput, merged percentiles, pool wait, CPU."""
         cell = replace(cell, workers=min(cell.workers, self.max_workers))
-        probe = ServerCPU(server_dsn or cell.dsn)
+        probe, side = ServerCPU(server_dsn or cell.dsn), ClientCPU()
+        side.start()
         if cell.workers == 1:
             per_worker = [run_worker(cell, 0, 0.0, probe)]
         else:
@@ -189,16 +127,11 @@ class Runner:
             for w in per_worker[0]:  # the repetitions run back to back: the cell's average for each
                 w["server_cpu_cores"] = server_s / elapsed if server_s is not None else None
                 w["machine_busy_cores"] = probe.machine_busy_s / elapsed
-        return [summarise(cell, [w[rep] for w in per_worker], rep) for rep in range(cell.reps)]
+        side_cores = side.stop() / side.elapsed()  # senders, workers and the delay proxy, over the cell
+        return [summarise(cell, [w[rep] for w in per_worker], rep, side_cores) for rep in range(cell.reps)]
 
 
-def _client_bound(worker_cpu: list[float], server_cores: float | None, cores: int) -> bool:
-    client = sum(worker_cpu)
-    busy = server_cores is not None and client + server_cores >= MACHINE_BUSY * cores
-    return max(worker_cpu) >= CLIENT_BOUND or (busy and client >= server_cores)
-
-
-def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
+def summarise(cell: Cell, parts: list[dict], rep: int, side_cores: float | None = None) -> dict:
     hists = merge_workers(parts)
     n = sum(p["n"] for p in parts)
     window = max(p["window_s"] for p in parts) or float("nan")
@@ -210,7 +143,9 @@ def summarise(cell: Cell, parts: list[dict], rep: int) -> dict:
                server_cpu_cores=parts[0]["server_cpu_cores"],
                machine_busy_cores=parts[0]["machine_busy_cores"],
                other_cpu_cores=(parts[0]["machine_busy_cores"] - sum(worker_cpu) - (parts[0]["server_cpu_cores"] or 0.0)),
-               machine_cores=os.cpu_count(), client_bound=_client_bound(worker_cpu, parts[0]["server_cpu_cores"], os.cpu_count() or 1))
+               client_side_cores=max(side_cores or 0.0, sum(worker_cpu)), machine_cores=os.cpu_count())
+    row["client_bound"] = client_bound(row["client_side_cores"], row["server_cpu_cores"], os.cpu_count() or 1,
+                                       gil_cores=max(worker_cpu))
     for metric, h in hists.items():
         stem = metric.removesuffix("_us")
         row.update({f"{stem}_{k}": v for k, v in stats.percentiles(h).items()})

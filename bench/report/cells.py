@@ -59,7 +59,8 @@ def crossovers(d: pd.DataFrame, pairs=(("star_parallel", "star_sequential"), ("s
     return out
 
 
-CELL_KEYS = ["record", "strategy", "mode", "clients", "rate", "rtt_ms", "budget", "sweep", "load_fraction"]
+CELL_KEYS = ["record", "client", "strategy", "mode", "clients", "rate", "rtt_ms", "budget", "sweep", "load_fraction"]
+LOAD_CLIENT = "psycopg"  # runs before load rows carried `client` were all the Python load generator
 
 
 def _merged(hists: pd.Series) -> dict:
@@ -74,6 +75,7 @@ def load(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
     for col in CELL_KEYS:
         if col not in t:
             t[col] = np.nan
+    t["client"] = t["client"].fillna(LOAD_CLIENT)
     rows = []
     for key, g in t.groupby(CELL_KEYS, dropna=False, sort=True):
         row = dict(zip(CELL_KEYS, key))
@@ -85,7 +87,7 @@ def load(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
                    client_bound=bool(g.client_bound.any()), client_cpu_cores=g.client_cpu_cores.median(),
                    server_cpu_cores=g.server_cpu_cores.median(), reps=len(g), requests=int(g.requests.sum()),
                    errors=int(g.errors.sum()))
-        for extra in ("other_cpu_cores", "locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
+        for extra in ("other_cpu_cores", "client_side_cores", "connections", "skipped", "locks", "fastpath_locks", "locks_planned", "fastpath_locks_planned", "lock_manager_wait_share"):
             if extra in g:
                 row[extra] = g[extra].median()
         rows.append(row)
@@ -93,11 +95,13 @@ def load(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
 
 
 def saturation(c: pd.DataFrame) -> pd.DataFrame:
-    """Highest closed-loop throughput per strategy and RTT (at the budget of the main matrix)."""
+    """Highest closed-loop throughput per client, strategy and RTT (at the budget of the main
+    matrix), with the throughput range over the repetitions of that cell."""
     d = c[(c["mode"] == "closed") & c.sweep.isna()]
-    idx = d.groupby(["rtt_ms", "strategy"]).throughput_rps.idxmax()
-    return d.loc[idx, ["rtt_ms", "strategy", "clients", "throughput_rps", "statements_per_s", "latency_p99_us",
-                       "client_bound", "server_cpu_cores", "client_cpu_cores"]].reset_index(drop=True)
+    idx = d.groupby(["client", "rtt_ms", "strategy"]).throughput_rps.idxmax()
+    cols = ["client", "rtt_ms", "strategy", "clients", "throughput_rps", "throughput_lo", "throughput_hi",
+            "statements_per_s", "latency_p99_us", "client_bound", "server_cpu_cores", "client_cpu_cores"]
+    return d.loc[idx, [col for col in cols if col in d]].reset_index(drop=True)
 
 
 def consistency(table: pd.DataFrame) -> pd.DataFrame:

@@ -99,6 +99,10 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "no_long_txn": ("no long transaction", "#c7c7c7"),
     "long_txn": ("a long transaction holds the table", "#67000d"),
     "long_txn_lock_timeout": ("the same, lock_timeout 100 ms + retry", "#fd8d3c"),
+    # clients: who sent the statements
+    "client:psycopg": ("psycopg (the suite's Python harness)", "#5b8e7d"),
+    "client:pgbench": ("pgbench (C, libpq)", "#2f3e46"),
+    "client:node-postgres": ("node-postgres (the memo's JavaScript)", "#a98467"),
     # caching: where the bundle's pages are
     "warm": ("warm (shared buffers)", "#fee391"),
     "shared_cold": ("shared buffers evicted, OS cache warm", "#41b6c4"),

@@ -65,6 +65,9 @@ def publish(fig_id: str, chart, run=None, caption: str = "") -> None:
     from IPython.display import HTML, Image, Markdown, display
 
     fig, sentence = chart
+    if fig is None:  # nothing to draw in this run: the sentence says why
+        display(Markdown(sentence))
+        return
     paths = save_figure(fig, fig_id, run=run, caption=caption)
     plt.close(fig)
     display(HTML(f'<p class="fig-ref" id="{fig_id}"><a href="#{fig_id}">#{fig_id}</a> · '

@@ -128,3 +128,22 @@ def test_quick_run_table(xs_quick_run):
     consistent = c[c.condition != "read committed"]
     assert len(consistent) >= 4 and (consistent.torn == 0).all()  # one snapshot per read: never torn
     assert (c.reads > 0).all()
+
+
+def test_pgbench_load_cell_counts_every_transaction_of_its_windows_and_the_open_loop_skips_late_ones(tcp, users):
+    from hdrh.histogram import HdrHistogram
+
+    from bench.measure.clients import pgbench_load
+    closed = pgbench_load.run(pgbench_load.Cell(tcp, "join_json", "account", users, clients=4, duration_s=0.9,
+                                                warmup_s=0.3, reps=3))
+    assert [r["rep"] for r in closed] == [0, 1, 2]
+    for r in closed:
+        assert r["client"] == "pgbench" and r["connections"] == 4 and r["requests"] > 10 and r["skipped"] == 0
+        assert HdrHistogram.decode(r["hist_latency"].encode()).get_total_count() == r["requests"]
+        assert r["throughput_rps"] == r["requests"] / 0.3 and r["server_cpu_cores"] > 0
+    # offered far more than one connection can serve: the schedule falls behind, late transactions are skipped
+    # and the rest carry their lag in the latency (measured from the schedule)
+    late = pgbench_load.run(pgbench_load.Cell(tcp, "star_sequential", "account", users, mode="open", clients=1,
+                                              budget=1, rate=50_000, duration_s=0.9, warmup_s=0.3, reps=1))
+    assert late[0]["skipped"] > 0 and late[0]["lag_p50_us"] > 0
+    assert late[0]["latency_p50_us"] >= late[0]["service_p50_us"]

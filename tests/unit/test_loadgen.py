@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from bench.measure import loadgen, loadrun
+from bench.measure import cpu, loadgen, loadrun
 from bench.results import stats
 
 
@@ -84,9 +84,21 @@ def test_merging_a_different_sample_does_not_match():
     assert isinstance(HdrHistogram.decode(a.encode()), HdrHistogram)
 
 
-@pytest.mark.parametrize("workers,server,bound", [([0.95], 0.2, True), ([0.5], 0.3, False),
-                                                   ([0.6, 0.6], 0.5, True), ([0.3, 0.3], 1.2, False),
-                                                   ([0.6, 0.6], None, False)])
-def test_client_bound_when_a_sender_saturates_a_core_or_the_client_takes_the_busy_machine(
-        workers, server, bound):
-    assert loadrun._client_bound(workers, server, cores=2) is bound
+@pytest.mark.parametrize("workers,proxy,server,bound", [([0.95], 0.0, 0.2, True), ([0.5], 0.0, 0.3, False),
+                                                         ([0.6, 0.6], 0.0, 0.5, True), ([0.3, 0.3], 0.0, 1.2, False),
+                                                         ([0.6, 0.6], 0.0, None, False),
+                                                         ([0.5], 0.6, 0.7, True), ([0.5], 0.1, 1.2, False)])
+def test_client_bound_when_a_sender_saturates_a_core_or_the_client_side_takes_the_busy_machine(
+        workers, proxy, server, bound):
+    """The client side is the senders plus the delay proxy: a proxy burning a core with the
+    senders makes the cell client-bound although no sender reached the GIL's core."""
+    assert cpu.client_bound(sum(workers) + proxy, server, cores=2, gil_cores=max(workers)) is bound
+
+
+def test_client_cpu_counts_a_child_process():
+    import subprocess
+    import sys
+    probe = cpu.ClientCPU()
+    probe.start()
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+    assert probe.stop() >= 0.1

@@ -57,6 +57,28 @@ def _connection_args(dsn: str) -> list[str]:
             "-U", str(params.get("user", "postgres")), str(params["dbname"])]
 
 
+def run(dsn: str, script_text: str, variables: list[str], args: list[str], timeout_s: float = 300) -> list[list[str]]:
+    """pgbench over one script with -D `variables` and extra `args`; the per-transaction log's
+    lines, split (client, transaction, latency_us, script, epoch_s, epoch_us[, lag_us])."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "script.sql"
+        path.write_text(script_text)
+        cmd = [pg.tool("pgbench"), "-n", "-M", "prepared", *args, "-l", "--log-prefix", str(Path(tmp) / "log"),
+               "-f", str(path)]
+        for v in variables:
+            cmd += ["-D", v]
+        env = {**pg.client_env(dsn), "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION}".strip()}
+        done = subprocess.run(cmd + _connection_args(dsn), capture_output=True, text=True, timeout=timeout_s,
+                              cwd=tmp, env=env)
+        if done.returncode:
+            raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
+        return [line.split() for log in sorted(Path(tmp).glob("log*")) for line in log.read_text().splitlines()]
+
+
+def user_variables(users: list, order: list[int]) -> list[str]:
+    return [f"u{k}={users[k]}" for k in sorted(set(order))]
+
+
 def block(dsn: str, bundle: Bundle, strategy: str, users: list, order: list[int], requests: int,
           warmup: int) -> list[dict]:
     """`requests` timed transactions after `warmup`, users taken in `order` and cycling."""
@@ -64,20 +86,8 @@ def block(dsn: str, bundle: Bundle, strategy: str, users: list, order: list[int]
         raise ValueError(f"pgbench cannot express {strategy}")
     n = len(order)
     start = (n - warmup % n) % n  # so that the first timed transaction is order[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "block.sql"
-        path.write_text(script(bundle, strategy, order))
-        variables = [f"u{k}={users[k]}" for k in sorted(set(order))] + [f"i={start}"]
-        cmd = [pg.tool("pgbench"), "-n", "-M", "prepared", "-c", "1", "-j", "1", "-t", str(warmup + requests),
-               "-l", "--log-prefix", str(Path(tmp) / "log"), "-f", str(path)]
-        for v in variables:
-            cmd += ["-D", v]
-        env = {**pg.client_env(dsn), "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION}".strip()}
-        done = subprocess.run(cmd + _connection_args(dsn), capture_output=True, text=True, timeout=300, cwd=tmp, env=env)
-        if done.returncode:
-            raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
-        logs = sorted(Path(tmp).glob("log.*"))
-        rows = [line.split() for log in logs for line in log.read_text().splitlines()]
+    rows = run(dsn, script(bundle, strategy, order), user_variables(users, order) + [f"i={start}"],
+               ["-c", "1", "-j", "1", "-t", str(warmup + requests)])
     rows.sort(key=lambda r: int(r[1]))  # transaction number
     timed = rows[warmup:]
     if len(timed) != requests:

@@ -29,8 +29,14 @@ def _plot(ax, g, x, y, strategy, order=None, **kw):
         ax.scatter(d[x], d[y] / 1000, s=22, color=marker_face, edgecolors=palette.colour(strategy), zorder=3)
 
 
+def _python(c: pd.DataFrame) -> pd.DataFrame:
+    return c[c.client == cells.LOAD_CLIENT]
+
+
 def throughput_latency(c: pd.DataFrame):
-    """Closed loop: throughput against p99 latency as the clients grow, per RTT."""
+    """Closed loop, the Python load generator: throughput against p99 latency as the clients
+    grow, per RTT; one legend for the panels."""
+    c = _python(c)
     d = c[(c["mode"] == "closed") & c.sweep.isna() & (c.budget == c.budget.mode().iloc[0])]
     rtts = sorted(d.rtt_ms.unique())
     fig, axes = plt.subplots(1, len(rtts), figsize=(4.6 * len(rtts), 4.4), squeeze=False)
@@ -44,9 +50,59 @@ def throughput_latency(c: pd.DataFrame):
         ax.set_title(f"RTT {rtt:g} ms; along each line: {', '.join(str(int(x)) for x in sorted(d.clients.unique()))} clients",
                      fontsize=9.5)
     axes[0][0].set_ylabel("p99 latency (ms, log)")
-    axes[0][0].legend(fontsize=7.5)
-    fig.suptitle(f"Closed loop, budget {int(d.budget.iloc[0])} connections: throughput against tail latency")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle(f"Closed loop (Python load generator), budget {int(d.budget.iloc[0])} connections: "
+                 "throughput against tail latency")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig, _saturation_sentence(d)
+
+
+def saturation_clients(c: pd.DataFrame):
+    """Saturation throughput per strategy and RTT, side by side for each load client; the bar
+    is the median repetition, the whisker the range; hatched bars were client-bound."""
+    sat = cells.saturation(c)
+    clients = sorted(sat.client.unique(), key=lambda k: (k != cells.LOAD_CLIENT, k))
+    rtts = sorted(sat.rtt_ms.unique())
+    fig, axes = plt.subplots(1, len(rtts), figsize=(4.8 * len(rtts), 4.2), squeeze=False, sharey=True)
+    width = 0.8 / len(clients)
+    for ax, rtt in zip(axes[0], rtts):
+        names = [s for s in ORDER if s in set(sat[sat.rtt_ms == rtt].strategy)]
+        for k, client in enumerate(clients):
+            g = sat[(sat.rtt_ms == rtt) & (sat.client == client)].set_index("strategy")
+            for i, strategy in enumerate(names):
+                if strategy not in g.index:
+                    continue
+                row = g.loc[strategy]
+                x = i - 0.4 + width * (k + 0.5)
+                ax.bar(x, row.throughput_rps, width * 0.92, color=palette.colour(f"client:{client}"),
+                       hatch="///" if row.client_bound else None, edgecolor="white" if row.client_bound else None,
+                       label=client if i == 0 else None)
+                ax.errorbar(x, row.throughput_rps, yerr=[[row.throughput_rps - row.throughput_lo],
+                                                         [row.throughput_hi - row.throughput_rps]],
+                            color="#333333", lw=0.8, capsize=2)
+        ax.set_xticks(range(len(names)), [palette.label(s) for s in names], rotation=25, ha="right", fontsize=8)
+        ax.set_title(f"RTT {rtt:g} ms", fontsize=10)
+    axes[0][0].set_ylabel("saturation throughput (bundles per second)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=8, title="load client", title_fontsize=8)
+    fig.suptitle("Saturation throughput by load client (hatched: the client side, not PostgreSQL, was the bottleneck)",
+                 fontsize=10.5)
+    fig.tight_layout(rect=(0, 0, 0.9, 0.95))
+    return fig, _clients_sentence(sat)
+
+
+def _clients_sentence(sat: pd.DataFrame) -> str:
+    parts = []
+    for (client, rtt), g in sat.groupby(["client", "rtt_ms"]):
+        free = g[~g.client_bound.astype(bool)]
+        if free.empty:
+            parts.append(f"{client} at RTT {rtt:g} ms: every saturation cell client-bound")
+            continue
+        best = free.loc[free.throughput_rps.idxmax()]
+        parts.append(f"{client} at RTT {rtt:g} ms: {palette.label(best.strategy)} highest of the cells that were not "
+                     f"client-bound ({best.throughput_rps:,.0f}/s; {len(g) - len(free)} of {len(g)} client-bound)")
+    return "Saturation throughput by load client: " + "; ".join(parts) + "."
 
 
 def _saturation_sentence(d: pd.DataFrame) -> str:
@@ -69,7 +125,8 @@ def _saturation_sentence(d: pd.DataFrame) -> str:
 
 def crossover(c: pd.DataFrame, a: str = "star_parallel", b: str = "join_json") -> str:
     """Where a's p99 (from the intended start) first exceeds b's as the offered load grows."""
-    d = c[c["mode"] == "open"].pivot_table(index="rate", columns="strategy", values="latency_p99_us").sort_index()
+    d = _python(c)
+    d = d[d["mode"] == "open"].pivot_table(index="rate", columns="strategy", values="latency_p99_us").sort_index()
     if not {a, b} <= set(d.columns):
         return "No open-loop cells for both strategies."
     diff = (d[a] - d[b]).to_numpy()
@@ -86,8 +143,10 @@ def crossover(c: pd.DataFrame, a: str = "star_parallel", b: str = "join_json") -
 
 
 def open_loop(c: pd.DataFrame):
-    """Open loop: p99 from the intended start (solid) and of service time alone (dashed)."""
-    d = c[c["mode"] == "open"]
+    """Open loop, the Python load generator: p99 from the intended start (solid) and of service
+    time alone (dashed)."""
+    d = _python(c)
+    d = d[d["mode"] == "open"]
     fig, ax = plt.subplots(figsize=(8, 4.6))
     for strategy in ORDER:
         g = d[d.strategy == strategy].sort_values("rate")
@@ -110,7 +169,8 @@ def open_loop(c: pd.DataFrame):
 
 def budget(c: pd.DataFrame):
     """Closed loop at a fixed number of clients, as the connection budget changes."""
-    d = c[c.sweep == "budget"]
+    d = _python(c)
+    d = d[d.sweep == "budget"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 4.2))
     for strategy in ORDER:
         g = d[d.strategy == strategy].sort_values("budget")

@@ -1,0 +1,110 @@
+"""Load cells driven by pgbench (C): the same statements and users as the Python load generator,
+without a Python client in the way.
+
+One pgbench run per cell: `clients` connections (-c, one per client: pgbench has no shared pool,
+so a cell's connections are min(clients, budget), the most requests a budget-limited pool has
+in flight), `-j` threads (one per core), `-T` seconds; every client walks the users from its own
+offset. Open loop: `-R rate` (a Poisson schedule; pgbench measures latency from each
+transaction's scheduled start, lag included) with `--latency-limit` (transactions that could
+not start within it are skipped and counted). The per-transaction log gives every latency; the
+first `warmup_s` is dropped and the rest is split into `reps` back-to-back windows, one record
+per window, in the columns of `loadrun.summarise` (histograms encoded, client and server CPU).
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from hdrh.histogram import HdrHistogram
+
+from bench.measure import bundles
+from bench.measure.clients import PGBENCH, pgbench
+from bench.measure.cpu import ClientCPU, ServerCPU, client_bound
+from bench.results import stats
+
+LATENCY_LIMIT_MS = 200.0  # open loop: a transaction that cannot start within this is skipped
+
+
+@dataclass(frozen=True)
+class Cell:
+    dsn: str
+    strategy: str
+    bundle: str
+    users: tuple[str, ...]
+    mode: str = "closed"  # closed | open
+    clients: int = 1
+    rate: float = 0.0  # open: transactions per second
+    budget: int = 10
+    duration_s: float = 1.5  # measured, split into `reps` windows
+    warmup_s: float = 0.3
+    reps: int = 3
+
+    @property
+    def connections(self) -> int:
+        return max(1, min(self.clients, self.budget))
+
+
+def args(cell: Cell) -> list[str]:
+    threads = min(cell.connections, os.cpu_count() or 1)
+    out = ["-c", str(cell.connections), "-j", str(threads), "-T", str(math.ceil(cell.warmup_s + cell.duration_s))]
+    if cell.mode == "open":
+        out += ["-R", f"{cell.rate:g}", "--latency-limit", f"{LATENCY_LIMIT_MS:g}"]
+    return out
+
+
+def windows(rows: list[list[str]], warmup_s: float, duration_s: float, reps: int) -> list[dict]:
+    """Per window: latency (from the schedule where -R), service (lag taken off), lag, skipped."""
+    if not rows:
+        raise RuntimeError("pgbench logged no transaction")
+    end = np.array([int(r[4]) + int(r[5]) / 1e6 for r in rows])
+    skipped = np.array([r[2] == "skipped" for r in rows])
+    latency = np.array([0.0 if s else float(r[2]) for r, s in zip(rows, skipped)])
+    lag = np.array([float(r[6]) if len(r) > 6 else 0.0 for r in rows])
+    t0 = end.min() + warmup_s
+    width = duration_s / reps
+    out = []
+    for rep in range(reps):
+        inside = (end >= t0 + rep * width) & (end < t0 + (rep + 1) * width)
+        done = inside & ~skipped
+        out.append({"rep": rep, "n": int(done.sum()), "skipped": int((inside & skipped).sum()), "window_s": width,
+                    "latency": latency[done], "service": latency[done] - lag[done], "lag": lag[done]})
+    return out
+
+
+def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
+    """One cell -> one record per window."""
+    bundle = bundles.load(cell.bundle)
+    order = list(range(len(cell.users)))
+    server, client = ServerCPU(server_dsn or cell.dsn), ClientCPU()
+    server.start()
+    client.start()
+    rows = pgbench.run(cell.dsn, pgbench.script(bundle, cell.strategy, order),
+                       pgbench.user_variables(list(cell.users), order) + ["i=0"], args(cell),
+                       timeout_s=60 + 2 * (cell.warmup_s + cell.duration_s))
+    wall = client.elapsed()
+    client_s, server_s = client.stop(), server.stop()
+    server_cores = server_s / wall if server_s is not None else None
+    client_cores = client_s / wall
+    busy = server.machine_busy_s / wall
+    out = []
+    for w in windows(rows, cell.warmup_s, cell.duration_s, cell.reps):
+        row = {"client": PGBENCH, "strategy": cell.strategy, "bundle": cell.bundle, "mode": cell.mode,
+               "clients": cell.clients, "connections": cell.connections, "rate": cell.rate, "budget": cell.budget,
+               "duration_s": cell.duration_s, "rep": w["rep"], "requests": w["n"], "errors": 0,
+               "skipped": w["skipped"], "window_s": w["window_s"], "throughput_rps": w["n"] / w["window_s"],
+               "client_cpu_cores": client_cores, "client_cpu_max_worker": client_cores,
+               "server_cpu_cores": server_cores, "machine_busy_cores": busy,
+               "other_cpu_cores": busy - client_cores - (server_cores or 0.0), "machine_cores": os.cpu_count(),
+               "client_side_cores": client_cores,
+               "client_bound": client_bound(client_cores, server_cores, os.cpu_count() or 1)}
+        for metric in ("latency", "service", "lag"):
+            values = w[metric]
+            h = stats.histogram(values)
+            row.update({f"{metric}_{k}": v for k, v in stats.percentiles(h).items()})
+            row[f"{metric}_mean_us"] = float(values.mean()) if len(values) else None
+            row[f"hist_{metric}"] = HdrHistogram.encode(h).decode() if len(values) else ""
+        row["hist_pool_wait"] = ""
+        out.append(row)
+    return out

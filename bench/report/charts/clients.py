@@ -1,0 +1,94 @@
+"""Figures of the read-path clients (02-read-paths, 06-method): each returns (fig, sentence).
+
+Every bar is a paired ratio (bench.report.calls: per-repetition medians of the same users in the
+same order, geometric mean, 95 % bootstrap interval as the whisker); the shaded band is the tie
+margin, inside which no difference is called.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from bench.report import calls, palette
+from bench.results import stats
+
+HEADLINES = (("star_sequential", ("join_flat", "join_json")), ("star_parallel", ("join_json",)))
+
+
+def _ratio_bars(ax, rows: pd.DataFrame, y0: float, height: float) -> None:
+    for k, r in enumerate(rows.itertuples()):
+        y = y0 + k * height
+        ax.barh(y, r.ratio - 1, height * 0.9, left=1, color=palette.colour(f"client:{r.client}"),
+                label=palette.label(f"client:{r.client}"))
+        ax.errorbar(r.ratio, y, xerr=[[r.ratio - r.lo], [r.hi - r.ratio]], color="#333333", lw=0.8, capsize=2)
+        ax.text(max(r.hi, r.ratio) * 1.02, y, f"{r.ratio:.2f}x {r.call}", va="center", fontsize=7)
+
+
+def _margin(ax) -> None:
+    ax.axvspan(1 / (1 + stats.MARGIN), 1 + stats.MARGIN, color=palette.colour("tie"), alpha=0.35, lw=0)
+    ax.axvline(1, color=palette.colour("reference"), lw=0.8)
+
+
+def headline(req: pd.DataFrame):
+    """The memo's two read paths over the joined statement, per client and RTT."""
+    panels = [(a, calls.calls(req, a, against)) for a, against in HEADLINES]
+    panels = [(a, c) for a, c in panels if len(c)]
+    if not panels:
+        return None, "No read-path cells with a star strategy and a joined statement."
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False)
+    parts = []
+    for ax, (a, c) in zip(axes[0], panels):
+        rtts = sorted(c.rtt_ms.unique())
+        n = c.client.nunique()
+        ticks = []
+        for i, rtt in enumerate(rtts):
+            rows = c[c.rtt_ms == rtt].sort_values("client")
+            _ratio_bars(ax, rows, i - 0.4, 0.8 / n)
+            ticks.append(i - 0.4 + 0.4 * (len(rows) - 1) / n)
+        _margin(ax)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.set_yticks(ticks, [f"RTT {r:g} ms" for r in rtts])
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{palette.label(a)} over the faster joined statement (>1: the star is slower)")
+        ax.set_title(palette.label(a), fontsize=10)
+        calls_by_client = {k: sorted(set(g.call)) for k, g in c.groupby("client")}
+        parts.append(f"{palette.label(a)}: " + "; ".join(f"{k} {'/'.join(v)}" for k, v in calls_by_client.items()))
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=len(unique), fontsize=8, frameon=False)
+    fig.suptitle(f"The memo's read paths against one joined statement, per client (grey band: a tie, within "
+                 f"{stats.MARGIN:.0%})", fontsize=10.5)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    return fig, "Calls per client across the RTTs: " + ". ".join(parts) + "."
+
+
+def against_pgbench(req: pd.DataFrame):
+    """Each client's per-request latency over pgbench's, same statements, users and order."""
+    f = calls.clients_against(req)
+    if f.empty:
+        return None, "No pgbench cells in this run."
+    f = f.sort_values(["rtt_ms", "strategy", "client"])
+    labels = [f"{palette.label(s)}, RTT {r:g} ms" for s, r in f[["strategy", "rtt_ms"]].drop_duplicates().itertuples(index=False)]
+    fig, ax = plt.subplots(figsize=(8.4, 0.45 * len(f) + 1.6))
+    groups = f.groupby(["rtt_ms", "strategy"], sort=False)
+    ticks = []
+    for i, (_, g) in enumerate(groups):
+        _ratio_bars(ax, g, i - 0.35, 0.7 / max(1, len(g)))
+        ticks.append(i)
+    _margin(ax)
+    ax.axvline(1.2, color=palette.colour("guide"), lw=0.8, ls="--")
+    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("per-request latency over pgbench's (dashed: the 1.2x goal)")
+    handles, names = ax.get_legend_handles_labels()
+    unique = dict(zip(names, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="lower right")
+    ax.set_title("Client overhead: the same statements, users and order as pgbench", fontsize=10)
+    fig.tight_layout()
+    rtt0 = f[f.rtt_ms == f.rtt_ms.min()]
+    text = f"At RTT {rtt0.rtt_ms.min():g} ms, over pgbench: " + "; ".join(
+        f"{k} {np.min(g.ratio):.2f}x to {np.max(g.ratio):.2f}x" for k, g in rtt0.groupby("client")) + \
+        f" (across {rtt0.strategy.nunique()} strategies)."
+    return fig, text
