@@ -48,8 +48,6 @@ def parser() -> argparse.ArgumentParser:
     _dataset(run)  # --scale takes a comma list here: s,m
     run.add_argument("experiments", nargs="*", help="experiment names (default: all)")
     run.add_argument("--quick", action="store_true", help="small matrix, for tests")
-    run.add_argument("--cold", action="store_true",
-                     help="read paths: add cold-cache cells (restarts the embedded server, drops the OS page cache if allowed)")
     run.add_argument("--out", type=Path, default=config.RESULTS, help="results root (default data/results)")
 
     val = verbs.add_parser("validate", help="check a results folder")

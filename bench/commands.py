@@ -72,7 +72,7 @@ def run(args) -> int:
 
     req = _request(args)
     run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, scales=args.scale.split(","),
-                              quick=args.quick, root=args.out, cold=args.cold,
+                              quick=args.quick, root=args.out,
                               force=args.force_foreign_db, explicit_dsn=bool(args.dsn or config.dsn_from_env()))
     print(run_dir)
     return 0

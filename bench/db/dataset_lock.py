@@ -54,6 +54,23 @@ def hold(server: str, name: str):
         try:
             yield
         finally:
-            del _held[key]
+            now = _held.pop(key)[0]  # retake() may have replaced the connection after a restart
+            if now is not conn:
+                now.close()
     finally:
         conn.close()
+
+
+def retake(server: str) -> None:
+    """After a restart of `server` (which ended every session): take this process's locks on it
+    again, or refuse in one line if another process took one in the gap."""
+    for key, held in list(_held.items()):
+        if key[:2] != _key(server, "")[:2]:
+            continue
+        held[0].close()
+        conn = pg.connect(server, autocommit=True, application_name=holder_name())
+        if not conn.execute(sql_text("meta/lock_try.sql"), {"space": SPACE, "name": key[2]}).fetchone()[0]:
+            conn.close()
+            raise UsageError(f"dataset {key[2]} was taken by another process while the server restarted; "
+                             "rerun when it has finished")
+        held[0] = conn

@@ -382,13 +382,3 @@ def create_database(server: str, name: str, force: bool = False) -> str:
         conn.execute(sql.SQL("INSERT INTO {}.marker (created_by) VALUES ('bench')").format(sql.Identifier(MARKER_SCHEMA)))
     return dsn
 
-
-def drop_os_cache() -> str:
-    """Ask the kernel to drop its page cache; says what happened (it needs root and a writable /proc/sys)."""
-    os.sync()
-    try:
-        with open("/proc/sys/vm/drop_caches", "w") as fh:
-            fh.write("1\n")
-        return "dropped"
-    except OSError as exc:
-        return f"not dropped ({exc.strerror})"

@@ -18,8 +18,11 @@ Rows (column `record`):
 - `explain`: EXPLAIN (ANALYZE, BUFFERS) of the joined statement for one user per sampling, cold
   and then warm.
 
-No tagged small-shared_buffers cell: it needs a server restart with other settings, which does
-not fit the budget of `make report`; the working set at m fits the default 128 MB.
+Tagged cells, at the run's largest scale only: `small_buffers`, warm cells again with the embedded
+server restarted with shared_buffers = SMALL_BUFFERS (far below the bundle relations' size at m),
+so most of a bundle's pages come from the OS page cache; the rows carry `shared_buffers` and
+run.json records the setting (`tagged_settings`). The server is restarted back to its defaults
+afterwards (bench.db.restart). Skipped, and said so, on a server given by DSN.
 """
 from __future__ import annotations
 
@@ -30,9 +33,9 @@ from dataclasses import dataclass
 import pandas as pd
 import psycopg
 
-from bench.db import pg, schema
+from bench.db import pg, restart, schema
 from bench.experiments import common
-from bench.experiments.common import Step, progress
+from bench.experiments.common import LARGEST, Step, progress
 from bench.measure import blockstats, bundles, eviction, harness, strategies
 from bench.sql import sql_text
 
@@ -41,6 +44,7 @@ CONDITIONS = ("warm", "shared_cold", "cold")
 SAMPLINGS = ("uniform", "activity")
 STRATEGY_NAMES = tuple(strategies.STRATEGIES)
 IO_TIMING = "-c track_io_timing=on"
+SMALL_BUFFERS = "16MB"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Matrix:
 
 DEFAULT = Matrix()
 QUICK = Matrix(reps=3, users=3)
+SMALL = Matrix(reps=3)  # the tagged small-shared_buffers pass
 
 
 def with_io_timing(dsn: str) -> str:
@@ -66,10 +71,38 @@ def sample(conn, sampling: str, seed: int, n: int) -> list[str]:
 
 def run(ctx) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
+    return pd.DataFrame(_pass(ctx, mx, CONDITIONS, {"shared_buffers": _setting(ctx.dsn)}, explain=True))
+
+
+def small_buffers(ctx) -> pd.DataFrame:
+    """The warm cells again with shared_buffers = SMALL_BUFFERS (the embedded server only)."""
+    if ctx.external:
+        return pd.DataFrame([{"experiment": NAME, "scale": ctx.req.scale, "record": "skipped", "cache": "small_buffers",
+                              "strategy": "all", "reason": "a server given by DSN is never restarted by the suite"}])
+    with restart.with_settings(ctx.server, {"shared_buffers": SMALL_BUFFERS}) as now:
+        rows = _pass(ctx, QUICK if ctx.quick else SMALL, ("small_buffers",), {"shared_buffers": now["shared_buffers"]})
+    progress(f"caching {ctx.req.scale}: shared_buffers {SMALL_BUFFERS} pass, server back to its settings")
+    return pd.DataFrame(rows)
+
+
+def run_meta(table: pd.DataFrame) -> dict:
+    if table.empty or "shared_buffers" not in table:
+        return {}
+    tagged = table[table.cache == "small_buffers"].shared_buffers.dropna().unique()
+    return {"tagged_settings": {"caching small_buffers cells": {"shared_buffers": str(v)} for v in tagged}} \
+        if len(tagged) else {}
+
+
+def _setting(dsn: str) -> str:
+    with pg.connect(dsn) as conn:
+        return conn.execute("SHOW shared_buffers").fetchone()[0]
+
+
+def _pass(ctx, mx: Matrix, conditions: tuple[str, ...], tags: dict, explain: bool = False) -> list[dict]:
     bundle = bundles.load(mx.bundle)
     schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))  # idempotent, as read_paths does
     base = {"experiment": NAME, "scale": ctx.req.scale, "bundle": bundle.name, "indexes": "indexed",
-            "rtt_ms": 0.0, "track_io_timing": True}
+            "rtt_ms": 0.0, "track_io_timing": True, **tags}
     dsn = with_io_timing(ctx.dsn)
     rng = random.Random(ctx.req.seed)
     out = []
@@ -77,7 +110,7 @@ def run(ctx) -> pd.DataFrame:
         try:
             ev = eviction.Evictor(ctl, list(bundle.parts), local=not ctx.external)
         except psycopg.Error as exc:  # a server without pg_buffercache 1.6 (PostgreSQL 18): said, not hidden
-            return pd.DataFrame([{**base, "record": "skipped", "strategy": "all", "reason": " ".join(str(exc).split())}])
+            return [{**base, "record": "skipped", "strategy": "all", "reason": " ".join(str(exc).split())}]
         base["os_cache_control"] = ev.os_reason or "posix_fadvise DONTNEED"
         with strategies.Source(dsn) as src:
             for sampling in SAMPLINGS:
@@ -86,13 +119,14 @@ def run(ctx) -> pd.DataFrame:
                 for rep in range(mx.reps):
                     part = users[rep * mx.users:(rep + 1) * mx.users]
                     cond = {**base, "condition": sampling, "rep": rep}
-                    lineup = [(c, s) for c in CONDITIONS for s in STRATEGY_NAMES]
+                    lineup = [(c, s) for c in conditions for s in STRATEGY_NAMES]
                     rng.shuffle(lineup)
                     for cache, name in lineup:
                         out += cell(src, ctl, ev, bundle, name, cache, part, mx, {**cond, "cache": cache, "strategy": name})
-                out += explain_proof(ctl, ev, bundle, users[0], {**base, "condition": sampling})
+                if explain:
+                    out += explain_proof(ctl, ev, bundle, users[0], {**base, "condition": sampling})
                 progress(f"caching {ctx.req.scale}: {sampling} sampling")
-    return pd.DataFrame(out)
+    return out
 
 
 def cell(src, ctl, ev: eviction.Evictor, bundle, name: str, cache: str, users: list[str], mx: Matrix,
@@ -100,7 +134,7 @@ def cell(src, ctl, ev: eviction.Evictor, bundle, name: str, cache: str, users: l
     """One strategy x condition over `users`: request rows, then the cell's block counts."""
     fn = strategies.STRATEGIES[name]
     out = []
-    if cache == "warm":
+    if cache in ("warm", "small_buffers"):
         harness.time_block(fn, src, bundle, users, 0, mx.warmup * len(users))  # untimed: fetch the pages
         blockstats.reset(ctl)  # the warm-up's reads are not the warm cell's
         records = harness.time_block(fn, src, bundle, users, len(users), 0)
@@ -138,4 +172,4 @@ def explain_proof(ctl, ev: eviction.Evictor, bundle, uid: str, cond: dict) -> li
     return out
 
 
-STEPS = (Step(run),)  # at every scale of the run
+STEPS = (Step(run), Step(small_buffers, at=LARGEST, quick=False))

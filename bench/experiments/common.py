@@ -31,7 +31,6 @@ class Context:
     req: seed.Request  # its scale, seed, locale, variant, index option
     manifest: dict
     quick: bool
-    cold: bool = False  # read paths: add cold-cache cells (restarts the embedded server)
     external: bool = False  # a server given by DSN: never restarted
 
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.config import UsageError
 from bench.db import intent, pg, schema
 from bench.experiments import common as checks
 from bench.experiments import read_paths_clients
@@ -107,9 +106,6 @@ def _run(ctx) -> pd.DataFrame:
                            ("plain",), orders)
     schema.run_files(ctx.dsn, ("variants/indexed.sql",))
     out += read_paths_clients.fidelity(out, base)  # from the pgbench cells: same statements, users, order
-    if ctx.cold:
-        out += _cold_cells(mx, ctx, tcp, users, {**base, "rtt_ms": 0.0, "indexes": "indexed", "envelope": "plain",
-                                                       "client": PSYCOPG})
     schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
     return checks.with_fanout(pd.DataFrame(out), users, {str(u["id"]): u for u in sample})
 
@@ -152,27 +148,6 @@ def _block_requests(mx, src, bundle, lineup, users, order) -> int:
         harness.time_block(strategies.STRATEGIES[strategy], src, bundle, users, 0, mx.warmup, order)
         slowest = max(slowest, (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup))
     return harness.requests_for(slowest, mx.block_budget_s, mx.min_requests, mx.max_requests)
-
-
-def _cold_cells(mx: Matrix, ctx, tcp: str, users: list, cond: dict) -> list[dict]:
-    """Each strategy x bundle after a server restart (shared buffers empty) and, where the
-    kernel allows, a dropped OS page cache; every sampled user fetched once, no warm-up."""
-    if ctx.external:
-        raise UsageError("cold mode restarts the server, which the suite only does for its embedded one")
-    out = []
-    for rep in range(mx.reps):
-        for name in mx.bundles:
-            for strategy in mx.strategies:
-                pg.Embedded().restart()
-                os_cache = pg.drop_os_cache()
-                with strategies.Source(tcp) as src:
-                    records = harness.time_block(strategies.STRATEGIES[strategy], src, bundles.load(name),
-                                                 users, len(users), 0)
-                shape = strategies.shape(strategy, bundles.load(name))
-                out += [{**cond, "bundle": name, "rep": rep, "strategy": strategy, "cache": "cold",
-                         "os_page_cache": os_cache, "statements": shape.statements, "round_trips": shape.round_trips,
-                         "connections": shape.connections, "record": "request", **r} for r in records]
-    return out
 
 
 def _block(mx, src, bundle, strategy, users, order, n, stats_dsn, cond) -> list[dict]:

@@ -39,7 +39,7 @@ def schedule(modules, scales: list[str], quick: bool) -> list[tuple[str, object,
 
 def run_experiments(server: str, req: seed.Request, names: list[str], *, scales: list[str] | None = None,
                     quick: bool = False, root: Path | None = None, force: bool = False,
-                    explicit_dsn: bool = False, cold: bool = False) -> Path:
+                    explicit_dsn: bool = False) -> Path:
     """Run `names` (default: all) at each scale into one results folder; returns its path."""
     names = [n.replace("-", "_") for n in names]  # `run read-paths` and `run read_paths` alike
     unknown = [n for n in names if n not in REGISTRY]
@@ -58,7 +58,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
                 r = replace(req, scale=scale)
                 held.enter_context(dataset_lock.hold(server, r.database))
                 seeded = seed.seed(server, r, force=force, progress=False)
-                contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, cold=cold, external=explicit_dsn)
+                contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, external=explicit_dsn)
                 if seeded.restored:
                     restored[scale] = seeded.restored
                 if scale in scales:
@@ -76,10 +76,10 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
             "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
         meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
                 "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
-                "quick": quick, "cold": cold, "experiments": [m.NAME for m in chosen],
+                "quick": quick, "experiments": [m.NAME for m in chosen],
                 "restored_before": restored,  # in-place changes of killed runs undone before measuring
-                "cache": ("warm (warm-up excluded)" + ("; cold cells: server restarted before each block, "
-                          "OS page cache dropped where the kernel allowed (see os_page_cache)" if cold else ""))}
+                "cache": "warm (warm-up excluded); the caching experiment's cold cells evict the bundle's relations "
+                         "from shared buffers and the OS page cache before each request (see its evidence rows)"}
         for ctx in contexts.values():  # no results from a dataset left changed in place
             intent.require_clean(ctx.dsn, ctx.req.database)
         with results.RunWriter(meta=meta, root=root) as run:

@@ -75,7 +75,7 @@ def load(table: pd.DataFrame, record: str = "load") -> pd.DataFrame:
     for col in CELL_KEYS:
         if col not in t:
             t[col] = np.nan
-    t["client"] = t["client"].fillna(LOAD_CLIENT)
+    t["client"] = t["client"].astype(object).where(t["client"].notna(), LOAD_CLIENT)
     rows = []
     for key, g in t.groupby(CELL_KEYS, dropna=False, sort=True):
         row = dict(zip(CELL_KEYS, key))

@@ -12,7 +12,7 @@ SPOKE_CHANGES = ("add_column_default", "set_not_null", "index_plain", "index_con
                  "fk_not_valid", "fk_validate", "repoint_spoke", "repoint_validate")
 KINDS = ("signup", "sign_in", "profile_update", "spoke_write", "read")
 CONDITIONS = ("no_long_txn", "long_txn", "long_txn_lock_timeout")
-CACHES = ("warm", "shared_cold", "cold")
+CACHES = ("warm", "shared_cold", "cold", "small_buffers")
 STALL_US = 100_000  # a request that waited this long from its intended start is a stall a user notices
 STRONG = ("AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock")  # block writes
 
@@ -143,6 +143,27 @@ def proven_cold(table: pd.DataFrame) -> tuple[bool, str]:
     if os_state != {"dropped"}:
         return False, f"OS page cache: {', '.join(sorted(os_state))}"
     return True, ""
+
+
+def present(m: pd.DataFrame) -> list[str]:
+    """The cache conditions a run has, in CACHES' order."""
+    return [c for c in CACHES if (m.cache == c).any()]
+
+
+def cold_call(table: pd.DataFrame, a: str, against: tuple[str, ...], margin: float) -> tuple[str, float, str] | None:
+    """`a` against the fastest of `against` in the cold cells (uniform sampling): the call
+    ('faster'/'slower' where the per-repetition ranges do not overlap and the ratio of medians is
+    beyond `margin`, else 'tie'), the ratio, and the strategy it was set against."""
+    m = cache_medians(table)
+    cold = m[m.cache == "cold"].set_index("strategy")
+    if a not in cold.index or not any(b in cold.index for b in against):
+        return None
+    b = min((x for x in against if x in cold.index), key=lambda x: cold.loc[x, "p50_us"])
+    x, y = cold.loc[a], cold.loc[b]
+    ratio = x.p50_us / y.p50_us
+    call = ("faster" if x.hi_us < y.lo_us and ratio < 1 / (1 + margin) else
+            "slower" if y.hi_us < x.lo_us and ratio > 1 + margin else "tie")
+    return call, ratio, b
 
 
 def tie(a: pd.Series, b: pd.Series) -> bool:

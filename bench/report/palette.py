@@ -107,6 +107,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "warm": ("warm (shared buffers)", "#fee391"),
     "shared_cold": ("shared buffers evicted, OS cache warm", "#41b6c4"),
     "cold": ("cold (evicted from shared buffers and OS cache)", "#253494"),
+    "small_buffers": ("warm, shared_buffers 16 MB (tagged)", "#a6bddb"),
     # scales, one hue
     "xs": ("scale xs", "#c6dbef"),
     "s": ("scale s", "#9ecae1"),

@@ -83,9 +83,11 @@ def _no_joins(ev: Evidence) -> Verdict:
               f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms, the suite's harness): {_ms(seq.iloc[0])} against "
               f"{_ms(best_join.iloc[0])} at RTT 0, {_ms(seq.iloc[-1])} against {_ms(best_join.iloc[-1])} at "
               f"{p.index.max():.2g} ms." + called)
+    cold, cold_text = evolution.cold_reads(ev, "star_sequential", ("join_flat", "join_json"), stats.MARGIN)
     flips = (f"single-table fetches called faster: {calls.where(c, stats.FASTER)}; "
              f"a tie: {calls.where(c, stats.TIE)}; slower: {calls.where(c, stats.SLOWER)}")
-    return Verdict(answer, verdict, flips, ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"])
+    return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
+                   ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"])
 
 
 def _parallel(ev: Evidence) -> Verdict:
@@ -100,7 +102,19 @@ def _parallel(ev: Evidence) -> Verdict:
     flips = (f"parallel called faster than the JOIN: {calls.where(c, stats.FASTER)}; a tie: "
              f"{calls.where(c, stats.TIE)}; "
              + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
-    return Verdict(answer, verdict, flips, ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat"])
+    cold, cold_text = evolution.cold_reads(ev, "star_parallel", ("join_json",), stats.MARGIN)
+    return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
+                   ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat", "fig-caching-latency-cache"])
+
+
+def _with_cold(warm: str, cold: str | None) -> str:
+    """A read-path verdict with its cold condition: a claim false warm but called faster cold
+    holds only when the cache is cold."""
+    return ONLY_WHEN if warm == DOES_NOT_HOLD and cold == stats.FASTER else warm
+
+
+def _cold_flip(cold: str | None) -> str:
+    return "" if cold is None else f"; cold cache: {cold}"
 
 
 def _fanout(ev: Evidence) -> Verdict:

@@ -11,6 +11,21 @@ EVOLUTION_FIGURES = ["fig-evolution-recipe-wait", "fig-evolution-recipe-timeline
 CACHING_FIGURES = ["fig-caching-latency-cache", "fig-caching-buffers-strategy"]
 
 
+def cold_reads(ev, a: str, against: tuple[str, ...], margin: float) -> tuple[str | None, str]:
+    """The read-path claim's cold condition, from the caching table: (call or None, sentence)."""
+    if "caching" not in ev.run.meta.get("tables", {}):
+        return None, " No cold-cache cells in this run."
+    t = ev.table("caching")
+    ok, why = cells.proven_cold(t)
+    got = cells.cold_call(t, a, against, margin) if ok else None
+    if got is None:
+        return None, f" Cold cache: not called ({why if not ok else 'no cold cells for these strategies'})."
+    call, ratio, b = got
+    scale = cells.records(t, "buffers").scale.iloc[0]
+    return call, (f" Cold (the caching experiment: relations evicted from shared buffers and the OS page cache before "
+                  f"each request, scale {scale}, psycopg): {a} takes {ratio:.2f}x {b}'s median, {call}.")
+
+
 def _ms(us: float) -> str:
     return "n/a" if np.isnan(us) else (f"{us / 1000:.1f} ms" if us < 1e6 else f"{us / 1e6:.2f} s")
 
@@ -97,5 +112,18 @@ def caching(ev) -> Verdict:
     flips = ("the star would gain only where its queries touch fewer pages than the join "
              f"({star_pages:.0f} against {join_pages:.0f} here) or where overlapping cold reads beat one statement "
              + ("(they did here)" if parallel_wins else "(they did not here)")
-             + "; no tagged run with shared_buffers smaller than the working set")
+             + "; " + _small_buffers(b, m))
     return Verdict(answer, key, flips, CACHING_FIGURES)
+
+
+def _small_buffers(b, m) -> str:
+    """The tagged pass with shared_buffers far below the working set, in a clause."""
+    if "small_buffers" not in set(m.index.get_level_values("cache")):
+        return "no cell with shared_buffers smaller than the working set in this run"
+    hit = b.loc["small_buffers"].shared_hit_per_request
+    read = b.loc["small_buffers"].shared_read_per_request
+    ratio = hit / (hit + read)
+    par, join = m.loc[("small_buffers", "star_parallel")], m.loc[("small_buffers", "join_json")]
+    return (f"with shared_buffers below the working set (tagged cells) the shared hit ratio per bundle was "
+            f"{ratio.min():.0%} to {ratio.max():.0%} across strategies and star_parallel took "
+            f"{par.p50_us / join.p50_us:.2f}x the JOIN's median ({'a tie' if cells.tie(par, join) else 'apart'})")

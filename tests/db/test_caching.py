@@ -69,3 +69,23 @@ def test_samples_cover_the_population_and_activity_weights_heavy_users(ctl):
     mean = lambda ids: sum(rows.get(u, 0) for u in ids) / len(ids)  # noqa: E731
     assert all(u in rows for u in active) and mean(active) > 1.3 * mean(uniform)
     random.Random(0)  # same seed, same users: the order is the sample's, not Python's
+
+
+def test_small_buffers_pass_runs_under_the_tagged_setting_and_records_it(server, xs_star):
+    """The tagged pass: every row carries shared_buffers 16MB, run.json's tagged_settings says
+    so, and the server comes back with its own setting."""
+    from bench.config import dsn_from_env
+    from bench.db import restart
+    from bench.experiments.common import Context
+
+    if dsn_from_env():
+        pytest.skip("restarts the embedded server only")
+    before = restart.current(server, ["shared_buffers"])
+    from bench.seeding import seed
+    ctx = Context(server, xs_star.dsn, seed.Request(scale="xs"), xs_star.manifest, quick=True)
+    t = caching.small_buffers(ctx)
+    req = t[t.record == "request"]
+    assert set(req.cache) == {"small_buffers"} and set(t.shared_buffers) == {caching.SMALL_BUFFERS}
+    assert set(req.strategy) == set(strategies.STRATEGIES) and (req.latency_us > 0).all()
+    assert caching.run_meta(t) == {"tagged_settings": {"caching small_buffers cells": {"shared_buffers": "16MB"}}}
+    assert restart.current(server, ["shared_buffers"]) == before

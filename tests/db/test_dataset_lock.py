@@ -56,3 +56,28 @@ def test_a_process_may_take_its_own_lock_again(server, xs_star):
 
     with dataset_lock.hold(server, "bench_star_xs"):
         assert seed.seed(server, seed.Request(scale="xs"), progress=False).reused  # seed takes it again inside
+
+
+def test_a_restart_with_other_settings_keeps_the_dataset_locked_and_restores_the_settings(server, xs_star):
+    """The caching experiment's small-shared_buffers pass restarts the server: the lock that a
+    restart ends is taken again at once, and the cluster comes back to its own settings."""
+    from bench.config import dsn_from_env
+    from bench.db import dataset_lock, pg, restart
+    from bench.sql import sql_text
+
+    if dsn_from_env():
+        pytest.skip("restarts the embedded server only")
+
+    def free() -> bool:  # could another session take the dataset's lock now?
+        with pg.connect(server, autocommit=True) as other:
+            got = other.execute(sql_text("meta/lock_try.sql"), {"space": dataset_lock.SPACE, "name": "bench_star_xs"}).fetchone()[0]
+            return bool(got)
+
+    before = restart.current(server, ["shared_buffers"])
+    with dataset_lock.hold(server, "bench_star_xs"):
+        with restart.with_settings(server, {"shared_buffers": "16MB"}) as now:
+            assert now == {"shared_buffers": "16MB"} != before
+            assert not free()
+        assert not free()
+        assert restart.current(server, ["shared_buffers"]) == before
+    assert free()

@@ -68,20 +68,3 @@ def test_quick_read_paths_run_is_valid_and_complete(xs_quick_run):
     assert (table[table.record == "pgbench"].pgbench_us > 0).all()
 
 
-@pytest.mark.slow
-def test_cold_mode_restarts_the_server_and_labels_cells(server, xs_star, tmp_path, monkeypatch):
-    from dataclasses import replace
-
-    from bench.experiments import read_paths
-
-    if pg.config.dsn_from_env():
-        pytest.skip("cold mode restarts the embedded server only")
-    monkeypatch.setattr(read_paths, "QUICK", replace(read_paths.QUICK, bundles=("chat",), rtts_ms=(0.0,),
-                                                     as_written=False))
-    before = pg.Embedded().status().pid
-    path = run_experiments(server, seed.Request(scale="xs"), ["read_paths"], quick=True, root=tmp_path, cold=True)
-    assert pg.Embedded().status().pid != before
-    table = results.load(path).table("read_paths")
-    cold = table[(table.record == "request") & (table.cache == "cold")]
-    assert set(cold.strategy) == set(strategies.STRATEGIES) and cold.rep.nunique() == 3
-    assert cold.os_page_cache.str.startswith(("dropped", "not dropped")).all()

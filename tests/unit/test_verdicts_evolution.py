@@ -10,6 +10,7 @@ from bench.report.verdict import DOES_NOT_HOLD, HOLDS, NOT_COVERED, ONLY_WHEN
 class Evidence:
     def __init__(self, **tables):
         self.tables = tables
+        self.run = type("Run", (), {"meta": {"tables": dict.fromkeys(tables)}})()
 
     def table(self, name):
         return self.tables[name]
@@ -68,7 +69,7 @@ def _caching(star_pages: float, parallel_us: float, cold_read: float = 20.0, os_
             rows.append({**base, "record": "buffers", "cache": cache, "strategy": strategy, "rep": 0,
                          "shared_hit_per_request": pages - min(read, pages), "shared_read_per_request": min(read, pages),
                          "read_us_per_request": 100.0 * read})
-            latency = {"warm": 200.0, "shared_cold": 1_000.0, "cold": 2_000.0}[cache]
+            latency = {"warm": 200.0, "shared_cold": 1_000.0, "cold": 2_000.0, "small_buffers": 400.0}[cache]
             if cache == "cold" and strategy == "star_parallel":
                 latency = parallel_us
             for rep in range(5):
@@ -96,3 +97,20 @@ def test_caching_verdict_says_why_when_the_server_could_not_evict():
                        "reason": 'extension "pg_buffercache" is not available'}])
     v = verdicts.caching(Evidence(caching=t))
     assert v.verdict == NOT_COVERED and "pg_buffercache" in v.answer
+
+
+@pytest.mark.parametrize("parallel_us,call", [(1_000.0, "faster"), (2_000.0, "tie"), (4_000.0, "slower")])
+def test_read_path_cold_condition_is_called_from_the_cold_cells(parallel_us, call):
+    got, sentence = verdicts.cold_reads(Evidence(caching=_caching(24.0, parallel_us)), "star_parallel",
+                                        ("join_json",), 0.10)
+    assert got == call and f"{parallel_us / 2_000:.2f}x join_json" in sentence
+
+
+def test_read_path_cold_condition_is_absent_without_a_caching_table():
+    got, sentence = verdicts.cold_reads(Evidence(), "star_parallel", ("join_json",), 0.10)
+    assert got is None and "No cold-cache cells" in sentence
+
+
+def test_small_buffers_cells_enter_the_caching_verdict():
+    flips = verdicts.caching(Evidence(caching=_caching(24.0, 2_000.0))).flips
+    assert "shared_buffers below the working set" in flips and "1.00x the JOIN's median (a tie)" in flips

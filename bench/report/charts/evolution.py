@@ -108,11 +108,12 @@ def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
     m = cells.cache_medians(table, sampling)
     fig, ax = plt.subplots(figsize=(9, 4.2))
     names = [s for s in READ_STRATEGIES if (m.strategy == s).any()]
-    width = 0.8 / len(cells.CACHES)
+    caches = cells.present(m)
+    width = 0.8 / len(caches)
     x = np.arange(len(names))
-    for i, cache in enumerate(cells.CACHES):
+    for i, cache in enumerate(caches):
         c = m[m.cache == cache].set_index("strategy").reindex(names)
-        off = x + (i - 1) * width
+        off = x + (i - (len(caches) - 1) / 2) * width
         ax.bar(off, c.p50_us / 1000, width, color=palette.colour(cache), label=palette.label(cache))
         ax.errorbar(off, c.p50_us / 1000, yerr=[(c.p50_us - c.lo_us) / 1000, (c.hi_us - c.p50_us) / 1000],
                     fmt="none", ecolor=palette.colour("muted"), lw=0.8, capsize=2)
@@ -135,8 +136,10 @@ def cache_buffers(table: pd.DataFrame, sampling: str = "uniform"):
     """Shared buffers touched per bundle and strategy: hit and read, per cache condition."""
     b = cells.buffers(table, sampling)
     names = [s for s in READ_STRATEGIES if (b.strategy == s).any()]
-    fig, axes = plt.subplots(1, len(cells.CACHES), figsize=(10, 4), sharey=True)
-    for ax, cache in zip(axes, cells.CACHES):
+    caches = cells.present(b)
+    fig, axes = plt.subplots(1, len(caches), figsize=(3.4 * len(caches), 4), sharey=True, squeeze=False)
+    axes = axes[0]
+    for ax, cache in zip(axes, caches):
         c = b[b.cache == cache].set_index("strategy").reindex(names)
         ax.bar(names, c.shared_hit_per_request, color=palette.colour("warm"), label="shared hit")
         ax.bar(names, c.shared_read_per_request, bottom=c.shared_hit_per_request, color=palette.colour("cold"),
