@@ -44,9 +44,11 @@ report-quick: setup db ## the main job in its quick form (scale s, small matrice
 	$(PY) -m bench run --scale s --quick
 	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
 
-reference: seed ## re-make the committed reference run (SCALES, default s,m) and rewrite notebooks/, reports/, README findings
+reference: seed ## re-make the committed reference run (SCALES, default s,m) and its A/A twin, rewrite notebooks/, reports/, README findings
 	rm -rf data/reference.new
 	$(PY) -m bench run --scale $(SCALES) --out data/reference.new
+	run="$$(ls -1d data/reference.new/2* | tail -n 1)"; \
+	$(PY) -m bench run read_paths --scale s --out "data/reference.new/aa/$$(basename "$$run")"
 	rm -rf data/reference && mv data/reference.new data/reference
 	$(PY) -m bench render --run "$$(ls -1d data/reference/2* | tail -n 1)"
 

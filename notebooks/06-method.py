@@ -66,6 +66,24 @@ if paths is not None:
                   "users and order, per strategy and RTT")
 
 # %% [markdown]
+# ## A/A: the same code and data, run twice
+# Two runs of the read-path matrix with nothing changed between them, set side by side by
+# `python -m bench compare` (a cell is called changed only where the two runs' per-repetition
+# medians do not overlap and the ratio is beyond the margin). Whatever it calls here is noise,
+# which says how large a difference between two runs must be before it means anything.
+
+# %%
+aa_dir = results.aa_run(run.path)
+if aa_dir is not None:
+    from bench.results import compare
+
+    plots.publish("fig-method-aa", charts.aa(compare.compare(run.path, aa_dir), 0.10), run=run,
+                  caption="A/A: per-cell ratio of medians between two runs of the same code and data, and the share "
+                  "called changed per margin")
+else:
+    display(Markdown("No A/A run beside this run (`make reference` makes one, into `data/reference/aa/`)."))
+
+# %% [markdown]
 # ## The delay proxy
 # The kernel here has no netem, so round trips are added by the suite's TCP proxy
 # (`bench/netdelay.py`): it holds each packet for half the round trip in each direction,

@@ -55,3 +55,16 @@ def format_comparison(m: pd.DataFrame, run_a, run_b, threshold: float) -> str:
             f"per-repetition medians do not overlap and the ratio is beyond {threshold:.0%}\n")
     tail = "\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + "\n"
     return head + table + tail
+
+
+def aa_margins(m: pd.DataFrame, margins=(0.05, 0.10, 0.15, 0.20, 0.30, 0.50)) -> pd.DataFrame:
+    """For an A/A comparison (nothing changed between the runs): per margin, how many of the
+    cells present in both runs the compare rule calls changed."""
+    both = m[~m.change.isin(["only in A", "only in B"])]
+    apart = (both.p50_rep_lo_us_b > both.p50_rep_hi_us_a) | (both.p50_rep_hi_us_b < both.p50_rep_lo_us_a)
+    rows = []
+    for t in margins:
+        changed = apart & ((both.ratio > 1 + t) | (both.ratio < 1 / (1 + t)))
+        rows.append({"margin": t, "cells": len(both), "changed": int(changed.sum()),
+                     "changed_share": float(changed.mean()) if len(both) else float("nan")})
+    return pd.DataFrame(rows)

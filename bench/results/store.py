@@ -181,6 +181,13 @@ def latest_run(root: Path | None = None) -> Path | None:
     return runs[-1] if runs else None
 
 
+def aa_run(run_dir) -> Path | None:
+    """The A/A run of a run: the same code and data run again (`make reference` makes one, of
+    the read-path matrix at scale s, into <root>/aa/<run-id>/), or None."""
+    run_dir = Path(run_dir)
+    return latest_run(run_dir.parent / "aa" / run_dir.name)
+
+
 def default_run() -> Path | None:
     """The committed reference run if there is one, else the newest local run."""
     return latest_run(config.REFERENCE) or latest_run()

@@ -40,3 +40,17 @@ def test_compare_rejects_an_invalid_run(tmp_path, capsys):
     assert cli.main(["compare", str(a), str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "validate" in err and len(err.strip().splitlines()) == 1
+
+
+def test_aa_margins_count_only_cells_in_both_runs_apart_and_beyond_each_margin():
+    import pandas as pd
+
+    from bench.results.compare import aa_margins
+    m = pd.DataFrame({
+        "ratio": [1.02, 1.12, 1.25, 0.7, 1.4, 1.0],
+        "p50_rep_lo_us_a": [100, 100, 100, 100, 100, 100], "p50_rep_hi_us_a": [110, 110, 110, 110, 110, 110],
+        "p50_rep_lo_us_b": [112, 120, 130, 60, 100, 0], "p50_rep_hi_us_b": [115, 125, 135, 80, 150, 0],
+        "change": ["~", "slower", "slower", "faster", "~", "only in A"]})
+    t = aa_margins(m, margins=(0.10, 0.20, 0.50)).set_index("margin")
+    assert (t.cells == 5).all()  # the cell only in A is not a cell of the comparison
+    assert list(t.changed) == [3, 2, 0]  # 1.4x overlaps its range: never called; 1.02x is within every margin

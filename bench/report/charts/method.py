@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report import palette
+from bench.results import compare
 
 
 def fidelity(table: pd.DataFrame):
@@ -81,3 +82,43 @@ def environment(meta: dict) -> pd.DataFrame:
     rows += [(f"version: {k}", v) for k, v in sorted(meta.get("versions", {}).items())]
     rows += [(f"setting: {k}", v) for k, v in sorted(meta.get("server_settings", {}).items())]
     return pd.DataFrame(rows, columns=["what", "value"]).astype(str)
+
+
+AA_GOAL = 0.05  # an A/A comparison may call at most this share of cells changed
+
+
+def aa(m: pd.DataFrame, threshold: float):
+    """A/A: the same code and data run twice; each cell's ratio of medians, the ones the compare
+    rule calls changed highlighted, and the share called changed per margin."""
+    both = m[~m.change.isin(["only in A", "only in B"])].sort_values("ratio").reset_index(drop=True)
+    margins = compare.aa_margins(m)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2), gridspec_kw={"width_ratios": [2, 1]})
+    changed = both.change.isin([compare.SLOWER, compare.FASTER])
+    ax.scatter(np.arange(len(both))[~changed], both.ratio[~changed], s=10, color=palette.colour("tie"),
+               label="not called (within noise or margin)")
+    ax.scatter(np.arange(len(both))[changed], both.ratio[changed], s=14, color=palette.colour("bad"),
+               label="called changed")
+    ax.axhspan(1 / (1 + threshold), 1 + threshold, color=palette.colour("background"), lw=0)
+    ax.axhline(1, color=palette.colour("reference"), lw=0.8)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.set_xlabel(f"the {len(both)} cells in both runs, sorted by ratio")
+    ax.set_ylabel("second run's median / first run's")
+    ax.legend(fontsize=8, loc="upper left")
+    ax2.plot(margins.margin * 100, margins.changed_share * 100, marker="o", color=palette.colour("muted"))
+    ax2.axhline(AA_GOAL * 100, color=palette.colour("bad"), lw=0.8, ls="--")
+    ax2.set_xlabel("margin (%)")
+    ax2.set_ylabel("cells called changed (%)")
+    ax2.set_title(f"goal: at most {AA_GOAL:.0%} (dashed)", fontsize=9)
+    at = margins[margins.margin == threshold]
+    ok = margins[margins.changed_share <= AA_GOAL]
+    need = f"{ok.margin.min():.0%}" if len(ok) else f"more than {margins.margin.max():.0%}"
+    share = float(at.changed_share.iloc[0]) if len(at) else float("nan")
+    fig.suptitle(f"A/A: nothing changed, yet {share:.0%} of cells called changed at the {threshold:.0%} margin",
+                 fontsize=10.5)
+    fig.tight_layout()
+    text = (f"Run twice with the same code on the same data, `bench compare` called {int(changed.sum())} of "
+            f"{len(both)} cells changed ({share:.1%}) at its {threshold:.0%} margin (ratios {both.ratio.min():.2f}x to "
+            f"{both.ratio.max():.2f}x, median {both.ratio.median():.2f}x). At most {AA_GOAL:.0%} are called from a "
+            f"margin of {need}: a difference between two runs smaller than that is noise on this machine.")
+    return fig, text
