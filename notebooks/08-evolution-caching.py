@@ -78,11 +78,14 @@ page.table(locks[locks.change.isin(cells.RECIPES) & locks.granted.astype(bool)
     aggfunc=lambda x: ", ".join(sorted(set(x)))).reset_index(), "relation locks granted to the change (pg_locks)")
 
 # %%
-cols = ["change", "condition", "kind", "requests", "waited", "delayed", "errors", "p50_us", "p99_us", "max_us",
-        "baseline_p50_us", "baseline_p99_us"]
-page.table(cells.impact(evolution)[cells.impact(evolution).change.isin(cells.RECIPES)][cols],
-           "latencies in µs from each request's intended start; waited: seen waiting on a lock in pg_locks; "
-           "delayed: over twice the baseline p99 (at least 10 ms)")
+recipes = cells.impact(evolution)[cells.impact(evolution).change.isin(cells.RECIPES)]
+page.table(recipes.groupby(["change", "condition", "kind"], sort=False).agg(
+    repetitions=("max_us", "size"), requests=("requests", "median"), waited=("waited", "median"),
+    delayed=("delayed", "median"), errors=("errors", "sum"), p50_us=("p50_us", "median"), p99_us=("p99_us", "median"),
+    worst_us=("max_us", "max"), baseline_p99_us=("baseline_p99_us", "median")).reset_index(),
+           "per cell over its repetitions: medians, the worst request of any repetition; latencies in µs from each "
+           "request's intended start; waited: seen waiting on a lock in pg_locks; delayed: over twice the baseline "
+           "p99 (at least 10 ms)")
 
 # %% [markdown]
 # ## 2. Changes to a loaded spoke

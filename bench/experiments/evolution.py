@@ -16,6 +16,9 @@ Changes (`change`) x conditions (`condition`):
 - the relational migration of an existing spoke: `repoint_spoke` (user_roles -> profiles, NOT
   VALID) and `repoint_validate`.
 
+Each recipe cell runs `reps` times (column `rep`; the timeline is kept for the first), each
+spoke change once.
+
 Rows (column `record`): `impact` (one per change x condition x request kind: requests, waited,
 errors, `delayed` (slower than twice the baseline's p99, at least 10 ms), latency from the
 intended start during and before the change), `lock` (one per relation
@@ -58,16 +61,19 @@ class Matrix:
     hold_s: float = 1.5  # the long transaction
     lock_timeout_ms: int = 100
     retry_pause_s: float = 0.2
+    reps: int = 3  # of each recipe cell (the spoke changes run once: several take seconds at m)
 
 
 DEFAULT = Matrix()
 QUICK = Matrix(rates=(("signup", 15), ("sign_in", 15), ("profile_update", 10), ("spoke_write", 20), ("read", 10)),
-               load_users=300, baseline_s=0.3, window_s=0.2, settle_s=0.1, hold_s=0.5)
+               load_users=300, baseline_s=0.3, window_s=0.2, settle_s=0.1, hold_s=0.5, reps=1)
 
 
-def plan() -> list[tuple[str, str]]:
-    cells = [(c, cond) for c in HOLDS for cond in CONDITIONS]
-    return cells + [(c, "no_long_txn") for c in SPOKE]
+def plan(reps: int = 1) -> list[tuple[str, str, int]]:
+    """(change, condition, repetition): the recipe cells `reps` times, interleaved, then each
+    spoke change once."""
+    cells = [(c, cond, rep) for rep in range(reps) for c in HOLDS for cond in CONDITIONS]
+    return cells + [(c, "no_long_txn", 0) for c in SPOKE]
 
 
 def run(ctx) -> pd.DataFrame:
@@ -83,9 +89,10 @@ def run(ctx) -> pd.DataFrame:
         out = []
         with steady_load.SteadyLoad(dsn, dict(mx.rates), users, ctx.req.seed) as load:
             time.sleep(mx.baseline_s)
-            for change, cond in plan():
-                out += cycle(dsn, load, change, cond, held_user, mx, {**base, "variant": VARIANT.get(change, "star")})
-            progress(f"evolution {ctx.req.scale}: {len(plan())} changes under load")
+            for change, cond, rep in plan(mx.reps):
+                out += cycle(dsn, load, change, cond, held_user, mx,
+                             {**base, "variant": VARIANT.get(change, "star"), "rep": rep})
+            progress(f"evolution {ctx.req.scale}: {len(plan(mx.reps))} changes under load")
     finally:
         scratch.drop(ctx.server, SCRATCH)
     return pd.DataFrame(out)
@@ -109,7 +116,7 @@ def cycle(dsn: str, load: steady_load.SteadyLoad, change: str, cond: str, held_u
     rows += [{**cell, "record": "lock", "relation": rel, "mode": mode, "granted": granted}
              for rel, mode, granted in sorted(outcome.locks)]
     rows += impact(load, outcome, mx, cell)
-    if change in HOLDS:
+    if change in HOLDS and base["rep"] == 0:
         rows += timeline(load, outcome, mx, cell)
     time.sleep(mx.baseline_s)
     return rows

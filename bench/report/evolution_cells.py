@@ -51,28 +51,42 @@ def strongest_lock(table: pd.DataFrame, change: str) -> tuple[str, str]:
     return top.relation, top["mode"]
 
 
-def worst(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
-    """Per request kind: the slowest request (latency from its intended start, µs) during the change."""
+def _cell(table: pd.DataFrame, change: str, condition: str) -> pd.DataFrame:
     d = impact(table)
-    return d[(d.change == change) & (d.condition == condition)].set_index("kind").max_us.reindex(list(KINDS))
+    return d[(d.change == change) & (d.condition == condition)]
+
+
+def worst(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
+    """Per request kind: the slowest request (latency from its intended start, µs) during the
+    change, the worst over its repetitions."""
+    return _cell(table, change, condition).groupby("kind").max_us.max().reindex(list(KINDS))
 
 
 def delayed(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
-    """Per request kind: requests slower than twice the baseline p99 during the change."""
-    d = impact(table)
-    return d[(d.change == change) & (d.condition == condition)].set_index("kind").delayed.reindex(list(KINDS))
+    """Per request kind: requests slower than twice the baseline p99 during the change (the
+    median repetition)."""
+    return _cell(table, change, condition).groupby("kind").delayed.median().reindex(list(KINDS))
 
 
 def waited(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> pd.Series:
-    """Per request kind: requests seen waiting on a lock (pg_locks sampled) during the change."""
-    d = impact(table)
-    return d[(d.change == change) & (d.condition == condition)].set_index("kind").waited.reindex(list(KINDS))
+    """Per request kind: requests seen waiting on a lock (pg_locks sampled) during the change
+    (the median repetition)."""
+    return _cell(table, change, condition).groupby("kind").waited.median().reindex(list(KINDS))
+
+
+def worst_range(table: pd.DataFrame, change: str, condition: str, kinds) -> tuple[float, float, int]:
+    """The worst request of `kinds` per repetition: (lowest, highest, repetitions)."""
+    d = _cell(table, change, condition)
+    d = d[d.kind.isin(kinds)]
+    rep = d.groupby(d["rep"] if "rep" in d else pd.Series(0, d.index)).max_us.max()
+    return (float(rep.min()), float(rep.max()), len(rep)) if len(rep) else (np.nan, np.nan, 0)
 
 
 def duration_us(table: pd.DataFrame, change: str, condition: str = "no_long_txn") -> float:
+    """The change's duration (the median repetition)."""
     d = records(table, "change")
     row = d[(d.change == change) & (d.condition == condition)]
-    return float(row.duration_us.iloc[0]) if len(row) else float("nan")
+    return float(row.duration_us.median()) if len(row) else float("nan")
 
 
 def spoke_summary(table: pd.DataFrame) -> pd.DataFrame:
