@@ -61,11 +61,11 @@ page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex
 # ## Latency against the round trip (the headline)
 
 # %%
-plots.publish("fig-readpaths-latency-rtt", charts.latency_vs_rtt(s, "account"), run=run,
+plots.publish("fig-readpaths-latency-rtt", charts.latency_vs_rtt(s, "account", table=table), run=run,
               caption="Median latency of the 'account' bundle per strategy against the measured round trip")
 
 # %%
-plots.publish("fig-readpaths-latency-rtt-chat", charts.latency_vs_rtt(s, "chat"), run=run,
+plots.publish("fig-readpaths-latency-rtt-chat", charts.latency_vs_rtt(s, "chat", table=table), run=run,
               caption="Median latency of the 'chat' bundle per strategy against the measured round trip")
 
 # %% [markdown]

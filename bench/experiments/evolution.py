@@ -116,7 +116,7 @@ def cycle(dsn: str, load: steady_load.SteadyLoad, change: str, cond: str, held_u
     rows += [{**cell, "record": "lock", "relation": rel, "mode": mode, "granted": granted}
              for rel, mode, granted in sorted(outcome.locks)]
     rows += impact(load, outcome, mx, cell)
-    if change in HOLDS and base["rep"] == 0:
+    if change in HOLDS and base.get("rep", 0) == 0:
         rows += timeline(load, outcome, mx, cell)
     time.sleep(mx.baseline_s)
     return rows

@@ -99,6 +99,11 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "no_long_txn": ("no long transaction", "#c7c7c7"),
     "long_txn": ("a long transaction holds the table", "#67000d"),
     "long_txn_lock_timeout": ("the same, lock_timeout 100 ms + retry", "#fd8d3c"),
+    # isolation of a multi-table read (torn reads)
+    "isolation:read committed": ("read committed, a snapshot per query", "#e41a1c"),
+    "isolation:repeatable read": ("repeatable read, one snapshot", "#377eb8"),
+    "isolation:exported snapshot": ("one exported snapshot", "#4daf4a"),
+    "isolation:one statement": ("one statement", "#984ea3"),
     # clients: who sent the statements
     "client:psycopg": ("psycopg (the suite's Python harness)", "#5b8e7d"),
     "client:pgbench": ("pgbench (C, libpq)", "#2f3e46"),

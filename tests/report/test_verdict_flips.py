@@ -58,3 +58,21 @@ def test_reader_words_say_right_or_wrong_also_for_disadvantages():
     assert verdicts.reader_verdict(DOES_NOT_HOLD, "Disadvantages 4")[0] == "The memo is wrong: the cost does not appear"
     words, _ = verdicts.reader_verdict(ONLY_WHEN, "Advantages 2", "user_id is indexed.")
     assert words == "Right only when: user_id is indexed" and "..." not in words
+
+
+def fanout_evidence(flat_bytes: float, json_bytes: float, flat_ms: float, json_ms: float):
+    rows = [{"record": "bytes", "bundle": "account", "scale": scale, "strategy": strategy, "bytes": value * k}
+            for scale, k in (("s", 0.5), ("m", 1.0))  # scales are not pooled: s alone would say otherwise
+            for strategy, value in (("star_sequential", 1000.0), ("join_flat", flat_bytes), ("join_json", json_bytes))
+            for _ in range(3)]
+    rows += [{"record": "bytes", "bundle": "account", "scale": "s", "strategy": "join_json", "bytes": 9e9}]
+    t = pd.DataFrame(rows)
+    p50 = pd.DataFrame([{"star_sequential": 1.0, "join_flat": flat_ms, "join_json": json_ms, "star_parallel": 1.5}],
+                       index=[0.0])
+    return SimpleNamespace(table=lambda name: t, p50=p50)
+
+
+def test_no_complex_joins_flips_with_what_the_joins_cost():
+    assert verdicts._fanout(fanout_evidence(2000.0, 1300.0, 1.2, 1.1)).verdict == HOLDS
+    assert verdicts._fanout(fanout_evidence(2000.0, 1300.0, 1.2, 0.8)).verdict == ONLY_WHEN  # json_agg is faster
+    assert verdicts._fanout(fanout_evidence(1050.0, 1000.0, 1.2, 1.2)).verdict == DOES_NOT_HOLD  # no more bytes

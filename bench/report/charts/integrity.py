@@ -16,8 +16,11 @@ def _bars(ax, labels, values, colours, lo=None, hi=None, fmt="{:.2f}"):
     x = np.arange(len(labels))
     yerr = None if lo is None else [np.asarray(values) - np.asarray(lo), np.asarray(hi) - np.asarray(values)]
     ax.bar(x, values, color=colours, yerr=yerr, capsize=3)
-    for xi, v in zip(x, values):
-        ax.text(xi, v, fmt.format(v), ha="center", va="bottom", fontsize=8)
+    tops = np.asarray(values, dtype=float) if hi is None else np.fmax(np.asarray(hi, dtype=float), values)
+    for xi, v, top in zip(x, values, tops):  # the label above the whisker, never on it
+        ax.annotate(fmt.format(v), (xi, top), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8)
+    ax.margins(y=0.12)
     ax.set_xticks(x, labels)
 
 

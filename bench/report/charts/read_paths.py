@@ -5,12 +5,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.report import cells, palette
+from bench.report import calls, cells, palette
 
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
 
 
-def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None = None):
+def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None = None, table: pd.DataFrame | None = None):
+    """Median per strategy against the measured RTT (the harness); with the requests `table`, the
+    sentence calls the memo's two paths against the JOIN per RTT with their paired intervals."""
     scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale) & (s.envelope == "plain") & (s.indexes == "indexed")]
     fig, ax = plt.subplots(figsize=(8, 4.8))
@@ -20,9 +22,29 @@ def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None =
             continue
         median_vs_rtt(ax, g, palette.colour(strategy), palette.label(strategy))
     rtt_axes(ax, d.rtt_measured_ms, "median latency per bundle (ms, log)")
-    ax.set_title(f"'{bundle}' bundle, scale {scale}: one user's data, single client")
-    ax.legend()
-    return fig, _rtt_sentence(d)
+    best = d.pivot_table(index="rtt_ms", columns="strategy", values="p50_us").idxmin(axis=1)
+    lead = (f"{palette.label(best.iloc[0])} is fastest at every RTT" if best.nunique() == 1 else
+            "the fastest read changes with the RTT: " + ", ".join(
+                f"{palette.label(b)} at {r:g} ms" for r, b in best.items()))
+    ax.set_title(f"'{bundle}', scale {scale}, the suite's harness: {lead}", fontsize=10)
+    ax.legend(fontsize=8)
+    text = _rtt_sentence(d)
+    if table is not None:
+        req = calls.requests(table, bundle=bundle, scale=scale)
+        req = req[req.client == "psycopg"]
+        for a, against in (("star_sequential", ("join_flat", "join_json")), ("star_parallel", ("join_json",))):
+            c = calls.calls(req, a, against)
+            if len(c):
+                text += f" {palette.label(a)} over the faster JOIN, per RTT: " + _called(c, d) + "."
+    return fig, text
+
+
+def _called(c: pd.DataFrame, d: pd.DataFrame) -> str:
+    """'RTT 0 ms 2.23x [1.89-2.44] (+0.45 ms) slower', the difference from the medians in `d`."""
+    p50 = d.pivot_table(index="rtt_ms", columns="strategy", values="p50_us")
+    return ", ".join(f"RTT {r.rtt_ms:g} ms {r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}] "
+                     f"({(p50.loc[r.rtt_ms, r.a] - p50.loc[r.rtt_ms, r.b]) / 1000:+.2f} ms) {r.call}"
+                     for r in c.itertuples())
 
 
 def median_vs_rtt(ax, g: pd.DataFrame, colour: str, label: str) -> None:
@@ -32,11 +54,12 @@ def median_vs_rtt(ax, g: pd.DataFrame, colour: str, label: str) -> None:
                 marker="o", ms=4, capsize=2, color=colour, label=label)
 
 
-def log_ms_axis(ax) -> None:
-    """Log y axis with plain numbers (1, 2, 5, 10, ...)."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+def log_ms_axis(ax, which: str = "y") -> None:
+    """Log axis with plain numbers (1, 2, 5, 10, ...)."""
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
 
 
 def rtt_axes(ax, rtts: pd.Series, ylabel: str) -> None:
@@ -83,24 +106,33 @@ def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str |
     req = req[req.scale == scale].copy()
     req["bin"] = pd.cut(req.audit_rows, FANOUT_BINS, labels=FANOUT_LABELS)
     med = req.groupby(["bin", "strategy"], observed=True).latency_us.median().unstack() / 1000
+    n = req.groupby("bin", observed=False).user_id.nunique()
+    filled = [b for b in FANOUT_LABELS if b in med.index]
+    span = list(FANOUT_LABELS[FANOUT_LABELS.index(filled[0]):FANOUT_LABELS.index(filled[-1]) + 1])
+    med = med.reindex(span)  # empty bins stay on the axis, as gaps: the spacing is the bins'
     fig, ax = plt.subplots(figsize=(8, 4.6))
-    x = np.arange(len(med.index))
+    x = np.arange(len(span))
     for strategy in ORDER:
         if strategy in med:
             ax.plot(x, med[strategy], marker="o", ms=4, lw=1.2, color=palette.colour(strategy),
                     label=palette.label(strategy))
-    ax.set_xticks(x, med.index)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlabel("the user's audit rows (sampled users, binned)")
+    ax.set_xticks(x, [f"{b}\n({int(n.get(b, 0))} users)" for b in span], fontsize=8)
+    log_ms_axis(ax)
+    ax.set_xlabel("the user's audit rows (sampled users, binned; a gap: no sampled user in that bin)")
     ax.set_ylabel("median latency (ms, log)")
-    ax.set_title(f"'{bundle}' at RTT 0, scale {scale}: cost grows with the user's fan-out")
-    ax.legend()
-    top = med.iloc[-1]
-    text = (f"In the heaviest bin ({med.index[-1]} audit rows), join_flat takes {top['join_flat'] / top['join_json']:.1f}x "
-            f"join_json and {top['join_flat'] / top['star_sequential']:.1f}x star_sequential (its rows multiply "
-            f"roles x audit entries); in the lightest ({med.index[0]}), the single JOINs take "
-            f"{med.iloc[0]['join_json'] / med.iloc[0]['star_sequential']:.2f}x the sequential fetches.")
+    top = med.dropna(how="all").iloc[-1]
+    heavy = med.dropna(how="all").index[-1]
+    ax.set_title(f"The flat JOIN grows fastest with fan-out: {top['join_flat'] / top['join_json']:.1f}x the json_agg "
+                 f"JOIN at {heavy} audit rows ('{bundle}', RTT 0, scale {scale})", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    light = med.dropna(how="all").iloc[0]
+    text = (f"In the heaviest bin ({heavy} audit rows), join_flat takes {top['join_flat'] / top['join_json']:.1f}x "
+            f"join_json ({top['join_flat'] - top['join_json']:+.2f} ms) and {top['join_flat'] / top['star_sequential']:.1f}x "
+            f"star_sequential (its rows multiply roles x audit entries); in the lightest "
+            f"({med.dropna(how='all').index[0]}), the single JOINs take "
+            f"{light['join_json'] / light['star_sequential']:.2f}x the sequential fetches "
+            f"({light['join_json'] - light['star_sequential']:+.2f} ms). Medians of the sampled users in each bin, "
+            f"{req.rep.nunique() if 'rep' in req else 1} repetitions pooled.")
     return fig, text
 
 
@@ -154,26 +186,42 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
 
 def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: str = "account",
                    scale: str | None = None):
-    """p50 at RTT 0 under two values of a condition (envelope plain/rest, indexes indexed/as-written)."""
+    """Median at RTT 0 under two values of a condition (envelope plain/rest, indexes
+    indexed/as-written), as points on a log axis joined per strategy (the two can be orders of
+    magnitude apart), whiskers the per-repetition range; the ratio and the difference beside."""
     scale = scale or cells.largest_scale(s)
     d = s[(s.bundle == bundle) & (s.scale == scale) & (s.rtt_ms == 0)]
     fixed = {"envelope": "plain", "indexes": "indexed"}
     fixed.pop(column)
     for k, v in fixed.items():
         d = d[d[k] == v]
-    p50 = d.pivot_table(index="strategy", columns=column, values="p50_us").reindex([x for x in ORDER])
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    y = np.arange(len(p50.index))
-    ax.barh(y - 0.2, p50[base] / 1000, 0.4, color=palette.colour(base), label=base)
-    ax.barh(y + 0.2, p50[other] / 1000, 0.4, color=[palette.colour(x) for x in p50.index], label=other)
-    ax.set_yticks(y, [palette.label(x) for x in p50.index])
+    names = [x for x in ORDER if x in set(d.strategy)]
+    cols = {v: d[d[column] == v].set_index("strategy").reindex(names) for v in (base, other)}
+    fig, ax = plt.subplots(figsize=(8.6, 4.2))
+    y = np.arange(len(names))
+    ax.hlines(y, cols[base].p50_us / 1000, cols[other].p50_us / 1000, color=palette.colour("guide"), lw=2, zorder=1)
+    for v in (base, other):
+        c = cols[v]
+        lo = (c.p50_us - c.get("p50_rep_lo_us", c.p50_us)).clip(lower=0) / 1000
+        hi = (c.get("p50_rep_hi_us", c.p50_us) - c.p50_us).clip(lower=0) / 1000
+        ax.errorbar(c.p50_us / 1000, y, xerr=[lo, hi], fmt="o", ms=7, color=palette.colour(v), label=palette.label(v),
+                    capsize=2, zorder=3)
+    ratio = cols[other].p50_us / cols[base].p50_us
+    diff = (cols[other].p50_us - cols[base].p50_us) / 1000
+    right = float(np.nanmax(cols[other].p50_us.to_numpy() / 1000)) * 1.15
+    for yi, (r, dm) in enumerate(zip(ratio, diff)):
+        ax.text(right, yi, f"{r:.2f}x ({dm:+.2f} ms)", va="center", fontsize=8)
+    ax.set_yticks(y, [palette.label(x) for x in names])
     ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("median latency at RTT 0 (ms, log)")
-    ax.set_title(f"'{bundle}', scale {scale}: {base} against {other}")
-    ax.legend()
-    ratio = p50[other] / p50[base]
-    text = f"{other} against {base}: " + ", ".join(f"{palette.label(k)} x{v:.1f}" for k, v in ratio.items()) + "."
+    log_ms_axis(ax, "x")
+    ax.set_xlim(right=right * 2.2)
+    ax.set_xlabel("median latency at RTT 0 (ms, log; whiskers: range of the per-repetition medians)")
+    ax.set_title(f"{palette.label(other)} costs {ratio.min():.2f}x to {ratio.max():.2f}x {palette.label(base)} "
+                 f"('{bundle}', scale {scale}, RTT 0)", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=2, frameon=False)
+    fig.tight_layout()
+    text = (f"{palette.label(other)} against {palette.label(base)} at RTT 0, scale {scale}, median per bundle: "
+            + ", ".join(f"{palette.label(k)} {r:.2f}x ({dm:+.2f} ms)" for k, r, dm in zip(names, ratio, diff)) + ".")
     return fig, text
 
 

@@ -42,13 +42,14 @@ def _bars(ax, d: pd.DataFrame, forms, scales, value="server_ms"):
     for k, scale in enumerate(scales):
         g = d[d.scale == scale].set_index("form").reindex(forms)
         y = np.arange(len(forms)) + k * height
-        ax.barh(y, g[value], height=height, color=palette.colour(scale), label=f"scale {scale}")
+        ax.scatter(g[value], y, s=36, color=palette.colour(scale), label=f"scale {scale}", zorder=3)  # points: a log axis
         for yi, (v, out) in zip(y, zip(g[value], g.get("timed_out", pd.Series(False, index=g.index)))):
             if pd.notna(v) and bool(out):
                 ax.annotate("timed out", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     ax.set_yticks(np.arange(len(forms)) + 0.4 - height / 2, [FORM_LABELS[f] for f in forms])
     ax.set_xscale("log")
     ax.set_xlim(right=float(d[value].max()) * 6)  # room for the "timed out" labels
+    ax.grid(axis="y", color=palette.colour("background"))
     ax.invert_yaxis()
 
 
@@ -117,17 +118,20 @@ def anon_caller(p: pd.DataFrame, scale: str | None = None):
     d = p[(p.scale == scale) & (p.caller == "anon") & (p["query"] == "count") & (p["index"] == "indexed")
           & (p.form != "off")]
     forms = [f for f in FORM_LABELS if f in set(d.form)]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(forms) + 1.8))
-    for k, (to, colour) in enumerate((("public", palette.colour("to_public")), ("authenticated", palette.colour("to_authenticated")))):
+    fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(forms) + 2.2))
+    y = np.arange(len(forms))
+    for to, key, marker in (("public", "to_public", "o"), ("authenticated", "to_authenticated", "D")):
         g = d[d.to == to].set_index("form").reindex(forms)
-        ax.barh(np.arange(len(forms)) + k * 0.4, g.server_ms, height=0.4, color=colour,
-                label="no TO clause (the memo)" if to == "public" else "TO authenticated")
-    ax.set_yticks(np.arange(len(forms)) + 0.2, [FORM_LABELS[f] for f in forms])
+        ax.scatter(g.server_ms, y, s=40, marker=marker, color=palette.colour(key), zorder=3,
+                   label="no TO clause (the memo)" if to == "public" else "TO authenticated")
+    ax.set_yticks(y, [FORM_LABELS[f] for f in forms])
     ax.set_xscale("log")
+    ax.grid(axis="y", color=palette.colour("background"))
     ax.invert_yaxis()
     ax.set_xlabel("server execution time of an anon count(*) (ms, log)")
-    ax.set_title(f"The anon caller at scale {scale}: the policy runs for anon unless it says TO authenticated")
-    ax.legend(loc="lower right")
+    ax.set_title(f"Anon pays for the policy unless it says TO authenticated (scale {scale})", fontsize=10)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.06), ncol=2, frameon=False, fontsize=8)
+    fig.tight_layout()
     t = d.set_index(["form", "to"])
     worst = t.xs("public", level="to").server_ms.idxmax()
     sentence = (f"At scale {scale}, an anonymous count(*) costs {_cost(t.loc['memo', 'public'])} under the memo's "
