@@ -18,6 +18,7 @@ table.reader{border-collapse:collapse;font-size:13px;margin:6px 0}
 table.reader th,table.reader td{border-bottom:1px solid #e4e4e4;padding:3px 8px;text-align:left}
 table.reader td{font-variant-numeric:tabular-nums}
 p.table-note{font-size:12px;color:#666}
+.jp-RenderedMarkdown table th,.jp-RenderedMarkdown table td{text-align:left;vertical-align:top}
 details.sql{margin:8px 0} details.sql pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px}
 :target{scroll-margin-top:60px}
 .verdict-right{background:#e5f5e0}.verdict-only{background:#fff3d6}.verdict-wrong{background:#fde0dc}

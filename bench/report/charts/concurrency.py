@@ -21,12 +21,13 @@ def _log_ms(ax) -> None:
     ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
 
 
-def _plot(ax, g, x, y, strategy, order=None, **kw):
+def _plot(ax, g, x, y, strategy, order=None, div: float = 1000, **kw):
+    """One strategy's line (y in µs shown in ms unless div says otherwise); client-bound points hollow."""
     g = g.sort_values(order or x)
-    ax.plot(g[x], g[y] / 1000, color=palette.colour(strategy), label=palette.label(strategy), lw=1.3, **kw)
+    ax.plot(g[x], g[y] / div, color=palette.colour(strategy), label=palette.label(strategy), lw=1.3, **kw)
     for bound, marker_face in ((False, palette.colour(strategy)), (True, "white")):
         d = g[g.client_bound == bound]
-        ax.scatter(d[x], d[y] / 1000, s=22, color=marker_face, edgecolors=palette.colour(strategy), zorder=3)
+        ax.scatter(d[x], d[y] / div, s=22, color=marker_face, edgecolors=palette.colour(strategy), zorder=3)
 
 
 def _python(c: pd.DataFrame) -> pd.DataFrame:
@@ -34,27 +35,38 @@ def _python(c: pd.DataFrame) -> pd.DataFrame:
 
 
 def throughput_latency(c: pd.DataFrame):
-    """Closed loop, the Python load generator: throughput against p99 latency as the clients
-    grow, per RTT; one legend for the panels."""
+    """Closed loop, the Python load generator: throughput (top) and p99 latency (bottom) against
+    the number of clients, per RTT; every line runs left to right, one legend for the panels."""
     c = _python(c)
     d = c[(c["mode"] == "closed") & c.sweep.isna() & (c.budget == c.budget.mode().iloc[0])]
     rtts = sorted(d.rtt_ms.unique())
-    fig, axes = plt.subplots(1, len(rtts), figsize=(4.6 * len(rtts), 4.4), squeeze=False)
-    for ax, rtt in zip(axes[0], rtts):
+    fig, axes = plt.subplots(2, len(rtts), figsize=(4.8 * len(rtts), 6.4), squeeze=False, sharex=True)
+    for k, rtt in enumerate(rtts):
+        top, bottom = axes[0][k], axes[1][k]
         for strategy in ORDER:
             g = d[(d.rtt_ms == rtt) & (d.strategy == strategy)]
-            if not g.empty:
-                _plot(ax, g, "throughput_rps", "latency_p99_us", strategy, order="clients")
-        _log_ms(ax)
-        ax.set_xlabel("throughput (bundles per second)")
-        ax.set_title(f"RTT {rtt:g} ms; along each line: {', '.join(str(int(x)) for x in sorted(d.clients.unique()))} clients",
-                     fontsize=9.5)
-    axes[0][0].set_ylabel("p99 latency (ms, log)")
+            if g.empty:
+                continue
+            _plot(top, g, "clients", "throughput_rps", strategy, div=1)
+            _plot(bottom, g, "clients", "latency_p99_us", strategy)
+        top.set_title(f"RTT {rtt:g} ms", fontsize=10)
+        top.set_ylim(bottom=0)
+        _log_ms(bottom)
+        bottom.set_xscale("log")
+        ticks = sorted(d.clients.unique())
+        bottom.set_xticks(ticks, [str(int(t)) for t in ticks])
+        bottom.xaxis.set_minor_locator(plt.NullLocator())
+        bottom.set_xlabel("closed-loop clients")
+    axes[0][0].set_ylabel("throughput (bundles per second)")
+    axes[1][0].set_ylabel("p99 latency (ms, log)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle(f"Closed loop (Python load generator), budget {int(d.budget.iloc[0])} connections: "
-                 "throughput against tail latency")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    sat = cells.saturation(d)
+    lead = "; ".join(f"RTT {r:g} ms: {palette.label(g.loc[g.throughput_rps.idxmax(), 'strategy'])} peaks highest"
+                     for r, g in sat.groupby("rtt_ms"))
+    fig.suptitle(f"Closed loop (Python load generator), budget {int(d.budget.iloc[0])} connections. {lead} "
+                 "(hollow: client-bound)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig, _saturation_sentence(d)
 
 

@@ -148,7 +148,10 @@ def bytes_per_strategy(table: pd.DataFrame, scale: str | None = None):
         ax.bar(x + i * width, med[strategy] / 1024, width, color=palette.colour(strategy), label=palette.label(strategy))
     ax.set_xticks(x + width * (len(med.columns) - 1) / 2, med.index)
     ax.set_ylabel("DataRow bytes received per bundle, median user (KiB)")
-    ax.set_title(f"Bytes on the wire, scale {scale}")
+    acc0 = med.loc["account"] if "account" in med.index else med.iloc[0]
+    ax.set_title(f"The flat JOIN moves {acc0['join_flat'] / acc0['star_sequential']:.1f}x the single-table bytes, "
+                 f"json_agg {acc0['join_json'] / acc0['star_sequential']:.1f}x ('account', median user, scale {scale})",
+                 fontsize=10)
     ax.legend(fontsize=8)
     acc = med.loc["account"] if "account" in med.index else med.iloc[0]
     text = (f"For the median user's 'account' bundle, join_flat receives {acc['join_flat'] / acc['star_sequential']:.1f}x "
