@@ -80,6 +80,8 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "impossible": ("impossible (a key prevents it)", "#a1d99b"),
     "possible": ("possible, found by the census", "#fc9272"),
     "reference": ("reference line", "#444444"),
+    "whisker": ("interval whisker", "#333333"),
+    "hatch": ("hatching on a bar", "#ffffff"),
     "guide": ("guide line", "#cccccc"),
     "muted": ("other", "#555555"),
     "background": ("background", "#f0f0f0"),

@@ -21,7 +21,7 @@ def _ratio_bars(ax, rows: pd.DataFrame, y0: float, height: float) -> None:
         y = y0 + k * height
         ax.barh(y, r.ratio - 1, height * 0.9, left=1, color=palette.colour(f"client:{r.client}"),
                 label=palette.label(f"client:{r.client}"))
-        ax.errorbar(r.ratio, y, xerr=[[r.ratio - r.lo], [r.hi - r.ratio]], color="#333333", lw=0.8, capsize=2)
+        ax.errorbar(r.ratio, y, xerr=[[r.ratio - r.lo], [r.hi - r.ratio]], color=palette.colour("whisker"), lw=0.8, capsize=2)
         ax.text(max(r.hi, r.ratio) * 1.02, y, f"{r.ratio:.2f}x {r.call}", va="center", fontsize=7)
 
 

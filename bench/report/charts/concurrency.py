@@ -88,11 +88,11 @@ def saturation_clients(c: pd.DataFrame):
                 row = g.loc[strategy]
                 x = i - 0.4 + width * (k + 0.5)
                 ax.bar(x, row.throughput_rps, width * 0.92, color=palette.colour(f"client:{client}"),
-                       hatch="///" if row.client_bound else None, edgecolor="white" if row.client_bound else None,
+                       hatch="///" if row.client_bound else None, edgecolor=palette.colour("hatch") if row.client_bound else None,
                        label=client if i == 0 else None)
                 ax.errorbar(x, row.throughput_rps, yerr=[[row.throughput_rps - row.throughput_lo],
                                                          [row.throughput_hi - row.throughput_rps]],
-                            color="#333333", lw=0.8, capsize=2)
+                            color=palette.colour("whisker"), lw=0.8, capsize=2)
         ax.set_xticks(range(len(names)), [palette.label(s) for s in names], rotation=25, ha="right", fontsize=8)
         ax.set_title(f"RTT {rtt:g} ms", fontsize=10)
     axes[0][0].set_ylabel("saturation throughput (bundles per second)")
