@@ -106,7 +106,7 @@ def spoke_changes(table: pd.DataFrame):
 def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
     """Median latency per strategy, warm, shared buffers evicted, and cold; per-rep range as whiskers."""
     m = cells.cache_medians(table, sampling)
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig, ax = plt.subplots(figsize=(11, 4.2))
     names = [s for s in READ_STRATEGIES if (m.strategy == s).any()]
     caches = cells.present(m)
     width = 0.8 / len(caches)
@@ -118,9 +118,9 @@ def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
         ax.errorbar(off, c.p50_us / 1000, yerr=[(c.p50_us - c.lo_us) / 1000, (c.hi_us - c.p50_us) / 1000],
                     fmt="none", ecolor=palette.colour("muted"), lw=0.8, capsize=2)
     ax.set_xticks(x, [palette.label(n) for n in names], fontsize=8)
-    ax.set_yscale("log")
-    ax.set_ylabel("median latency per bundle (ms, log)")
-    ax.legend(fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("median latency per bundle (ms)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     cold = m[m.cache == "cold"].set_index("strategy")
     scale = cells.records(table, "request").scale.iloc[0]
     tied = cells.tie(cold.loc["star_parallel"], cold.loc["join_json"])
@@ -147,11 +147,14 @@ def cache_buffers(table: pd.DataFrame, sampling: str = "uniform"):
         ax.set_title(palette.label(cache), fontsize=9)
         ax.tick_params(axis="x", rotation=35, labelsize=7.5)
     axes[0].set_ylabel("shared buffers per bundle")
-    axes[-1].legend(fontsize=7.5, loc="lower right")
+    axes[0].set_ylim(0, float((b.shared_hit_per_request + b.shared_read_per_request).max()) * 1.1)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
     cold = b[b.cache == "cold"].set_index("strategy")
     touched = cold.shared_hit_per_request + cold.shared_read_per_request
     fig.suptitle(f"Each strategy touches the same {touched.min():.0f}-{touched.max():.0f} pages per bundle: "
                  "separate tables are not cached any better than one JOIN", fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
     text = (f"Every strategy touches {touched.min():.0f} to {touched.max():.0f} shared buffers per bundle: the star's "
             f"separate queries read the same pages as one JOIN, so caching each table independently saves no page. "
             f"Cold, reading them took {cold.read_us_per_request.min() / 1000:.1f} to "
