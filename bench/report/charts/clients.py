@@ -26,8 +26,15 @@ def _ratio_bars(ax, rows: pd.DataFrame, y0: float, height: float) -> None:
 
 
 def _margin(ax) -> None:
-    ax.axvspan(1 / (1 + stats.MARGIN), 1 + stats.MARGIN, color=palette.colour("tie"), alpha=0.35, lw=0)
+    ax.axvspan(1 / (1 + stats.MARGIN), 1 + stats.MARGIN, color=palette.colour("tie"), alpha=0.35, lw=0, zorder=0)
     ax.axvline(1, color=palette.colour("reference"), lw=0.8)
+
+
+def _ratio_axis(ax) -> None:
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.xaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x" if f"{v:.0e}"[0] in "235" else ""))
+    ax.tick_params(axis="x", which="minor", labelsize=7)
 
 
 def headline(req: pd.DataFrame):
@@ -47,19 +54,21 @@ def headline(req: pd.DataFrame):
             _ratio_bars(ax, rows, i - 0.4, 0.8 / n)
             ticks.append(i - 0.4 + 0.4 * (len(rows) - 1) / n)
         _margin(ax)
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x"))
+        _ratio_axis(ax)
         ax.set_yticks(ticks, [f"RTT {r:g} ms" for r in rtts])
         ax.invert_yaxis()
         ax.set_xlabel(f"{palette.label(a)} over the faster joined statement (>1: the star is slower)")
-        ax.set_title(palette.label(a), fontsize=10)
+        ax.set_title(f"{palette.label(a)}: " + " / ".join(sorted(set(c.call))) + " against the JOIN", fontsize=10)
         calls_by_client = {k: sorted(set(g.call)) for k, g in c.groupby("client")}
         parts.append(f"{palette.label(a)}: " + "; ".join(f"{k} {'/'.join(v)}" for k, v in calls_by_client.items()))
     handles, labels = axes[0][0].get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=len(unique), fontsize=8, frameon=False)
-    fig.suptitle(f"The memo's read paths against one joined statement, per client (grey band: a tie, within "
-                 f"{stats.MARGIN:.0%})", fontsize=10.5)
+    split = sorted({(a, r) for a, c in panels for r, g in c.groupby("rtt_ms") if g.call.nunique() > 1})
+    lead = ("Every client gives the same call" if not split else
+            "The call depends on the client for " + ", ".join(f"{a} at RTT {r:g} ms" for a, r in split))
+    fig.suptitle(f"{lead} (grey band: a tie, within {stats.MARGIN:.0%}; whiskers: 95 % paired intervals)",
+                 fontsize=10.5)
     fig.tight_layout(rect=(0, 0.07, 1, 0.95))
     return fig, "Calls per client across the RTTs: " + ". ".join(parts) + "."
 
@@ -78,6 +87,7 @@ def against_pgbench(req: pd.DataFrame):
         _ratio_bars(ax, g, i - 0.35, 0.7 / max(1, len(g)))
         ticks.append(i)
     _margin(ax)
+    _ratio_axis(ax)
     ax.axvline(1.2, color=palette.colour("guide"), lw=0.8, ls="--")
     ax.set_yticks(ticks, labels, fontsize=8)
     ax.invert_yaxis()

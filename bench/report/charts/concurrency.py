@@ -62,10 +62,11 @@ def throughput_latency(c: pd.DataFrame):
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     sat = cells.saturation(d)
-    lead = "; ".join(f"RTT {r:g} ms: {palette.label(g.loc[g.throughput_rps.idxmax(), 'strategy'])} peaks highest"
-                     for r, g in sat.groupby("rtt_ms"))
-    fig.suptitle(f"Closed loop (Python load generator), budget {int(d.budget.iloc[0])} connections. {lead} "
-                 "(hollow: client-bound)", fontsize=10)
+    peaks = {r: g.loc[g.throughput_rps.idxmax(), "strategy"] for r, g in sat.groupby("rtt_ms")}
+    lead = (f"{palette.label(next(iter(peaks.values())))} peaks highest at every RTT" if len(set(peaks.values())) == 1
+            else "; ".join(f"{palette.label(v)} peaks highest at RTT {r:g} ms" for r, v in peaks.items()))
+    fig.suptitle(f"{lead}\nclosed loop, Python load generator, budget {int(d.budget.iloc[0])} connections "
+                 "(hollow points: client-bound)", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig, _saturation_sentence(d)
 
@@ -82,6 +83,7 @@ def saturation_clients(c: pd.DataFrame):
         names = [s for s in ORDER if s in set(sat[sat.rtt_ms == rtt].strategy)]
         for k, client in enumerate(clients):
             g = sat[(sat.rtt_ms == rtt) & (sat.client == client)].set_index("strategy")
+            first = True
             for i, strategy in enumerate(names):
                 if strategy not in g.index:
                     continue
@@ -89,18 +91,21 @@ def saturation_clients(c: pd.DataFrame):
                 x = i - 0.4 + width * (k + 0.5)
                 ax.bar(x, row.throughput_rps, width * 0.92, color=palette.colour(f"client:{client}"),
                        hatch="///" if row.client_bound else None, edgecolor=palette.colour("hatch") if row.client_bound else None,
-                       label=client if i == 0 else None)
+                       label=palette.label(f"client:{client}") if first else None)
+                first = False
                 ax.errorbar(x, row.throughput_rps, yerr=[[row.throughput_rps - row.throughput_lo],
                                                          [row.throughput_hi - row.throughput_rps]],
                             color=palette.colour("whisker"), lw=0.8, capsize=2)
         ax.set_xticks(range(len(names)), [palette.label(s) for s in names], rotation=25, ha="right", fontsize=8)
         ax.set_title(f"RTT {rtt:g} ms", fontsize=10)
     axes[0][0].set_ylabel("saturation throughput (bundles per second)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8, title="load client", title_fontsize=8)
+    found = {}
+    for ax in axes[0]:
+        found.update(zip(*reversed(ax.get_legend_handles_labels())))
+    fig.legend(found.values(), found.keys(), loc="lower center", ncol=len(found), fontsize=8, frameon=False)
     fig.suptitle("Saturation throughput by load client (hatched: the client side, not PostgreSQL, was the bottleneck)",
                  fontsize=10.5)
-    fig.tight_layout(rect=(0, 0, 0.9, 0.95))
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
     return fig, _clients_sentence(sat)
 
 
