@@ -280,7 +280,7 @@ def locks(c: pd.DataFrame):
     ax1.barh(y - 0.2, first.locks_planned, 0.4, color=palette.colour("muted"), label="relation locks when planned")
     ax1.barh(y + 0.2, first.fastpath_locks_planned, 0.4, color=palette.colour("good"), label="of them fast-path")
     ax1.axvline(16, color=palette.colour("reference"), lw=0.8, ls="--")
-    ax1.text(16, len(names) - 0.45, " 16: fast-path slots up to PostgreSQL 17", fontsize=7.5, va="bottom")
+    ax1.text(16.3, -0.45, "16: fast-path slots\nup to PostgreSQL 17", fontsize=7.5, va="top")
     ax1.set_yticks(y, [palette.label(n) for n in names])
     ax1.set_xlabel("locks held by one statement")
     ax1.legend(fontsize=7.5, loc="lower right")
@@ -290,7 +290,7 @@ def locks(c: pd.DataFrame):
         g = d[d.strategy == n].set_index("clients").reindex(clients)
         ax2.bar(np.arange(len(clients)) + (i - (len(names) - 1) / 2) * width, g.throughput_rps, width,
                 color=palette.colour(n), label=palette.label(n))
-    ax2.set_xticks(np.arange(len(clients)), [f"{int(k)} clients" for k in clients])
+    ax2.set_xticks(np.arange(len(clients)), [f"{int(k)} client{'s' if k != 1 else ''}" for k in clients])
     ax2.set_ylabel("throughput (statements per second)")
     ax2.legend(fontsize=7.5)
     wide = d[d.strategy == "wide_join"]

@@ -211,7 +211,8 @@ def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: 
                     capsize=2, zorder=3)
     ratio = cols[other].p50_us / cols[base].p50_us
     diff = (cols[other].p50_us - cols[base].p50_us) / 1000
-    right = float(np.nanmax(cols[other].p50_us.to_numpy() / 1000)) * 1.15
+    tops = [c.get("p50_rep_hi_us", c.p50_us).to_numpy(dtype=float) / 1000 for c in cols.values()]
+    right = float(np.nanmax(np.concatenate(tops))) * 1.3  # the ratio column, clear of every whisker
     for yi, (r, dm) in enumerate(zip(ratio, diff)):
         ax.text(right, yi, f"{r:.2f}x ({dm:+.2f} ms)", va="center", fontsize=8)
     ax.set_yticks(y, [palette.label(x) for x in names])
@@ -219,7 +220,7 @@ def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: 
     log_ms_axis(ax, "x")
     ax.set_xlim(right=right * 2.2)
     ax.set_xlabel("median latency at RTT 0 (ms, log; whiskers: range of the per-repetition medians)")
-    ax.set_title(f"{palette.label(other)} costs {ratio.min():.2f}x to {ratio.max():.2f}x {palette.label(base)} "
+    ax.set_title(f"{palette.label(other)} costs {ratio.min():.2f}x to {ratio.max():.2f}x\n{palette.label(base)}'s median "
                  f"('{bundle}', scale {scale}, RTT 0)", fontsize=10)
     ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=2, frameon=False)
     fig.tight_layout()
