@@ -12,3 +12,4 @@ class Verdict:
     verdict: str  # one of the values above
     flips: str = ""  # the condition under which it holds (ONLY_WHEN), or when it would flip
     figures: list[str] = field(default_factory=list)  # evidence figure ids
+    advice: str = ""  # what the run recommends instead, computed from it (the bottom line), if anything

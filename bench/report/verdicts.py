@@ -86,8 +86,10 @@ def _no_joins(ev: Evidence) -> Verdict:
     cold, cold_text = evolution.cold_reads(ev, "star_sequential", ("join_flat", "join_json"), stats.MARGIN)
     flips = (f"single-table fetches called faster: {calls.where(c, stats.FASTER)}; "
              f"a tie: {calls.where(c, stats.TIE)}; slower: {calls.where(c, stats.SLOWER)}")
+    advice = (f"fetch a user's screen in one request that joins or embeds the spokes (PostgREST's embedding or an RPC): "
+              f"the three sequential queries took {lo:.1f}x to {hi:.1f}x its time, RTT 0 to {p.index.max():.2g} ms")
     return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
-                   ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"])
+                   ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"], advice)
 
 
 def _parallel(ev: Evidence) -> Verdict:
@@ -103,8 +105,10 @@ def _parallel(ev: Evidence) -> Verdict:
              f"{calls.where(c, stats.TIE)}; "
              + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
     cold, cold_text = evolution.cold_reads(ev, "star_parallel", ("join_json",), stats.MARGIN)
+    advice = (f"replace Promise.all over three tables by one embedded request: it took {(par / join).iloc[0]:.1f}x the "
+              f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms, on three connections instead of one")
     return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
-                   ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat", "fig-caching-latency-cache"])
+                   ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat", "fig-caching-latency-cache"], advice)
 
 
 def _with_cold(warm: str, cold: str | None) -> str:
@@ -137,7 +141,10 @@ def _fanout(ev: Evidence) -> Verdict:
     flips = "; ".join(
         f"{'holds' if costs[j] else 'not'} against {palette.label(j)} ({ratio[j]:.1f}x the bytes, "
         f"{rtt0[j] / rtt0['star_sequential']:.2f}x the latency at RTT 0)" for j in ratio)
-    return Verdict(answer, verdict, flips, ["fig-readpaths-bytes-strategy", "fig-readpaths-latency-fanout"])
+    advice = (f"embed the spokes with json_agg (PostgREST's shape) rather than a flat JOIN, which multiplies rows: "
+              f"{ratio['join_flat']:.1f}x the single-table bytes against {ratio['join_json']:.1f}x" if costs["join_flat"]
+              else "")
+    return Verdict(answer, verdict, flips, ["fig-readpaths-bytes-strategy", "fig-readpaths-latency-fanout"], advice)
 
 
 def _rls_simple(ev: Evidence) -> Verdict:
@@ -316,8 +323,12 @@ def _parallel_under_load(ev: Evidence) -> Verdict:
     flips = ("called faster under load at RTT " + ", ".join(f"{x:g}" for x in faster) + " ms" if faster
              else "never called faster than the joined statement in a cell without a client bottleneck")
     flips += "; consistent only inside one exported snapshot or repeatable-read transaction"
+    advice = ("under load, read a user's tables in one statement (or inside one snapshot): star_parallel "
+              + (f"reached {called[-1][1].ratio:.2f}x join_json's saturation throughput at RTT {called[-1][0]:g} ms and " if called else "")
+              + f"tore {1e4 * torn / max(reads, 1):.0f} of 10,000 bundles while a writer ran")
     return Verdict(answer, HOLDS if independent else DOES_NOT_HOLD, flips,
-                   ["fig-concurrency-saturation-clients", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"])
+                   ["fig-concurrency-saturation-clients", "fig-concurrency-torn-reads", "fig-concurrency-budget-throughput"],
+                   advice)
 
 
 def _called(fair: pd.DataFrame, per_rep: dict, client: str, a: str, against: tuple[str, ...]) -> list:
@@ -428,7 +439,7 @@ def evaluate(run: results.Run) -> pd.DataFrame:
         else:
             v = claim.evaluate(ev)
         rows.append({"claim": claim.key, "quote": claim.quote, "where": claim.where, "row": claim.row,
-                     "answer": v.answer, "verdict": v.verdict, "flips": v.flips, "figures": v.figures})
+                     "answer": v.answer, "verdict": v.verdict, "flips": v.flips, "figures": v.figures, "advice": v.advice})
     return pd.DataFrame(rows)
 
 
@@ -498,9 +509,10 @@ def bottom_line_html(v: pd.DataFrame, page: str = "00-verdicts.html") -> str:
             + (f"; {counts.get(NOT_COVERED, 0)} not measured" if counts.get(NOT_COVERED, 0) else "") + ".</p>")
     items = []
     for r in v.itertuples():
-        if r.verdict in (ONLY_WHEN, DOES_NOT_HOLD) and r.flips:
+        say = getattr(r, "advice", "") or r.flips
+        if r.verdict in (ONLY_WHEN, DOES_NOT_HOLD) and say:
             items.append(f'<li><a href="{page}#{claim_anchor(r.claim)}">{html.escape(r.quote)}</a>: '
-                         f"{html.escape(r.flips.rstrip('.'))}.</li>")
+                         f"{html.escape(say[0].upper() + say[1:].rstrip('.'))}.</li>")
     return head + ("<p>What the measurements say to do instead:</p><ul>" + "".join(items) + "</ul>" if items else "")
 
 
