@@ -52,6 +52,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         env = collect_environment(conn, topology=topology)
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
     manifests, contexts, restored = {}, {}, {}
+    steps: list[dict] = []  # wall time per step, in run.json: where a run's time goes
     with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
         for scale, module, step in schedule(chosen, scales, quick):
             if scale not in contexts:
@@ -70,14 +71,17 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
             if scale not in scales:  # a step's own scale: its rows name the dataset they came from
                 out["fingerprint"] = contexts[scale].manifest["fingerprint"]
             frames[module.NAME].append(out)
-            progress(f"{module.NAME} {step.run.__name__.strip('_')} at scale {scale}: {time.perf_counter() - started:.0f} s")
+            took = time.perf_counter() - started
+            steps.append({"experiment": module.NAME, "step": step.run.__name__.strip("_"), "scale": scale,
+                          "seconds": round(took, 1)})
+            progress(f"{module.NAME} {step.run.__name__.strip('_')} at scale {scale}: {took:.0f} s")
         prints = {s: m["fingerprint"] for s, m in manifests.items()}
         fingerprint = prints[scales[0]] if len(scales) == 1 else hashlib.sha256(
             "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
         meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
                 "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
                 "quick": quick, "experiments": [m.NAME for m in chosen],
-                "restored_before": restored,  # in-place changes of killed runs undone before measuring
+                "restored_before": restored, "step_seconds": steps,  # in-place changes of killed runs undone before measuring
                 "cache": "warm (warm-up excluded); the caching experiment's cold cells evict the bundle's relations "
                          "from shared buffers and the OS page cache before each request (see its evidence rows)"}
         for ctx in contexts.values():  # no results from a dataset left changed in place
