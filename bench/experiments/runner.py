@@ -58,7 +58,10 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
             if scale not in contexts:
                 r = replace(req, scale=scale)
                 held.enter_context(dataset_lock.hold(server, r.database))
+                t0 = time.perf_counter()
                 seeded = seed.seed(server, r, force=force, progress=False)
+                steps.append({"experiment": "seed", "step": r.database, "scale": scale,
+                              "seconds": round(time.perf_counter() - t0, 1), "reused": seeded.reused})
                 contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, external=explicit_dsn)
                 if seeded.restored:
                     restored[scale] = seeded.restored
