@@ -32,8 +32,11 @@ def inconsistent_users(table: pd.DataFrame, scale: str | None = None):
     _bars(ax, tot.index, tot["inconsistent"], [palette.colour(a) for a in tot.index], fmt="{:.0f}")
     ax.set_ylabel("users left inconsistent (all reps)")
     n, f = int(reps.signups.iloc[0]), int(reps.faulty.iloc[0])
-    ax.set_title(f"{n} signups per approach, {f} of them faulty (same schedule), scale {c.scale.iloc[0]}")
     worst = tot.loc["three_requests"]
+    clean0 = [a for a in APPROACHES if tot.loc[a, "inconsistent"] == 0]
+    ax.set_title(f"Separate requests left {int(worst['inconsistent'])} users inconsistent; "
+                 f"{', '.join(clean0) or 'none'} left none\n({n} signups per approach, {f} faulty on the same schedule, "
+                 f"scale {c.scale.iloc[0]})", fontsize=10)
     classes = ", ".join(f"{k} {int(worst[k])}" for k in PROBLEMS if worst.get(k, 0))
     clean = [a for a in APPROACHES if tot.loc[a, "inconsistent"] == 0]
     text = (f"Under the same {f} faults in {n} signups, the three-request flow left {int(worst['inconsistent'])} users "

@@ -179,9 +179,10 @@ def decomposition(s: pd.DataFrame, table: pd.DataFrame, bundle: str = "account",
     ax.set_yticks(y, [palette.label(x) for x in strategies])
     ax.invert_yaxis()
     ax.set_xlabel("mean time per bundle (ms)")
-    ax.set_title(f"Where the time goes: '{bundle}', RTT {rtt_ms:g} ms, scale {scale}")
-    ax.legend(fontsize=8, loc="lower right")
     share = (rest / mean.latency_us.reindex(strategies)).round(2)
+    ax.set_title(f"At RTT {rtt_ms:g} ms the network and waiting take {share.min():.0%} to {share.max():.0%} of a bundle "
+                 f"('{bundle}', scale {scale})", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
     text = ("Share of each request spent on the network and waiting: " +
             ", ".join(f"{palette.label(k)} {v:.0%}" for k, v in share.items()) + ".")
     return fig, text
