@@ -181,10 +181,10 @@ def copy_table(dsn: str, spec: Spec, fp: Fingerprint, progress: bool = True) -> 
                 fp.chunk(data)
                 copy.write(data)
                 bar.update(rows)
+        producer.join()
+        if failure:  # raised inside the transaction: the partial table is rolled back, not committed
+            raise failure[0]
     bar.close()
-    producer.join()
-    if failure:
-        raise failure[0]
     seconds = time.perf_counter() - start
     return {"table": spec.name, "rows": spec.rows, "seconds": round(seconds, 3),
             "rows_per_s": round(spec.rows / seconds) if seconds else None}
