@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 BATCH_ROWS = 25_000
 
 
-TS = pa.timestamp("us", tz="UTC")
 
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=BATCH_ROWS)
@@ -118,7 +118,11 @@ def ordered(owner: np.ndarray, t_us: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def ts(epoch_us: int, rel_us: np.ndarray) -> pa.Array:
-    return pa.array(rel_us + epoch_us, TS)
+    """UTC timestamps as text for COPY ('2024-01-01 00:00:00.000000Z'): pyarrow writes a zoned
+    timestamp column about 30x slower than it casts a naive one to text, and the text names
+    its zone, so no session setting decides what it means."""
+    naive = pc.cast(pa.array(rel_us + epoch_us, pa.timestamp("us")), pa.string())
+    return pc.binary_join_element_wise(naive, pa.scalar("Z"), "")
 
 
 def render_csv(batch: pa.Table) -> bytes:

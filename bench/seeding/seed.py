@@ -27,7 +27,7 @@ from bench.seeding import finish, resources, tables
 from bench.seeding.columns import Fingerprint, Spec, render_csv
 from bench.seeding.plan import Plan
 
-GENERATOR_VERSION = 2  # bump when generated data changes: stale datasets are then reseeded
+GENERATOR_VERSION = 3  # bump when generated data changes: stale datasets are then reseeded
 
 
 @dataclass
