@@ -1,5 +1,9 @@
 """Seeds one dataset: Faker pools -> columnar batches -> CSV -> COPY, keys after the load.
 
+Every table streams (see plan.py): the client's memory does not grow with the rows. Each table
+is emptied and loaded in one transaction with COPY FREEZE (rows written frozen and all-visible);
+`finish` then builds keys, foreign keys and indexes in parallel sessions and VACUUM ANALYZEs.
+
 A dataset is one database `bench_<variant>_<scale>` made by the suite (it carries the marker).
 Its manifest (bench_meta.manifest) is written as `started` before the first row and as
 `complete` only after keys, foreign keys, RLS, the trigger and VACUUM ANALYZE are in place, so
