@@ -2,8 +2,8 @@
 
 Memory: the rows stream (generator 2), so the client's peak no longer follows the rows; what
 is left per user is the owner sampler's cumulative rates (8 bytes) and each user's latest chat
-session with its time (16 bytes), 24 bytes a user (measured peak RSS of `seed`: m 351 MB, l
-see README), with headroom. Disk, from the dataset size on disk (xs 11 KB per user with the chat
+session with its time (16 bytes), 24 bytes a user (measured peak RSS of `seed`: m 387 MB, l
+314 MB, README), with headroom. Disk, from the dataset size on disk (xs 11 KB per user with the chat
 domain), with headroom for WAL and index builds, is checked where the embedded cluster lives;
 an external server's disk is its own business (not checked).
 """
