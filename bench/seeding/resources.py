@@ -1,9 +1,11 @@
-"""What seeding a scale needs, checked before planning starts (planning xl alone takes ~10 GB).
+"""What seeding a scale needs, checked before planning starts.
 
-Estimates per user, from measured peaks on this suite's data (peak RSS of planning: m 379 MB,
-l 1.17 GB; dataset size on disk: xs 11 KB per user with the chat domain), with headroom for
-the COPY buffers, WAL and index builds. Disk is checked where the embedded cluster lives; an
-external server's disk is its own business (not checked).
+Memory: the rows stream (generator 2), so the client's peak no longer follows the rows; what
+is left per user is the owner sampler's cumulative rates (8 bytes) and each user's latest chat
+session with its time (16 bytes), 24 bytes a user (measured peak RSS of `seed`: m 387 MB, l
+314 MB, README), with headroom. Disk, from the dataset size on disk (xs 11 KB per user with the chat
+domain), with headroom for WAL and index builds, is checked where the embedded cluster lives;
+an external server's disk is its own business (not checked).
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ import psutil
 from bench import config
 from bench.config import UsageError
 
-BASE_MEMORY = 200e6  # the interpreter, Faker pools and COPY buffers
-MEMORY_PER_USER = {True: 2_600, False: 1_100}  # bytes while planning, with / without the chat domain
+BASE_MEMORY = 500e6  # the interpreter, pyarrow, Faker pools, one window of rows and the COPY buffers
+MEMORY_PER_USER = {True: 40, False: 40}  # bytes a user: rates, latest sessions (24), headroom
 DISK_PER_USER = {True: 17_000, False: 9_000}  # bytes on disk incl. indexes, x1.5 for WAL and index builds
 
 

@@ -1,5 +1,9 @@
 """Seeds one dataset: Faker pools -> columnar batches -> CSV -> COPY, keys after the load.
 
+Every table streams (see plan.py): the client's memory does not grow with the rows. Each table
+is emptied and loaded in one transaction with COPY FREEZE (rows written frozen and all-visible);
+`finish` then builds keys, foreign keys and indexes in parallel sessions and VACUUM ANALYZEs.
+
 A dataset is one database `bench_<variant>_<scale>` made by the suite (it carries the marker).
 Its manifest (bench_meta.manifest) is written as `started` before the first row and as
 `complete` only after keys, foreign keys, RLS, the trigger and VACUUM ANALYZE are in place, so
@@ -23,11 +27,11 @@ from tqdm import tqdm
 from bench import config
 from bench.config import UsageError
 from bench.db import dataset_lock, intent, pg, schema
-from bench.seeding import resources, tables
+from bench.seeding import finish, resources, tables
 from bench.seeding.columns import Fingerprint, Spec, render_csv
 from bench.seeding.plan import Plan
 
-GENERATOR_VERSION = 1  # bump when generated data changes: stale datasets are then reseeded
+GENERATOR_VERSION = 3  # bump when generated data changes: stale datasets are then reseeded
 
 
 @dataclass
@@ -134,14 +138,11 @@ def _seed(server: str, req: Request, *, force: bool, fresh: bool, progress: bool
     fp = Fingerprint()
     load = [copy_table(dsn, spec, fp, progress) for spec in specs]
     phases: dict[str, float] = {}
-    schema.run_files(dsn, schema.after_load(req.variant, req.indexes), phases)
-    t0 = time.perf_counter()
+    expected = {spec.name: spec.rows for spec in specs}
+    finish.finish(dsn, req.variant, req.indexes, expected, phases)
     with pg.connect(dsn, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE)")
         counts = {spec.name: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
             sql.Identifier(*spec.name.split(".")))).fetchone()[0] for spec in specs}
-    phases["vacuum_analyze"] = round(time.perf_counter() - t0, 3)
-    expected = {spec.name: spec.rows for spec in specs}
     if counts != expected:
         raise RuntimeError(f"row counts after load differ from the plan: {counts} != {expected}")
     manifest.update(status="complete", fingerprint=fp.hexdigest(), rows=counts, phases_s=phases,
@@ -152,7 +153,7 @@ def _seed(server: str, req: Request, *, force: bool, fresh: bool, progress: bool
 
 
 def _copy_statement(spec: Spec) -> sql.Composed:
-    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(
         sql.Identifier(*spec.name.split(".")), sql.SQL(", ").join(map(sql.Identifier, spec.columns)))
 
 
@@ -175,16 +176,19 @@ def copy_table(dsn: str, spec: Spec, fp: Fingerprint, progress: bool = True) -> 
     producer.start()
     fp.table(spec)
     bar = tqdm(total=spec.rows, desc=f"{spec.name:<24}", unit="row", unit_scale=True, disable=not progress, leave=True)
-    with pg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(_copy_statement(spec)) as copy:
-        while (item := chunks.get()) is not None:
-            rows, data = item
-            fp.chunk(data)
-            copy.write(data)
-            bar.update(rows)
+    with pg.connect(dsn) as conn, conn.cursor() as cur:
+        # emptied in the same transaction, so COPY FREEZE may write the rows frozen and all-visible
+        cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(*spec.name.split("."))))
+        with cur.copy(_copy_statement(spec)) as copy:
+            while (item := chunks.get()) is not None:
+                rows, data = item
+                fp.chunk(data)
+                copy.write(data)
+                bar.update(rows)
+        producer.join()
+        if failure:  # raised inside the transaction: the partial table is rolled back, not committed
+            raise failure[0]
     bar.close()
-    producer.join()
-    if failure:
-        raise failure[0]
     seconds = time.perf_counter() - start
     return {"table": spec.name, "rows": spec.rows, "seconds": round(seconds, 3),
             "rows_per_s": round(spec.rows / seconds) if seconds else None}

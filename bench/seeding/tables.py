@@ -1,17 +1,31 @@
-"""Column renderers for every seeded table: Plan + Faker pools -> list of Specs (load order)."""
+"""Column renderers for every seeded table: Plan + Faker pools -> list of Specs (load order).
+
+Every table is generated batch by batch as it is consumed (see `columns.Spec`): per-user values
+are keyed streams recomputed from the user's number, spoke rows come from the plan's time
+windows, and nothing is built for a whole table.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bench.seeding import columns
+from bench.seeding import chat
+from bench.seeding import columns as col
 from bench.seeding import pools as fakepools
-from bench.seeding.columns import Fingerprint, Spec, render_csv
+from bench.seeding.columns import BATCH_ROWS, Fingerprint, Spec, render_csv
 from bench.seeding.plan import Plan
-from bench.seeding.pools import AUDIT_ACTIONS, PROVIDERS, Pools
+from bench.seeding.pools import AUDIT_ACTIONS, Pools
 
 INSTANCE_ID = "00000000000000000000000000000000"
+# keyed stream ids of per-user and per-row values (plan.py uses 1-13)
+S_USER_ID = 20  # ids use the id and the next (plan.S_SESSION_ID is 22)
+S_FIRST, S_LAST, S_DOMAIN, S_PROVIDER, S_NAME_MISSING, S_CONFIRMED = 30, 31, 32, 33, 34, 35
+S_HOME_IP, S_HOME_AGENT, S_LAST_SIGN_IN, S_PREFS = 36, 37, 38, 39
+PROVIDER_P = np.cumsum([0.2, 0.45, 0.2, 0.1, 0.05])  # 0 = email signup
+EMPTY = np.zeros(0, np.int64)
 
 
 def _s(value: str, n: int) -> pa.Array:
@@ -31,193 +45,185 @@ def _clean(names: pa.Array) -> pa.Array:
 
 
 class People:
-    """Per-user attributes drawn once: names, provider, email, avatar, sign-in, home IP/agent."""
+    """Per-user attributes as functions of the user's number: names, provider, email, avatar,
+    sign-in, home IP and agent. Nothing is stored per user."""
 
     def __init__(self, plan: Plan, pools: Pools):
-        r = columns.rng(plan.seed, 10)
-        n = plan.n
-        self.pools = pools
-        self.first = r.integers(len(pools.first_names), size=n)
-        self.last = r.integers(len(pools.last_names), size=n)
-        self.domain = r.integers(len(pools.email_domains), size=n)
-        self.provider = r.choice(len(PROVIDERS), n, p=[0.2, 0.45, 0.2, 0.1, 0.05])  # 0 = email signup
-        is_email = self.provider == 0
-        self.name_missing = is_email & (r.random(n) < 0.5)  # email signups may never give a name
-        self.avatar_missing = is_email
-        self.confirmed = r.random(n) < 0.92
-        self.home_ip = r.integers(len(pools.ipv4), size=n)
-        self.home_agent = r.integers(len(pools.user_agents), size=n)
-        self.last_sign_in_us = plan.signup_us + (r.random(n) * (plan.end_us - plan.signup_us)).astype(np.int64)
+        self.plan, self.pools, self.seed = plan, pools, plan.seed
         self._lower_first, self._lower_last = _clean(pools.first_names), _clean(pools.last_names)
 
+    def _int(self, stream: int, u: np.ndarray, high: int) -> np.ndarray:
+        return col.integers(self.seed, stream, u, high)
+
+    def ids(self, u: np.ndarray) -> pa.Array:
+        return col.keyed_hex_ids(self.seed, S_USER_ID, u)
+
+    def provider(self, u: np.ndarray) -> np.ndarray:
+        return np.minimum(np.searchsorted(PROVIDER_P, col.uniform(self.seed, S_PROVIDER, u), side="right"), 4)
+
+    def name_missing(self, u: np.ndarray) -> np.ndarray:  # email signups may never give a name
+        return (self.provider(u) == 0) & (col.uniform(self.seed, S_NAME_MISSING, u) < 0.5)
+
+    def avatar_missing(self, u: np.ndarray) -> np.ndarray:
+        return self.provider(u) == 0
+
+    def confirmed(self, u: np.ndarray) -> np.ndarray:
+        return col.uniform(self.seed, S_CONFIRMED, u) < 0.92
+
+    def home_ip(self, u: np.ndarray) -> np.ndarray:
+        return self._int(S_HOME_IP, u, len(self.pools.ipv4))
+
+    def home_agent(self, u: np.ndarray) -> np.ndarray:
+        return self._int(S_HOME_AGENT, u, len(self.pools.user_agents))
+
+    def last_sign_in_us(self, u: np.ndarray) -> np.ndarray:
+        s = self.plan.signup(u)
+        return s + (col.uniform(self.seed, S_LAST_SIGN_IN, u) * (self.plan.end_us - s)).astype(np.int64)
+
     def full_name(self, u: np.ndarray) -> pa.Array:
-        name = _join(self.pools.first_names.take(self.first[u]), " ", self.pools.last_names.take(self.last[u]))
-        return _null_where(name, self.name_missing[u])
+        p = self.pools
+        name = _join(p.first_names.take(self._int(S_FIRST, u, len(p.first_names))), " ",
+                     p.last_names.take(self._int(S_LAST, u, len(p.last_names))))
+        return _null_where(name, self.name_missing(u))
 
     def email(self, u: np.ndarray) -> pa.Array:
-        return _join(self._lower_first.take(self.first[u]), ".", self._lower_last.take(self.last[u]),
-                     pa.array(u + 1).cast(pa.string()), "@", self.pools.email_domains.take(self.domain[u]))
+        p = self.pools
+        return _join(self._lower_first.take(self._int(S_FIRST, u, len(p.first_names))), ".",
+                     self._lower_last.take(self._int(S_LAST, u, len(p.last_names))),
+                     pa.array(u + 1).cast(pa.string()), "@",
+                     p.email_domains.take(self._int(S_DOMAIN, u, len(p.email_domains))))
 
     def avatar(self, u: np.ndarray) -> pa.Array:
         url = _join("https://avatars.githubusercontent.com/u/", pa.array(u + 10_000_000).cast(pa.string()), "?v=4")
-        return _null_where(url, self.avatar_missing[u])
+        return _null_where(url, self.avatar_missing(u))
 
     def user_meta(self, u: np.ndarray) -> pa.Array:
         """raw_user_meta_data as the OAuth provider sends it; email signups may carry no name."""
         name, avatar = pc.fill_null(self.full_name(u), ""), pc.fill_null(self.avatar(u), "")
         both = _join('{"full_name":"', name, '","avatar_url":"', avatar, '"}')
         name_only = _join('{"full_name":"', name, '"}')
-        return pc.if_else(pa.array(~self.avatar_missing[u]), both,
-                          pc.if_else(pa.array(~self.name_missing[u]), name_only, _s("{}", len(u))))
+        return pc.if_else(pa.array(~self.avatar_missing(u)), both,
+                          pc.if_else(pa.array(~self.name_missing(u)), name_only, _s("{}", len(u))))
+
+
+def _user_blocks(n: int, keep) -> Iterator[tuple[np.ndarray]]:
+    for lo in range(0, n, BATCH_ROWS):
+        u = np.arange(lo, min(lo + BATCH_ROWS, n))
+        yield (u[keep(u)],)
+
+
+def last_sessions(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Per user, the number of its latest chat session (-1: none) and that session's time."""
+    last = np.full(plan.n, -1, np.int64)
+    last_t = np.zeros(plan.n, np.int64)
+    j0 = 0
+    for owner, t in plan.sessions.windows():
+        k = len(owner)
+        users, first_from_end = np.unique(owner[::-1], return_index=True)
+        pos = k - 1 - first_from_end
+        last[users], last_t[users] = j0 + pos, t[pos]
+        j0 += k
+    return last, last_t
 
 
 def build_specs(plan: Plan, pools: Pools) -> list[Spec]:
     people = People(plan, pools)
-    ids = plan.user_ids
     ep = plan.epoch_us
-    users = np.flatnonzero(plan.has_user)
-    profiles = np.flatnonzero(plan.has_profile)
-    s_owner, s_t = plan.sessions
-    session_ids = columns.hex_ids(columns.rng(plan.seed, 20), len(s_owner))
 
-    def users_batch(lo, hi):
-        u = users[lo:hi]
+    def users_batch(u):
         k = len(u)
-        signup = plan.signup_us[u]
+        signup, seen = plan.signup(u), people.last_sign_in_us(u)
+        ids = people.ids(u)
         return pa.table({
-            "instance_id": _s(INSTANCE_ID, k), "id": ids.take(u), "aud": _s("authenticated", k),
+            "instance_id": _s(INSTANCE_ID, k), "id": ids, "aud": _s("authenticated", k),
             "role": _s("authenticated", k), "email": people.email(u),
-            "encrypted_password": _join("$2a$10$", ids.take(u), "abcdefghijklmnopqrstu"),
-            "email_confirmed_at": _null_where(columns.ts(ep, signup + 60_000_000), ~people.confirmed[u]),
-            "last_sign_in_at": columns.ts(ep, people.last_sign_in_us[u]),
-            "raw_app_meta_data": pools.app_meta.take(people.provider[u]),
+            "encrypted_password": _join("$2a$10$", ids, "abcdefghijklmnopqrstu"),
+            "email_confirmed_at": _null_where(col.ts(ep, signup + 60_000_000), ~people.confirmed(u)),
+            "last_sign_in_at": col.ts(ep, seen),
+            "raw_app_meta_data": pools.app_meta.take(people.provider(u)),
             "raw_user_meta_data": people.user_meta(u),
-            "created_at": columns.ts(ep, signup), "updated_at": columns.ts(ep, people.last_sign_in_us[u]),
+            "created_at": col.ts(ep, signup), "updated_at": col.ts(ep, seen),
         })
 
-    def profiles_batch(lo, hi):
-        u = profiles[lo:hi]
+    def profiles_batch(u):
+        signup = plan.signup(u)
         return pa.table({
-            "id": ids.take(u), "email": people.email(u), "full_name": people.full_name(u),
-            "avatar_url": people.avatar(u), "created_at": columns.ts(ep, plan.signup_us[u]),
-            "updated_at": columns.ts(ep, plan.signup_us[u] + (people.last_sign_in_us[u] - plan.signup_us[u]) // 3),
+            "id": people.ids(u), "email": people.email(u), "full_name": people.full_name(u),
+            "avatar_url": people.avatar(u), "created_at": col.ts(ep, signup),
+            "updated_at": col.ts(ep, signup + (people.last_sign_in_us(u) - signup) // 3),
         })
 
-    last_session = np.full(plan.n, -1)
-    np.maximum.at(last_session, s_owner, np.arange(len(s_owner)))
-    prefs = columns.rng(plan.seed, 11).integers(1 << 30, size=plan.n)
-
-    def state_batch(lo, hi):
-        u = np.arange(lo, hi)
-        cur = last_session[u]
-        last_active = np.maximum(people.last_sign_in_us[u], np.where(cur >= 0, s_t[np.maximum(cur, 0)], 0))
+    def state_batch(u, cur, cur_t):
+        prefs = col.integers(plan.seed, S_PREFS, u, 1 << 30)
         return pa.table({
-            "user_id": ids.take(u),
-            "current_session_id": _null_where(session_ids.take(np.maximum(cur, 0)), cur < 0),
-            "ui_preferences": pools.ui_preferences.take(prefs[u] % len(pools.ui_preferences)),
-            "chat_preferences": pools.chat_preferences.take(prefs[u] % len(pools.chat_preferences)),
-            "last_active": columns.ts(ep, last_active),
+            "user_id": people.ids(u),
+            "current_session_id": _null_where(plan.session_ids(np.maximum(cur, 0)), cur < 0),
+            "ui_preferences": pools.ui_preferences.take(prefs % len(pools.ui_preferences)),
+            "chat_preferences": pools.chat_preferences.take(prefs % len(pools.chat_preferences)),
+            "last_active": col.ts(ep, np.maximum(people.last_sign_in_us(u), np.where(cur >= 0, cur_t, 0))),
         })
 
-    r_owner, r_t, r_names = plan.roles
+    def state_rows():
+        last, last_t = last_sessions(plan)
+        for lo in range(0, plan.n, BATCH_ROWS):
+            u = np.arange(lo, min(lo + BATCH_ROWS, plan.n))
+            yield u, last[u], last_t[u]
 
-    def roles_batch(lo, hi):
-        return pa.table({"user_id": ids.take(r_owner[lo:hi]), "role": pa.array(r_names[lo:hi], pa.string()),
-                         "granted_at": columns.ts(ep, r_t[lo:hi])})
+    role_names = pa.array(plan.roles.names, pa.string())
 
-    a_owner, a_t = plan.audit
+    def roles_batch(lo, owner, t, name):
+        return pa.table({"user_id": people.ids(owner), "role": role_names.take(name),
+                         "granted_at": col.ts(ep, t)})
+
     actions = pa.array([a for a, _ in AUDIT_ACTIONS], pa.string())
     action_p = np.array([w for _, w in AUDIT_ACTIONS], float)
     action_p /= action_p.sum()
 
-    def audit_batch(lo, hi):
-        r = columns.rng(plan.seed, 1_000_000 + lo)
-        owner, k = a_owner[lo:hi], hi - lo
-        ip = np.where(r.random(k) < 0.8, people.home_ip[owner], r.integers(len(pools.ipv4), size=k))
-        agent = np.where(r.random(k) < 0.85, people.home_agent[owner], r.integers(len(pools.user_agents), size=k))
+    def audit_batch(lo, owner, t):
+        r = col.rng(plan.seed, 1_000_000 + lo)
+        k = len(owner)
+        ip = np.where(r.random(k) < 0.8, people.home_ip(owner), r.integers(len(pools.ipv4), size=k))
+        agent = np.where(r.random(k) < 0.85, people.home_agent(owner), r.integers(len(pools.user_agents), size=k))
         return pa.table({
-            "user_id": ids.take(owner), "action": actions.take(r.choice(len(actions), k, p=action_p)),
+            "user_id": people.ids(owner), "action": actions.take(r.choice(len(actions), k, p=action_p)),
             "ip_address": pools.ipv4.take(ip), "user_agent": pools.user_agents.take(agent),
-            "metadata": pools.audit_meta.take(people.provider[owner] + 1),
-            "created_at": columns.ts(ep, a_t[lo:hi]),
+            "metadata": pools.audit_meta.take(people.provider(owner) + 1),
+            "created_at": col.ts(ep, t),
         })
 
-    def sessions_batch(lo, hi):
-        r = columns.rng(plan.seed, 2_000_000 + lo)
-        k = hi - lo
+    def sessions_batch(lo, owner, t):
+        r = col.rng(plan.seed, 2_000_000 + lo)
+        k = len(owner)
         titles = pools.titles.take(r.integers(len(pools.titles), size=k))
         return pa.table({
-            "id": session_ids[lo:hi], "user_id": ids.take(s_owner[lo:hi]),
-            "adk_session_id": _join("adk-", columns.hex_ids(r, k, 12)),
+            "id": plan.session_ids(np.arange(lo, lo + k)), "user_id": people.ids(owner),
+            "adk_session_id": _join("adk-", col.hex_ids(r, k, 12)),
             "session_title": _null_where(titles, r.random(k) < 0.1),
             "session_metadata": pools.session_meta.take(r.integers(len(pools.session_meta), size=k)),
-            "created_at": columns.ts(ep, s_t[lo:hi]),
+            "created_at": col.ts(ep, t),
         })
 
     specs = [
-        Spec("auth.users", tuple(users_batch(0, 0).column_names), len(users), users_batch),
-        Spec("public.profiles", tuple(profiles_batch(0, 0).column_names), len(profiles), profiles_batch),
-        Spec("public.user_state", tuple(state_batch(0, 0).column_names), plan.n, state_batch),
-        Spec("public.user_roles", tuple(roles_batch(0, 0).column_names), len(r_owner), roles_batch),
-        Spec("public.auth_audit_log", tuple(audit_batch(0, 0).column_names), len(a_owner), audit_batch),
-        Spec("public.chat_sessions", tuple(sessions_batch(0, 0).column_names), len(s_owner), sessions_batch),
+        Spec("auth.users", _columns(users_batch(EMPTY)), plan.user_rows,
+             lambda: (users_batch(*u) for u in _user_blocks(plan.n, plan.has_user_of))),
+        Spec("public.profiles", _columns(profiles_batch(EMPTY)), plan.profile_rows,
+             lambda: (profiles_batch(*u) for u in _user_blocks(plan.n, plan.has_profile_of))),
+        Spec("public.user_state", _columns(state_batch(EMPTY, EMPTY, EMPTY)), plan.n,
+             lambda: (state_batch(*a) for a in state_rows())),
+        Spec("public.user_roles", _columns(roles_batch(0, EMPTY, EMPTY, EMPTY)), plan.roles.rows,
+             lambda: col.in_batches(plan.roles.windows(), roles_batch)),
+        Spec("public.auth_audit_log", _columns(audit_batch(0, EMPTY, EMPTY)), plan.audit.rows,
+             lambda: col.in_batches(plan.audit.windows(), audit_batch)),
+        Spec("public.chat_sessions", _columns(sessions_batch(0, EMPTY, EMPTY)), plan.sessions.rows,
+             lambda: col.in_batches(plan.sessions.windows(), sessions_batch)),
     ]
     if plan.chat_domain:
-        specs += _chat_domain_specs(plan, pools, people, session_ids)
+        specs += chat.specs(plan, pools, people)
     return specs
 
 
-def _chat_domain_specs(plan: Plan, pools: Pools, people: People, session_ids: pa.Array) -> list[Spec]:
-    r = columns.rng(plan.seed, 30)
-    s_owner, s_t = plan.sessions
-    n_sessions = len(s_owner)
-    ep = plan.epoch_us
-    per_session = r.geometric(1 / plan.shapes.messages_mean, n_sessions)
-    m_session = np.repeat(np.arange(n_sessions), per_session)
-    gaps = r.exponential(45e6, len(m_session)).astype(np.int64)  # ~45 s between messages
-    starts = np.cumsum(per_session) - per_session
-    csum = np.cumsum(gaps)
-    m_t = s_t[m_session] + csum - np.repeat(csum[starts] - gaps[starts], per_session)
-    m_rank = np.arange(len(m_session)) - np.repeat(starts, per_session)
-    last_msg = s_t + np.add.reduceat(gaps, starts) if n_sessions else s_t
-    order = np.argsort(m_t, kind="stable")
-    m_session, m_t, m_rank = m_session[order], m_t[order], m_rank[order]
-    speaker = pa.array(["user", "assistant"], pa.string())
-
-    def messages_batch(lo, hi):
-        rr = columns.rng(plan.seed, 3_000_000 + lo)
-        return pa.table({
-            "session_id": session_ids.take(m_session[lo:hi]), "role": speaker.take(m_rank[lo:hi] % 2),
-            "content": pools.messages.take(rr.integers(len(pools.messages), size=hi - lo)),
-            "created_at": columns.ts(ep, m_t[lo:hi]),
-        })
-
-    shared = np.flatnonzero(r.random(n_sessions) < plan.shapes.share_fraction)
-    share_with = r.integers(plan.n, size=len(shared))
-    share_t = s_t[shared] + r.exponential(3_600e6, len(shared)).astype(np.int64)
-    shared, share_t = columns.ordered(shared, share_t)
-    perms = pa.array(["read", "write"], pa.string())
-
-    def shares_batch(lo, hi):
-        return pa.table({
-            "session_id": session_ids.take(shared[lo:hi]), "shared_with_email": people.email(share_with[lo:hi]),
-            "permission": perms.take((share_with[lo:hi] % 5 == 0).astype(np.int64)),
-            "created_at": columns.ts(ep, share_t[lo:hi]),
-        })
-
-    tokens = (per_session * r.normal(180, 40, n_sessions).clip(20)).astype(np.int64)
-
-    def analytics_batch(lo, hi):
-        return pa.table({
-            "session_id": session_ids[lo:hi], "message_count": pa.array(per_session[lo:hi], pa.int32()),
-            "total_tokens": pa.array(tokens[lo:hi], pa.int32()), "last_message_at": columns.ts(ep, last_msg[lo:hi]),
-        })
-
-    return [
-        Spec("public.message_cache", tuple(messages_batch(0, 0).column_names), len(m_session), messages_batch),
-        Spec("public.session_shares", tuple(shares_batch(0, 0).column_names), len(shared), shares_batch),
-        Spec("public.session_analytics", tuple(analytics_batch(0, 0).column_names), n_sessions, analytics_batch),
-    ]
+def _columns(empty: pa.Table) -> tuple[str, ...]:
+    return tuple(empty.column_names)
 
 
 def specs(plan: Plan) -> list[Spec]:

@@ -86,3 +86,37 @@ def test_orphans_seeded_in_star_are_profile_less_users(server):
         orphans = conn.execute("SELECT count(DISTINCT r.user_id) FROM user_roles r "
                                "LEFT JOIN profiles p ON p.id = r.user_id WHERE p.id IS NULL").fetchone()
     assert orphans == (20,)
+
+
+def test_seeded_tables_have_their_keys_and_a_set_visibility_map(xs_star):
+    """The parallel finish left no table without its primary key, and VACUUM set every page
+    all-visible (index-only scans and the reads depend on it)."""
+    tables = list(xs_star.manifest["rows"])
+    with pg.connect(xs_star.dsn) as conn:
+        rows = conn.execute(
+            "SELECT c.oid::regclass::text, c.relpages, c.relallvisible, "
+            "EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') "
+            "FROM pg_class c WHERE c.oid = ANY(%s::regclass[])", (tables,)).fetchall()
+    assert len(rows) == len(tables)
+    for name, pages, all_visible, has_pkey in rows:
+        assert has_pkey, name
+        assert pages > 0 and all_visible == pages, (name, pages, all_visible)
+
+
+def test_a_generator_failure_mid_table_rolls_the_table_back(server, xs_star):
+    """COPY runs in the transaction that emptied the table: rows of a failed table never commit."""
+    from bench.seeding.columns import Fingerprint, Spec
+    from bench.seeding.tables import specs
+
+    profiles = next(s for s in specs(Plan("xs")) if s.name == "public.profiles")
+
+    def broken():
+        yield next(profiles.batches()).slice(0, 10)  # ten rows written, then the generator dies
+        raise RuntimeError("generator died")
+
+    req = seed.Request(scale="xs", variant="star_nofk")
+    seeded = seed.seed(server, req, progress=False)
+    with pytest.raises(RuntimeError, match="generator died"):
+        seed.copy_table(seeded.dsn, Spec(profiles.name, profiles.columns, profiles.rows, broken), Fingerprint(), False)
+    with pg.connect(seeded.dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM public.profiles").fetchone() == (profiles.rows,)  # as seeded

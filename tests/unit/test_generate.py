@@ -1,7 +1,10 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 
 from bench import config
+from bench.seeding import chat, plan, pools, tables
 from bench.seeding.plan import Plan
 from bench.seeding.tables import fingerprint, row_counts
 
@@ -49,7 +52,7 @@ def test_sessions_geometric_mean_near_five(plan_s):
 
 
 def test_spoke_rows_in_time_order_not_clustered_by_user(plan_s):
-    owner, t = plan_s.audit
+    owner, t = plan_s.audit.all()
     assert np.all(np.diff(t) >= 0)
     first_user = owner[0]
     positions = np.flatnonzero(owner == first_user)
@@ -57,7 +60,7 @@ def test_spoke_rows_in_time_order_not_clustered_by_user(plan_s):
 
 
 def test_signups_spread_over_history(plan_s):
-    days = plan_s.signup_us / 86_400e6
+    days = plan_s.signup(np.arange(plan_s.n)) / 86_400e6
     assert days.min() < 30 and days.max() > config.SHAPES.history_days - 30
 
 
@@ -74,3 +77,57 @@ def test_orphans_only_in_allowed_classes():
 def test_orphans_out_of_range_is_a_usage_error():
     with pytest.raises(config.UsageError, match="--orphans"):
         Plan("xs", orphans=0.7)
+
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    """Windows, user blocks and message slices far smaller than a table, as xl streams at l."""
+    monkeypatch.setattr(plan, "WINDOW_ROWS", 4_000)
+    monkeypatch.setattr(plan, "BLOCK", 1_024)
+    monkeypatch.setattr(chat, "SLICE", 512)
+
+
+def test_streamed_rows_match_the_counts_and_stay_in_time_order(small_windows):
+    p = Plan("xs")
+    specs = {s.name: s for s in tables.specs(p)}
+    for spec in specs.values():
+        batches = list(spec.batches())
+        assert sum(b.num_rows for b in batches) == spec.rows, spec.name
+        for column in ("created_at", "granted_at"):
+            if column in spec.columns:
+                t = [v for b in batches for v in b.column(column).to_pylist()]  # ISO text, UTC
+                assert all(x <= y for x, y in zip(t, t[1:])), spec.name
+    owner, t = p.audit.all()
+    assert np.all(t >= p.signup(owner))  # no audit row before its user signed up
+    assert len(p.audit.edges) > 3  # the case is really streamed over several windows
+
+
+def test_ids_are_unique_and_signups_increase():
+    p = Plan("s")
+    u = np.arange(p.n)
+    assert np.all(np.diff(p.signup(u)) >= 0)
+    assert len(set(tables.People(p, pools.build(1, "en_US")).ids(u).to_pylist())) == p.n
+    t = p.signup(np.array([0, 5_000, p.n - 1]))
+    assert list(p.users_before(t)) == [0, 5_000, p.n - 1] or list(p.users_before(t + 1)) == [1, 5_001, p.n]
+
+
+def _peak_bytes(scale: str, faker_pools) -> int:
+    """Peak of numpy/Python memory while planning a scale and streaming every row of it."""
+    tracemalloc.start()
+    try:
+        p = Plan(scale)
+        for spec in tables.build_specs(p, faker_pools):
+            for _ in spec.batches():
+                pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_of_planning_and_streaming_does_not_grow_with_the_rows(small_windows):
+    """s has 10x the rows of xs; streamed, its peak may only grow by the per-user arrays
+    (8 bytes a user for the rates, 16 for the last sessions), not by the rows."""
+    faker_pools = pools.build(config.DEFAULT_SEED, config.DEFAULT_LOCALE)
+    xs, s = _peak_bytes("xs", faker_pools), _peak_bytes("s", faker_pools)
+    per_user = 24 * (config.scale("s").users - config.scale("xs").users)
+    assert s < 1.25 * xs + 2 * per_user, f"peak {s / 1e6:.1f} MB at s against {xs / 1e6:.1f} MB at xs"
