@@ -53,12 +53,12 @@ class Matrix:
     consistency_bundles: tuple[str, ...] = ("account", "chat")
     write_rates: tuple[float, ...] = (0.0, 50.0, 250.0)
     readers: int = 2
-    consistency_s: float = 0.8
+    consistency_s: float = 0.6
     lock_clients: tuple[int, ...] = (1, 32)
     users: int = 40  # drawn uniformly from the population, cycled by every cell
-    pgbench_clients: tuple[int, ...] = (1, 4, 10)  # pgbench connections (no pool: at most the budget)
-    pgbench_s: float = 1.5  # measured, split into `reps` windows, after pgbench_warmup_s
-    pgbench_warmup_s: float = 0.5
+    pgbench_clients: tuple[int, ...] = (1, 10)  # pgbench connections (no pool: at most the budget)
+    pgbench_s: float = 0.75  # measured, split into `reps` windows, after pgbench_warmup_s (-T 1)
+    pgbench_warmup_s: float = 0.25
 
 
 DEFAULT = Matrix()
