@@ -71,7 +71,10 @@ def sample(conn, sampling: str, seed: int, n: int) -> list[str]:
 
 def run(ctx) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
-    return pd.DataFrame(_pass(ctx, mx, CONDITIONS, {"shared_buffers": _setting(ctx.dsn)}, explain=True))
+    try:
+        return pd.DataFrame(_pass(ctx, mx, CONDITIONS, {"shared_buffers": _setting(ctx.dsn)}, explain=True))
+    finally:
+        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
 
 
 def small_buffers(ctx) -> pd.DataFrame:
@@ -79,8 +82,11 @@ def small_buffers(ctx) -> pd.DataFrame:
     if ctx.external:
         return pd.DataFrame([{"experiment": NAME, "scale": ctx.req.scale, "record": "skipped", "cache": "small_buffers",
                               "strategy": "all", "reason": "a server given by DSN is never restarted by the suite"}])
-    with restart.with_settings(ctx.server, {"shared_buffers": SMALL_BUFFERS}) as now:
-        rows = _pass(ctx, QUICK if ctx.quick else SMALL, ("small_buffers",), {"shared_buffers": now["shared_buffers"]})
+    try:
+        with restart.with_settings(ctx.server, {"shared_buffers": SMALL_BUFFERS}) as now:
+            rows = _pass(ctx, QUICK if ctx.quick else SMALL, ("small_buffers",), {"shared_buffers": now["shared_buffers"]})
+    finally:
+        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))
     progress(f"caching {ctx.req.scale}: shared_buffers {SMALL_BUFFERS} pass, server back to its settings")
     return pd.DataFrame(rows)
 
