@@ -57,8 +57,8 @@ class Matrix:
     lock_clients: tuple[int, ...] = (1, 32)
     users: int = 40  # drawn uniformly from the population, cycled by every cell
     pgbench_clients: tuple[int, ...] = (1, 10)  # pgbench connections (no pool: at most the budget)
-    pgbench_s: float = 0.75  # measured, split into `reps` windows, after pgbench_warmup_s (-T 1)
-    pgbench_warmup_s: float = 0.25
+    pgbench_s: float = 1.2  # measured, split into `reps` windows, after the warm-up (-T 2)
+    pgbench_warmup_s: float = 0.5  # at least; and until every connection has prepared each user's statements
 
 
 DEFAULT = Matrix()

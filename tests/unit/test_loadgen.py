@@ -102,3 +102,22 @@ def test_client_cpu_counts_a_child_process():
     probe.start()
     subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
     assert probe.stop() >= 0.1
+
+
+def test_pgbench_windows_start_when_every_client_has_prepared_its_statements():
+    """Each client's first pass over the users prepares one statement per user branch (a round
+    trip each through the proxy): those transactions and everything before the last client is
+    warm stay out of the windows."""
+    from bench.measure.clients import pgbench_load
+    rows = []
+    for c in range(2):
+        t = 0.0
+        for k in range(40):
+            slow = k < 10  # the warm-up pass over 10 users: slow
+            t += 0.05 if slow else 0.01
+            rows.append([str(c), str(k), "50000" if slow else "1000", "0", str(100 + int(t)), str(int((t % 1) * 1e6))])
+    w = pgbench_load.windows(rows, warmup_s=0.0, duration_s=0.3, reps=3, warm_tx=10)
+    lat = np.concatenate([x["latency"] for x in w])
+    assert len(lat) > 0 and (lat == 1000).all()  # no warm-up transaction in any window
+    unwarmed = pgbench_load.windows(rows, warmup_s=0.0, duration_s=0.3, reps=3, warm_tx=0)
+    assert (np.concatenate([x["latency"] for x in unwarmed]) == 50000).any()

@@ -7,8 +7,10 @@ in flight), `-j` threads (one per core), `-T` seconds; every client walks the us
 offset. Open loop: `-R rate` (a Poisson schedule; pgbench measures latency from each
 transaction's scheduled start, lag included) with `--latency-limit` (transactions that could
 not start within it are skipped and counted). The per-transaction log gives every latency; the
-first `warmup_s` is dropped and the rest is split into `reps` back-to-back windows, one record
-per window, in the columns of `loadrun.summarise` (histograms encoded, client and server CPU).
+warm-up is dropped (each client's first pass over the users, which prepares the script's
+statements, and at least `warmup_s`) and the rest is split into `reps` back-to-back windows,
+one record per window, in the columns of `loadrun.summarise` (histograms encoded, client and
+server CPU).
 """
 from __future__ import annotations
 
@@ -54,19 +56,28 @@ def args(cell: Cell) -> list[str]:
     return out
 
 
-def windows(rows: list[list[str]], warmup_s: float, duration_s: float, reps: int) -> list[dict]:
-    """Per window: latency (from the schedule where -R), service (lag taken off), lag, skipped."""
+def windows(rows: list[list[str]], warmup_s: float, duration_s: float, reps: int, warm_tx: int = 0) -> list[dict]:
+    """Per window: latency (from the schedule where -R), service (lag taken off), lag, skipped.
+
+    Warm-up: each client's first `warm_tx` transactions (the script has one statement per user
+    branch, prepared on its first use: a round trip each through the delay proxy) and at least
+    `warmup_s` from the first transaction; the windows start when every client is warm."""
     if not rows:
         raise RuntimeError("pgbench logged no transaction")
     end = np.array([int(r[4]) + int(r[5]) / 1e6 for r in rows])
+    client = np.array([int(r[0]) for r in rows])
+    tx = np.array([int(r[1]) for r in rows])
     skipped = np.array([r[2] == "skipped" for r in rows])
     latency = np.array([0.0 if s else float(r[2]) for r, s in zip(rows, skipped)])
     lag = np.array([float(r[6]) if len(r) > 6 else 0.0 for r in rows])
-    t0 = end.min() + warmup_s
-    width = duration_s / reps
+    warm = [end[(client == c) & (tx < warm_tx)].max() for c in np.unique(client) if ((client == c) & (tx < warm_tx)).any()]
+    t0 = max([end.min() + warmup_s, *warm])
+    width = min(duration_s, end.max() - t0) / reps
+    if width <= 0:
+        raise RuntimeError("pgbench ran too short for its warm-up: raise the cell's duration")
     out = []
     for rep in range(reps):
-        inside = (end >= t0 + rep * width) & (end < t0 + (rep + 1) * width)
+        inside = (end > t0 + rep * width) & (end <= t0 + (rep + 1) * width)
         done = inside & ~skipped
         out.append({"rep": rep, "n": int(done.sum()), "skipped": int((inside & skipped).sum()), "window_s": width,
                     "latency": latency[done], "service": latency[done] - lag[done], "lag": lag[done]})
@@ -89,7 +100,7 @@ def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     client_cores = client_s / wall
     busy = server.machine_busy_s / wall
     out = []
-    for w in windows(rows, cell.warmup_s, cell.duration_s, cell.reps):
+    for w in windows(rows, cell.warmup_s, cell.duration_s, cell.reps, warm_tx=len(cell.users)):
         row = {"client": PGBENCH, "strategy": cell.strategy, "bundle": cell.bundle, "mode": cell.mode,
                "clients": cell.clients, "connections": cell.connections, "rate": cell.rate, "budget": cell.budget,
                "duration_s": cell.duration_s, "rep": w["rep"], "requests": w["n"], "errors": 0,
