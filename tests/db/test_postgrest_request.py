@@ -1,0 +1,105 @@
+"""The PostgREST request path against the real server: the statements PostgREST sends, in its
+order and with its settings in force, Supabase Auth's claims, and one JSON body per request."""
+import json
+
+import pytest
+from psycopg import pq
+
+from bench.db import pg
+from bench.experiments import common as checks
+from bench.measure import bundles, postgrest, strategies
+
+pytestmark = pytest.mark.db
+
+# What the main statement sees: proves set_config ran before it, inside a read-only transaction
+PROBE = ("SELECT current_user AS who, current_setting('transaction_read_only') AS read_only, "
+         "current_setting('transaction_isolation') AS isolation, current_setting('statement_timeout') AS timeout, "
+         "current_setting('search_path') AS search_path, current_setting('request.method') AS method, "
+         "current_setting('request.path') AS path, current_setting('request.headers')::json->>'x-client-info' AS client, "
+         "current_setting('request.jwt.claims') AS claims, auth.uid() AS uid, $1::text AS asked")
+
+
+@pytest.fixture(scope="module")
+def tcp(xs_star):
+    return pg.tcp_dsn(xs_star.dsn)
+
+
+@pytest.fixture(scope="module")
+def heaviest(xs_star):
+    return next(u for u in checks.sample_users(xs_star.dsn, 42, 1) if u["kind"] == "heaviest")
+
+
+def _run(src, query, user_id, path):
+    res = strategies._send(src, src.wire, query, user_id, path)
+    return strategies._decode(src, src.wire, res)
+
+
+def test_main_statement_runs_after_begin_read_only_and_the_tx_vars(tcp, heaviest):
+    with strategies.Source(tcp, rest=True) as src:
+        cols, rows, _, _ = _run(src, PROBE, heaviest["id"], "/profiles")
+        seen = dict(zip(cols, rows[0]))
+        assert src.wire.pgconn.transaction_status == pq.TransactionStatus.IDLE  # COMMIT ran
+        after = src.wire.conn.execute("SELECT current_user, current_setting('request.jwt.claims', true)").fetchone()
+    assert seen["who"] == "authenticated" and seen["read_only"] == "on" and seen["isolation"] == "read committed"
+    assert seen["timeout"] == "8s" and seen["search_path"] == postgrest.SEARCH_PATH
+    assert (seen["method"], seen["path"], seen["client"]) == ("GET", "/profiles", postgrest.CLIENT_INFO)
+    assert seen["uid"] == seen["asked"] == str(heaviest["id"])
+    assert after[0] != "authenticated" and not after[1]  # set_config(..., true) ended with the transaction
+
+
+def test_claims_are_supabase_auths_and_of_its_size(tcp, heaviest):
+    with strategies.Source(tcp, rest=True) as src:
+        cols, rows, _, _ = _run(src, PROBE, heaviest["id"], "/profiles")
+        email = src.wire.conn.execute("SELECT email FROM auth.users WHERE id = %s", (heaviest["id"],)).fetchone()[0]
+    text = dict(zip(cols, rows[0]))["claims"]
+    claims = json.loads(text)
+    assert set(claims) == {"iss", "sub", "aud", "exp", "iat", "email", "phone", "app_metadata", "user_metadata",
+                           "role", "aal", "amr", "session_id", "is_anonymous"}
+    assert claims["sub"] == str(heaviest["id"]) and claims["email"] == email and claims["role"] == "authenticated"
+    assert 450 <= len(text) <= 1000, len(text)
+
+
+def _bound(trace: str, names: dict[bytes, str]) -> list[str]:
+    """From a libpq trace: each statement the client bound, and '|' where it waited for the
+    server's ReadyForQuery before sending more."""
+    out = []
+    for line in trace.splitlines():
+        fields = line.split("\t")
+        if fields[0] not in ("F", "B"):  # a timestamp first
+            fields = fields[1:]
+        if fields[0] == "F" and fields[2] == "Bind":
+            out.append(names[fields[3].split()[1].strip('"').encode()])
+        elif fields[0] == "B" and fields[2] == "ReadyForQuery" and out and out[-1] != "|":
+            out.append("|")
+    return out
+
+
+def test_statements_are_sent_in_postgrests_order_each_awaited(tcp, heaviest, tmp_path):
+    b = bundles.load("account")
+    with strategies.Source(tcp, rest=True) as src:
+        strategies.star_sequential(src, b, heaviest["id"])  # prepares every statement (Parse, untraced)
+        with open(tmp_path / "trace", "w") as f:
+            src.wire.pgconn.trace(f.fileno())
+            strategies.star_sequential(src, b, heaviest["id"])
+            src.wire.pgconn.untrace()
+        names = {v: k for k, v in src.wire.names.items()}
+        prepared = {r[0] for r in src.wire.conn.execute("SELECT statement FROM pg_prepared_statements")}
+    seq = _bound((tmp_path / "trace").read_text(), names)
+    one = lambda q: [postgrest.BEGIN, "|", postgrest.tx_vars_statement("authenticated"), "|",  # noqa: E731
+                     postgrest.read_statement(q), "|", postgrest.COMMIT, "|"]
+    assert seq == [s for q in b.single.values() for s in one(q)]
+    assert set(names.values()) - {"|"} <= prepared  # every statement sent prepared, as hasql does
+
+
+def test_body_is_one_json_array_equal_to_the_direct_answer(tcp, heaviest):
+    b = bundles.load("account")
+    with pg.connect(tcp) as conn:
+        types = bundles.column_types(conn)
+    with strategies.Source(tcp) as direct, strategies.Source(tcp, rest=True) as rest:
+        res = strategies._send(rest, rest.wire, b.single["auth_audit_log"], heaviest["id"], "/auth_audit_log")
+        names, rows = rest.wire.rows(res)
+        assert names[:3] == ("total_result_set", "page_total", "body") and len(rows) == 1
+        body = rows[0][2]
+        assert isinstance(body, list) and rows[0][1] == len(body) > 0
+        texts = [bundles.canonical(strategies.star_sequential(s, b, heaviest["id"]).answer, types) for s in (direct, rest)]
+    assert texts[0] == texts[1]
