@@ -175,8 +175,8 @@ def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
 def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
     cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_flat, user_id))
     t = time.perf_counter_ns()
-    answer = {}
-    for part in bundle.parts:  # fold the multiplied rows back: one entry per key, first seen wins
+    answer = {part: ((), []) for part in bundle.parts}  # an empty JSON body names no columns
+    for part in bundle.parts if rows else ():  # fold the multiplied rows back: one entry per key, first seen wins
         prefix = FLAT_PREFIX[part]
         idx = [i for i, c in enumerate(cols) if c.startswith(prefix)]
         names = tuple(cols[i][len(prefix):] for i in idx)

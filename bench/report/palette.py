@@ -91,7 +91,8 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "as-written": ("the memo's DDL (no user_id index)", "#6b3d0c"),
     "indexed": ("user_id indexed", "#3f8fc4"),
     "plain": ("direct connection, table owner", "#5a7d9a"),
-    "rest": ("through PostgREST's envelope", "#d4a017"),
+    "rest": ("through PostgREST's statements, as authenticated", "#d4a017"),
+    "rest_envelope": ("the old envelope emulation (pipelined)", "#8c6d1f"),
     # evolution: the application's request kinds under a schema change, and the change's conditions
     "signup": ("signup (auth.users insert + trigger)", "#7b2d26"),
     "sign_in": ("sign-in (auth.users update)", "#e6550d"),
