@@ -136,7 +136,8 @@ class Tokens:
         if self.conn is not None:
             self.conn.close()
 
-    def _user(self, uid: str) -> dict:
+    def user(self, uid: str) -> dict:
+        """The auth.users row the token service reads (cached)."""
         if uid in self.users:
             return self.users[uid]
         if self.conn is None:
@@ -153,7 +154,7 @@ class Tokens:
             if self.claims_text is not None:  # an explicit caller (rls): its claims as given
                 text, bearer = self.claims_text, token(json.loads(self.claims_text or "{}"))
             else:
-                payload = claims(self._user(uid), self.role)
+                payload = claims(self.user(uid), self.role)
                 text, bearer = _json(payload), token(payload)
             values = [SEARCH_PATH, *[v for kv in ROLE_SETTINGS.get(self.role, ()) for v in kv], self.role,
                       text, "GET", path, _json(headers(bearer)), "{}"]

@@ -13,7 +13,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "star_sequential": ("star, sequential", "#d62728"),
     "star_parallel": ("star, parallel (Promise.all)", "#ff7f0e"),
     "star_parallel_threads": ("star, parallel (thread pool)", "#f7b267"),
-    "star_pipelined": ("star, pipelined", "#bcbd22"),
+    "star_pipelined": ("star, pipelined (direct connection only)", "#bcbd22"),
     "join_flat": ("flat JOIN", "#1f77b4"),
     "join_json": ("JOIN, PostgREST json_agg", "#17becf"),
     # schema variants
