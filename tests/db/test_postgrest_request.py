@@ -1,6 +1,7 @@
 """The PostgREST request path against the real server: the statements PostgREST sends, in its
 order and with its settings in force, Supabase Auth's claims, and one JSON body per request."""
 import json
+from datetime import datetime
 
 import pytest
 from psycopg import pq
@@ -59,19 +60,28 @@ def test_claims_are_supabase_auths_and_of_its_size(tcp, heaviest):
     assert 450 <= len(text) <= 1000, len(text)
 
 
-def _bound(trace: str, names: dict[bytes, str]) -> list[str]:
-    """From a libpq trace: each statement the client bound, and '|' where it waited for the
-    server's ReadyForQuery before sending more."""
-    out = []
+def _messages(trace: str):
+    """(timestamp, direction, message, arguments) per line of a libpq trace."""
     for line in trace.splitlines():
-        fields = line.split("\t")
-        if fields[0] not in ("F", "B"):  # a timestamp first
-            fields = fields[1:]
-        if fields[0] == "F" and fields[2] == "Bind":
-            out.append(names[fields[3].split()[1].strip('"').encode()])
-        elif fields[0] == "B" and fields[2] == "ReadyForQuery" and out and out[-1] != "|":
+        stamp, direction, _length, message, *args = line.split("\t")
+        yield datetime.fromisoformat(stamp), direction, message, (args or [""])[0]
+
+
+def _bound(trace: str, names: dict[bytes, str]) -> list[str]:
+    """Each statement the client bound, and '|' where it waited for the server's
+    ReadyForQuery before sending more."""
+    out = []
+    for _, direction, message, args in _messages(trace):
+        if direction == "F" and message == "Bind":
+            out.append(names[args.split()[1].strip('"').encode()])
+        elif direction == "B" and message == "ReadyForQuery" and out and out[-1] != "|":
             out.append("|")
     return out
+
+
+def _request(query: str) -> list[str]:
+    return [postgrest.BEGIN, "|", postgrest.tx_vars_statement("authenticated"), "|",
+            postgrest.read_statement(query), "|", postgrest.COMMIT, "|"]
 
 
 def test_statements_are_sent_in_postgrests_order_each_awaited(tcp, heaviest, tmp_path):
@@ -85,10 +95,29 @@ def test_statements_are_sent_in_postgrests_order_each_awaited(tcp, heaviest, tmp
         names = {v: k for k, v in src.wire.names.items()}
         prepared = {r[0] for r in src.wire.conn.execute("SELECT statement FROM pg_prepared_statements")}
     seq = _bound((tmp_path / "trace").read_text(), names)
-    one = lambda q: [postgrest.BEGIN, "|", postgrest.tx_vars_statement("authenticated"), "|",  # noqa: E731
-                     postgrest.read_statement(q), "|", postgrest.COMMIT, "|"]
-    assert seq == [s for q in b.single.values() for s in one(q)]
+    assert seq == [s for q in b.single.values() for s in _request(q)]
     assert set(names.values()) - {"|"} <= prepared  # every statement sent prepared, as hasql does
+
+
+def test_parallel_requests_are_in_flight_together_each_in_postgrests_order(tcp, heaviest, tmp_path):
+    b = bundles.load("account")
+    with strategies.Source(tcp, rest=True) as src:
+        strategies.star_parallel(src, b, heaviest["id"])  # every pooled connection prepares its statements
+        wires = list(src.wires.values())
+        files = [open(tmp_path / f"trace{k}", "w") for k in range(len(wires))]
+        for wire, f in zip(wires, files):
+            wire.pgconn.trace(f.fileno())
+        strategies.star_parallel(src, b, heaviest["id"])
+        for wire, f in zip(wires, files):
+            wire.pgconn.untrace()
+            f.close()
+        names = [{v: k for k, v in w.names.items()} for w in wires]  # each connection names its own
+    traces = [(tmp_path / f"trace{k}").read_text() for k in range(len(wires))]
+    seqs = sorted((_bound(t, n) for t, n in zip(traces, names)), key=lambda q: q[4])
+    assert len(wires) == 3 and seqs == sorted((_request(q) for q in b.single.values()), key=lambda q: q[4])
+    first_sent = max(next(t for t, d, m, _ in _messages(tr) if d == "F") for tr in traces)
+    last_done = min([t for t, d, m, _ in _messages(tr) if m == "ReadyForQuery"][-1] for tr in traces)
+    assert first_sent < last_done  # every request began before any had finished: Promise.all
 
 
 def test_body_is_one_json_array_equal_to_the_direct_answer(tcp, heaviest):
