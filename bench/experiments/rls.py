@@ -105,6 +105,7 @@ def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
     tcp = pg.tcp_dsn(dsn)
     picked = checks.fidelity_users(checks.sample_users(dsn, req.seed, 1))  # light, middle, heavy
     uid = str(picked[len(picked) // 2]["id"])  # a user in the middle decile of audit rows
+    me = rls.supabase_user(tcp, uid)  # Supabase Auth's claims for the seeded user, as auth.uid() parses them
     out = []
     for index in indexes:
         if index == "none":
@@ -114,23 +115,24 @@ def _dataset(dsn: str, req, mx: Matrix, indexes: tuple[str, ...]) -> list[dict]:
             for to in (rls.TO_CLAUSES if rls.FORMS[form] else ("public",)):
                 rls.apply_form(dsn, [TABLE], form, to)
                 intent.checkpoint(f"rls:{form}")
-                for query, caller in _cells_of(form, to, uid):
+                for query, caller in _cells_of(form, to, me):
                     out.append({**base, "form": form, "to": to, "index": index, "query": query,
-                                "caller": caller.name, **_cell(tcp, caller, query, uid, mx)})
+                                "caller": caller.name, "claims_bytes": len(caller.claims_text()),
+                                **_cell(tcp, caller, query, uid, mx)})
         progress(f"rls {req.scale}: policy forms, index {index}")
     rls.restore(dsn)
     schema.run_files(dsn, ("variants/indexed.sql",))
     return out
 
 
-def _cells_of(form: str, to: str, uid: str):
+def _cells_of(form: str, to: str, me: rls.Caller):
     """The query x caller cells worth timing under one form: with RLS off an unfiltered SELECT
     returns the whole table (nothing to compare); TO authenticated changes nothing for an
     authenticated caller, so beyond the memo's form only anon is timed there."""
     for query in rls.QUERIES:
         if form == "off" and query == "select":
             continue
-        for caller in (rls.user(uid), rls.ANON):
+        for caller in (me, rls.ANON):
             if to == "authenticated" and caller.role == "authenticated" and form != "memo":
                 continue
             yield query, caller

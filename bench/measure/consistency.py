@@ -80,7 +80,7 @@ def star_parallel_snapshot(src, bundle: Bundle, user_id):
     try:
         set_snapshot = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)).as_string(lead.conn)
         uid = [str(user_id).encode()]
-        jobs = {part: [(BEGIN_RR, []), (set_snapshot, None), (q, uid), ("COMMIT", [])] for part, q in bundle.single.items()}
+        jobs = {part: [[(BEGIN_RR, []), (set_snapshot, None), (q, uid), ("COMMIT", [])]] for part, q in bundle.single.items()}
         return strategies._gather(parallel.fan_out(src, jobs, lambda part, wire, res: strategies._decode(src, wire, res[2])))
     finally:
         lead.execute("COMMIT", [])

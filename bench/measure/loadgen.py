@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from psycopg_pool import ConnectionPool
 
-from bench.measure import strategies
+from bench.measure import postgrest, strategies
 from bench.measure.wire import Wire, lean
 
 WARMUP_S = 0.3
@@ -58,8 +58,11 @@ class SharedPool:
         self.executor = ThreadPoolExecutor(fanout_threads)  # star_parallel_threads' parts
         self.wires: dict[int, Wire] = {}
         self.rest, self.role = rest, role
+        self.tokens = postgrest.Tokens(dsn, role) if rest is True else None
 
     def close(self) -> None:
+        if self.tokens is not None:
+            self.tokens.close()
         self.executor.shutdown()
         self.pool.close()
 
@@ -93,7 +96,7 @@ class Lease:
         self.shared = shared
         self.pool = _TimedPool(shared.pool, self)
         self.executor = shared.executor
-        self.rest, self.role = shared.rest, shared.role
+        self.rest, self.role, self.tokens, self.claims = shared.rest, shared.role, shared.tokens, None
         self.wire: Wire | None = None
         self.wait_ns = 0
 

@@ -18,7 +18,8 @@ from bench.measure.wire import Pending, Wire, readable
 
 AT_ONCE_S = 1e-4  # psycopg_pool has no try-acquire (a timeout of 0 always fails): wait at most this
 
-Job = list[tuple[str, list[bytes] | None]]  # the statements of one request, sent as one batch
+Batch = list[tuple[str, list[bytes] | None]]  # statements sent together, awaited together
+Job = list[Batch]  # one request: its batches in turn on one connection (PostgREST awaits each statement)
 
 
 def _checkout(src, stack: contextlib.ExitStack, wanted: int) -> list[Wire]:
@@ -32,22 +33,27 @@ def _checkout(src, stack: contextlib.ExitStack, wanted: int) -> list[Wire]:
 
 
 def fan_out(src, jobs: dict[Hashable, Job], take: Callable) -> dict:
-    """Send every job on its own connection from one thread; `take(key, wire, results)` runs as
-    each job's results complete (decoding, as JavaScript parses each reply when it lands).
+    """Send every job on its own connection from one thread, each next batch of a job as soon as
+    its previous one completes; `take(key, wire, results)` runs with all of a job's results once
+    its last batch completes (decoding, as JavaScript parses each reply when it lands).
     Returns {key: take(...)} in the jobs' order."""
     taken: dict = {}
     with contextlib.ExitStack() as stack:
         free = _checkout(src, stack, len(jobs))
         queue = list(jobs.items())
-        inflight: dict[Pending, tuple[Hashable, Wire]] = {}
+        inflight: dict[Pending, tuple[Hashable, Wire, list, list]] = {}
         while queue or inflight:
             while queue and free:
-                key, items = queue.pop(0)
+                key, batches = queue.pop(0)
                 wire = free.pop()
-                inflight[wire.send(items)] = (key, wire)
+                inflight[wire.send(batches[0])] = (key, wire, batches[1:], [])
             for pending in readable(list(inflight)):
                 if pending.done():
-                    key, wire = inflight.pop(pending)
-                    taken[key] = take(key, wire, pending.results())
+                    key, wire, rest, results = inflight.pop(pending)
+                    results.extend(pending.results())
+                    if rest:
+                        inflight[wire.send(rest[0])] = (key, wire, rest[1:], results)
+                        continue
+                    taken[key] = take(key, wire, results)
                     free.append(wire)
     return {key: taken[key] for key in jobs}

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from bench.db import schema
-from bench.measure import bundles, strategies
+from bench.measure import bundles, postgrest, strategies
 from bench.names import SPOKES
 from bench.sql import sql_text
 
@@ -57,6 +57,16 @@ class Caller:
 
 def user(uid) -> Caller:
     return Caller("authenticated", "authenticated", {"sub": str(uid), "role": "authenticated"})
+
+
+def supabase_user(dsn: str, uid) -> Caller:
+    """An authenticated caller with the claims Supabase Auth issues for the seeded user (about
+    500 bytes: email, metadata, amr, session...), which auth.uid() parses wherever it is not hoisted."""
+    tokens = postgrest.Tokens(dsn)
+    try:
+        return Caller("authenticated", "authenticated", postgrest.claims(tokens.user(str(uid))))
+    finally:
+        tokens.close()
 
 
 ANON = Caller("anon", "anon", {"role": "anon"})

@@ -5,10 +5,11 @@ of its own cost: nanoseconds spent decoding rows on the client and assembling th
 The timed path is kept lean (`wire`): libpq-level prepared statements, text results with the
 conversions a JSON client gets, no per-row Python beyond what a client must do to use the data.
 
-With `Source(rest=True)` every request runs as PostgREST runs it: its own transaction with
-`set_config('role', ...)` and `set_config('request.jwt.claims', ...)`. The envelope is sent in
-one pipelined batch, so a request costs one client round trip, as one HTTP call to PostgREST
-does; the extra statements still run on the server, which is the envelope's cost.
+With `Source(rest=True)` every request runs as PostgREST runs it (`postgrest`): BEGIN READ ONLY,
+PostgREST's set_config select with Supabase Auth's claims, the query wrapped in PostgREST's read
+shape returning one JSON body the client parses, COMMIT, each statement awaited in turn. With
+`rest="envelope"` the suite's older emulation runs instead, labelled as such: BEGIN,
+set_config(role, claims), the bare query and COMMIT pipelined in one round trip.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import psycopg
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
-from bench.measure import parallel
+from bench.measure import parallel, postgrest
 from bench.measure.bundles import FLAT_PREFIX, KEY, Answer, Bundle
 from bench.measure.wire import Wire, datarow_bytes, lean
 
@@ -56,7 +57,7 @@ class Source:
     """Connections for one strategy under test: one dedicated connection and, for parallel
     fetches, a pool of `pool_size` with a thread per connection (the memo's Promise.all)."""
 
-    def __init__(self, dsn: str, pool_size: int = 3, rest: bool = False, role: str = "authenticated",
+    def __init__(self, dsn: str, pool_size: int = 3, rest: bool | str = False, role: str = "authenticated",
                  count_bytes: bool = False, claims: str | None = None):
         self.wire = Wire(_connect(dsn))
         self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True, configure=lean,
@@ -68,8 +69,11 @@ class Source:
         self.role = role
         self.claims = claims  # JSON text sent for every request; None: the requested user's own claims
         self.count_bytes = count_bytes  # an untimed pass: walks every field of every result
+        self.tokens = postgrest.Tokens(dsn, role, claims) if rest is True else None
 
     def close(self) -> None:
+        if self.tokens is not None:
+            self.tokens.close()
         self.executor.shutdown()
         self.pool.close()
         self.wire.conn.close()
@@ -86,28 +90,37 @@ class Source:
             wire = self.wires[id(conn)] = Wire(conn)
         return wire
 
-    def requests(self, query: str, user_id) -> list[tuple[str, list[bytes]]]:
-        """The statements one request sends: the query, or with the rest envelope its transaction."""
+    def requests(self, query: str, user_id, path: str = "/profiles") -> list[list[tuple[str, list[bytes]]]]:
+        """The statements one request sends, as steps each awaited before the next: the query
+        alone, PostgREST's four, or the old envelope's four in one pipelined step."""
         uid = [str(user_id).encode()]
         if not self.rest:
-            return [(query, uid)]
+            return [[(query, uid)]]
+        if self.rest is True:
+            return postgrest.request(self.tokens, query, user_id, path)
         claims = (self.claims if self.claims is not None
                   else json.dumps({"sub": str(user_id), "role": self.role})).encode()
-        return [("BEGIN", []), (SET_CLAIMS, [self.role.encode(), claims]), (query, uid), ("COMMIT", [])]
+        return [[("BEGIN", []), (SET_CLAIMS, [self.role.encode(), claims]), (query, uid), ("COMMIT", [])]]
 
 
-def _send(src: Source, wire: Wire, query: str, user_id) -> pq.PGresult:
-    """One request in one round trip; with the rest envelope, its whole transaction pipelined."""
-    items = src.requests(query, user_id)
-    if len(items) == 1:
-        return wire.execute(*items[0])
-    return wire.batch(items)[2]
+def _at(src: Source) -> int:
+    """The query's result among a request's results."""
+    return postgrest.MAIN_AT if src.rest else 0
+
+
+def _send(src: Source, wire: Wire, query: str, user_id, path: str = "/profiles") -> pq.PGresult:
+    """One request: each step sent and awaited in turn on the non-blocking pipeline."""
+    results = [res for step in src.requests(query, user_id, path) for res in wire.batch(step)]
+    return results[_at(src)]
 
 
 def _decode(src: Source, wire: Wire, res: pq.PGresult) -> tuple[tuple[str, ...], list, int, int]:
+    """Rows as the client uses them; through PostgREST, its one JSON body parsed (timed)."""
     nbytes = datarow_bytes(res) if src.count_bytes else 0
     t = time.perf_counter_ns()
     names, rows = wire.rows(res)
+    if src.rest is True:
+        names, rows = postgrest.body_rows(names, rows)
     return names, rows, time.perf_counter_ns() - t, nbytes
 
 
@@ -124,44 +137,46 @@ def _gather(results: dict) -> Fetch:
 
 def star_sequential(src: Source, bundle: Bundle, user_id) -> Fetch:
     w = src.wire
-    return _gather({part: _decode(src, w, _send(src, w, q, user_id)) for part, q in bundle.single.items()})
+    return _gather({part: _decode(src, w, _send(src, w, q, user_id, f"/{part}")) for part, q in bundle.single.items()})
 
 
-def _one_part(src: Source, query: str, user_id):
+def _one_part(src: Source, part: str, query: str, user_id):
     with src.pool.connection() as conn:
         wire = src.pooled(conn)
-        return _decode(src, wire, _send(src, wire, query, user_id))
+        return _decode(src, wire, _send(src, wire, query, user_id, f"/{part}"))
 
 
 def star_parallel(src: Source, bundle: Bundle, user_id) -> Fetch:
     """The memo's Promise.all: one thread, the three requests in flight on three pooled connections."""
-    at = 2 if src.rest else 0  # the query's result within its request's statements
-    jobs = {part: src.requests(q, user_id) for part, q in bundle.single.items()}
+    at = _at(src)
+    jobs = {part: src.requests(q, user_id, f"/{part}") for part, q in bundle.single.items()}
     return _gather(parallel.fan_out(src, jobs, lambda part, wire, results: _decode(src, wire, results[at])))
 
 
 def star_parallel_threads(src: Source, bundle: Bundle, user_id) -> Fetch:
     """The same three requests, each on a worker thread with its own pool checkout (the suite's
     form before issue 14; kept to show what the thread hand-off costs)."""
-    futures = {part: src.executor.submit(_one_part, src, q, user_id) for part, q in bundle.single.items()}
+    futures = {part: src.executor.submit(_one_part, src, part, q, user_id) for part, q in bundle.single.items()}
     wait(futures.values())
     return _gather({part: fut.result() for part, fut in futures.items()})
 
 
 def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
+    """The three requests' statements in one pipelined batch: a direct connection only, no
+    PostgREST request is ever sent this way."""
     w = src.wire
-    per_part = [src.requests(q, user_id) for q in bundle.single.values()]
+    per_part = [[item for step in src.requests(q, user_id, f"/{p}") for item in step] for p, q in bundle.single.items()]
     results = w.batch([item for items in per_part for item in items])
     step = len(per_part[0])
-    query_at = 2 if src.rest else 0  # the query's result within each request's statements
+    query_at = _at(src)
     return _gather({part: _decode(src, w, results[k * step + query_at]) for k, part in enumerate(bundle.single)})
 
 
 def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
     cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_flat, user_id))
     t = time.perf_counter_ns()
-    answer = {}
-    for part in bundle.parts:  # fold the multiplied rows back: one entry per key, first seen wins
+    answer = {part: ((), []) for part in bundle.parts}  # an empty JSON body names no columns
+    for part in bundle.parts if rows else ():  # fold the multiplied rows back: one entry per key, first seen wins
         prefix = FLAT_PREFIX[part]
         idx = [i for i, c in enumerate(cols) if c.startswith(prefix)]
         names = tuple(cols[i][len(prefix):] for i in idx)

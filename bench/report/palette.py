@@ -13,7 +13,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "star_sequential": ("star, sequential", "#d62728"),
     "star_parallel": ("star, parallel (Promise.all)", "#ff7f0e"),
     "star_parallel_threads": ("star, parallel (thread pool)", "#f7b267"),
-    "star_pipelined": ("star, pipelined", "#bcbd22"),
+    "star_pipelined": ("star, pipelined (direct connection only)", "#bcbd22"),
     "join_flat": ("flat JOIN", "#1f77b4"),
     "join_json": ("JOIN, PostgREST json_agg", "#17becf"),
     # schema variants
@@ -91,7 +91,8 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "as-written": ("the memo's DDL (no user_id index)", "#6b3d0c"),
     "indexed": ("user_id indexed", "#3f8fc4"),
     "plain": ("direct connection, table owner", "#5a7d9a"),
-    "rest": ("through PostgREST's envelope", "#d4a017"),
+    "rest": ("through PostgREST's statements, as authenticated", "#d4a017"),
+    "rest_envelope": ("the old envelope emulation (pipelined)", "#8c6d1f"),
     # evolution: the application's request kinds under a schema change, and the change's conditions
     "signup": ("signup (auth.users insert + trigger)", "#7b2d26"),
     "sign_in": ("sign-in (auth.users update)", "#e6550d"),

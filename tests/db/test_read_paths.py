@@ -24,7 +24,7 @@ def test_sample_spans_fanout_and_edges(sample):
 
 
 @pytest.mark.parametrize("bundle", list(bundles.PARTS))
-@pytest.mark.parametrize("rest", [False, True])
+@pytest.mark.parametrize("rest", [False, True, "envelope"])
 def test_every_strategy_returns_the_same_bundle(xs_star, sample, bundle, rest):
     tcp = pg.tcp_dsn(xs_star.dsn)
     with pg.connect(tcp) as conn:

@@ -1,0 +1,2 @@
+-- hasql's beginTransaction ReadCommitted Read, as PostgREST opens every GET (MainTx.hs, planIsoLvl)
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY

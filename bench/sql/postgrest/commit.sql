@@ -1,0 +1,2 @@
+-- hasql's commitTransaction
+COMMIT
