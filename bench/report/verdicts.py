@@ -108,7 +108,8 @@ def _parallel(ev: Evidence) -> Verdict:
     advice = (f"replace Promise.all over three tables by one embedded request: it took {(par / join).iloc[0]:.1f}x the "
               f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms, on three connections instead of one")
     return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
-                   ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat", "fig-caching-latency-cache"], advice)
+                   ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat",
+                    *(["fig-caching-latency-cache"] if cold is not None else [])], advice)
 
 
 def _with_cold(warm: str, cold: str | None) -> str:
