@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench import config
 from bench.config import UsageError
-from bench.db import pg
+from bench.db import pg, roles
 
 
 def db(args) -> int:
@@ -53,6 +53,7 @@ def seed(args) -> int:
 
     req = _request(args)
     server = pg.server_dsn(args.dsn)
+    roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     if args.benchmark:
         from bench.seeding.benchmark import benchmark, format_report
 

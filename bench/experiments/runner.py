@@ -13,7 +13,7 @@ import pandas as pd
 
 from bench import config
 from bench.config import UsageError
-from bench.db import dataset_lock, intent, pg
+from bench.db import dataset_lock, intent, pg, roles
 from bench.db.environment import collect_environment
 from bench.experiments.common import EVERY, LARGEST, Context, Step, progress
 from bench.experiments.registry import REGISTRY
@@ -48,6 +48,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     chosen = [REGISTRY[n] for n in (names or REGISTRY)]
     scales = config.ordered(scales or [req.scale])
     topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
+    roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
         env = collect_environment(conn, topology=topology)
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
