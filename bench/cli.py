@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     db = verbs.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
     db.add_argument("action", choices=("start", "stop", "status", "url"))
     db.add_argument("--tcp", action="store_true", help="with url: the TCP address instead of the unix socket")
+    db.add_argument("--server", choices=("embedded", "pg15"), default="embedded",
+                    help="embedded (PostgreSQL 18, data/pg) or pg15 (Debian's postgresql-15, data/pg15)")
     _dsn(db)
 
     seed = verbs.add_parser("seed", help="create and seed one dataset (reused when its manifest matches)")

@@ -12,6 +12,8 @@ from bench.db import pg, roles
 
 
 def db(args) -> int:
+    if args.server == "pg15":
+        return _db_pg15(args.action)
     if args.dsn or config.dsn_from_env():
         dsn = pg.server_dsn(args.dsn)
         if args.action != "url":
@@ -33,6 +35,27 @@ def db(args) -> int:
         if running is None:
             raise UsageError("the embedded server is not running; start it with `python -m bench db start`")
         print(running.dsn(tcp=args.tcp))
+    return 0
+
+
+def _db_pg15(action: str) -> int:
+    """The Debian PostgreSQL 15 cluster; `url` prints the DSN a run takes as an external server."""
+    from bench.db.debian_cluster import DebianCluster
+
+    cluster = DebianCluster()
+    if action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+        return 0
+    running = cluster.status()
+    if action == "start":
+        running = cluster.start()
+    if running is None:
+        print("not running")
+        return 3 if action == "status" else 2
+    if action == "url":
+        print(cluster.login_dsn(running))
+    else:
+        print(f"running: PostgreSQL 15, port {running.port}, socket {running.socket_dir}")
     return 0
 
 

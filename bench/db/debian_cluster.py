@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from bench import config
 from bench.config import UsageError
@@ -28,6 +30,7 @@ MAJOR = 15
 BIN = Path(f"/usr/lib/postgresql/{MAJOR}/bin")
 SYSTEM_USER = "postgres"
 HOME = config.DATA / f"pg{MAJOR}"
+LOGIN = "bench"
 HBA = """# bench pg15: private socket directory (0700) with trust; TCP needs a password
 local   all  all                 trust
 host    all  all  127.0.0.1/32   scram-sha-256
@@ -78,6 +81,22 @@ class DebianCluster:
         if running is None:
             raise RuntimeError(f"PostgreSQL {MAJOR} did not come up; see {self.log}")
         return running
+
+    def login_dsn(self, running: Cluster) -> str:
+        """A TCP DSN of a superuser login role `bench` whose generated password lives in
+        data/pg15/pgpass (0600): what `--dsn` is given, as for any external server."""
+        passfile = self.home / "pgpass"
+        if not passfile.exists():
+            fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"*:*:*:{LOGIN}:{secrets.token_urlsafe(24)}\n")
+        password = passfile.read_text().strip().split(":", 4)[4]
+        with psycopg.connect(running.superuser_dsn(), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOGIN,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(LOGIN)))
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(LOGIN), sql.Literal(password)))
+        return psycopg.conninfo.make_conninfo(host="127.0.0.1", port=running.port, user=LOGIN, dbname="postgres",
+                                              passfile=str(passfile))
 
     def status(self) -> Cluster | None:
         try:
