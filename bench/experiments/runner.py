@@ -13,7 +13,7 @@ import pandas as pd
 
 from bench import config
 from bench.config import UsageError
-from bench.db import dataset_lock, intent, pg, roles
+from bench.db import capabilities, dataset_lock, intent, pg, roles
 from bench.db.environment import collect_environment
 from bench.experiments.common import EVERY, LARGEST, Context, Step, progress
 from bench.experiments.registry import REGISTRY
@@ -51,6 +51,10 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
         env = collect_environment(conn, topology=topology)
+    caps = capabilities.probe(server)
+    if capabilities.one_line(caps):
+        progress(capabilities.one_line(caps))
+    env.update(server_capabilities=caps, skipped_cells=capabilities.skipped_cells(caps))
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
     manifests, contexts, restored = {}, {}, {}
     steps: list[dict] = []  # wall time per step, in run.json: where a run's time goes
