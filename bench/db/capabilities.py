@@ -54,3 +54,21 @@ def one_line(caps: dict) -> str | None:
         return None
     return (f"server {caps['server_version']} lacks {', '.join(lacks)}: skipping "
             + "; ".join(SKIPS[name] for name in lacks))
+
+
+REQUEST_ROLES = ("anon", "authenticated", "service_role")  # what the PostgREST envelope and RLS cells SET ROLE to
+
+
+def require_request_roles(dsn: str) -> None:
+    """Refuse, in one line, a login that cannot SET ROLE to the request roles (a non-superuser
+    not granted them): every envelope and RLS cell needs it, so no partial run is started."""
+    from bench.config import UsageError
+
+    with connect(dsn, autocommit=True) as conn:
+        user, lacking = conn.execute(
+            "SELECT current_user, array_agg(r) FILTER (WHERE NOT pg_has_role(current_user, r, 'MEMBER')) "
+            "FROM unnest(%s::text[]) AS r WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = r)",
+            (list(REQUEST_ROLES),)).fetchone()
+    if lacking:
+        raise UsageError(f"role {user!r} cannot SET ROLE to {', '.join(lacking)} (the PostgREST envelope and RLS "
+                         f"cells need it): GRANT {', '.join(lacking)} TO {user}, or connect as a superuser")

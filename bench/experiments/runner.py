@@ -65,6 +65,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
                 held.enter_context(dataset_lock.hold(server, r.database))
                 t0 = time.perf_counter()
                 seeded = seed.seed(server, r, force=force, progress=False)
+                capabilities.require_request_roles(seeded.dsn)  # the roles exist from here on
                 steps.append({"experiment": "seed", "step": r.database, "scale": scale,
                               "seconds": round(time.perf_counter() - t0, 1), "reused": seeded.reused})
                 contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, external=explicit_dsn)
