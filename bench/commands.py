@@ -91,14 +91,41 @@ def seed(args) -> int:
     return 0
 
 
+def _servers(args) -> list[tuple[str, bool]]:
+    """(maintenance DSN, reached by DSN) per server of the run, checked before any is used."""
+    if args.servers and args.dsn:
+        raise UsageError("give --servers or --dsn, not both")
+    if not args.servers:
+        dsns = args.dsn or [None]
+        return [(pg.server_dsn(d), bool(d or config.dsn_from_env())) for d in dsns]
+    names = [n.strip() for n in args.servers.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ("embedded", "pg15")]
+    if unknown or not names:
+        raise UsageError(f"unknown server {unknown[0] if unknown else args.servers!r}: choose from embedded, pg15")
+    out = []
+    for name in names:
+        if name == "embedded":
+            out.append((pg.server_dsn(None), False))
+        else:
+            from bench.db.debian_cluster import DebianCluster
+
+            cluster = DebianCluster()
+            out.append((cluster.login_dsn(cluster.start()), True))  # treated as any external server
+    return out
+
+
 def run(args) -> int:
     from bench.experiments.runner import run_experiments
 
     req = _request(args)
-    run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, scales=args.scale.split(","),
-                              quick=args.quick, root=args.out,
-                              force=args.force_foreign_db, explicit_dsn=bool(args.dsn or config.dsn_from_env()))
-    print(run_dir)
+    dirs = []
+    for server, by_dsn in _servers(args):
+        dirs.append(run_experiments(server, req, args.experiments, scales=args.scale.split(","),
+                                    quick=args.quick, root=args.out, force=args.force_foreign_db,
+                                    explicit_dsn=by_dsn))
+        print(dirs[-1], flush=True)
+    if len(dirs) == 2:
+        print(f"side by side: python -m bench compare {dirs[0]} {dirs[1]}", file=sys.stderr)
     return 0
 
 

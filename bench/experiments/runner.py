@@ -98,6 +98,9 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         with results.RunWriter(meta=meta, root=root) as run:
             for module in chosen:
                 table = pd.concat(frames[module.NAME], ignore_index=True) if frames[module.NAME] else pd.DataFrame()
+                if len(table):  # every row names the server it came from and how it was reached
+                    table["server_version"] = env["versions"]["postgresql"]
+                    table["server_via"] = "dsn" if explicit_dsn else "embedded"
                 if hasattr(module, "run_meta"):
                     run.add_meta(**module.run_meta(table))
                 run.write_table(module.NAME, table)
