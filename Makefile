@@ -36,8 +36,8 @@ pg15: setup ## install Debian's postgresql-15 where apt is available (as root), 
 seed: db ## seed the star datasets at SCALES (default s,m); reused when the manifest matches
 	$(PY) -m bench seed --scale $(SCALES)
 
-run: seed ## run every experiment at SCALES into data/results/<run>
-	$(PY) -m bench run --scale $(SCALES)
+run: seed ## run every experiment at SCALES into data/results/<run> (SERVERS=embedded,pg15: one run per server)
+	$(PY) -m bench run --scale $(SCALES) $(if $(SERVERS),--servers $(SERVERS))
 
 render: setup ## execute the notebooks against the newest run and write reports/
 	$(PY) -m bench render
