@@ -74,6 +74,7 @@ def start(dsn: str, home: Path | None = None, pool_size: int = POOL_SIZE) -> Bou
     fd = os.open(userlist, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write('"{}" "{}"\n'.format(user.replace('"', '""'), password.replace('"', '""')))
+    os.chmod(userlist, 0o600)  # a password in it: owner only, also when the file existed before
     ini = home / "pgbouncer.ini"
     ini.write_text(
         "[databases]\n"
