@@ -7,10 +7,10 @@ STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db seed run render report report-quick reference lab test lint bench-seed clean
+.PHONY: help setup db seed run render report report-quick reference lab test lint bench-seed pg15 clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
@@ -27,11 +27,17 @@ setup: $(STAMP) $(NODE_STAMP) ## create .venv, install the pinned dependencies a
 db: setup ## start the embedded PostgreSQL (data/pg)
 	$(PY) -m bench db start
 
+pg15: setup ## install Debian's postgresql-15 where apt is available (as root), start its cluster (data/pg15), print its DSN
+	@if [ ! -x /usr/lib/postgresql/15/bin/postgres ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql-15 pgbouncer >/dev/null; fi
+	$(PY) -m bench db start --server pg15
+	@$(PY) -m bench db url --server pg15
+
 seed: db ## seed the star datasets at SCALES (default s,m); reused when the manifest matches
 	$(PY) -m bench seed --scale $(SCALES)
 
-run: seed ## run every experiment at SCALES into data/results/<run>
-	$(PY) -m bench run --scale $(SCALES)
+run: seed ## run every experiment at SCALES into data/results/<run> (SERVERS=embedded,pg15: one run per server)
+	$(PY) -m bench run --scale $(SCALES) $(if $(SERVERS),--servers $(SERVERS))
 
 render: setup ## execute the notebooks against the newest run and write reports/
 	$(PY) -m bench render
@@ -64,6 +70,7 @@ bench-seed: db ## seeding benchmark at SCALE: rows/s per table and the ratio to 
 lint: setup ## ruff (pinned) over the package and the tests
 	$(PY) -m ruff check bench tests
 
-clean: ## stop the server, remove the cluster, local results and .venv
+clean: ## stop the servers, remove the clusters, local results and .venv
 	-$(PY) -m bench db stop
-	rm -rf data/pg data/results .venv node_modules
+	-$(PY) -m bench db stop --server pg15
+	rm -rf data/pg data/pg15 data/pg15-test data/results .venv node_modules

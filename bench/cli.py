@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     db = verbs.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
     db.add_argument("action", choices=("start", "stop", "status", "url"))
     db.add_argument("--tcp", action="store_true", help="with url: the TCP address instead of the unix socket")
+    db.add_argument("--server", choices=("embedded", "pg15"), default="embedded",
+                    help="embedded (PostgreSQL 18, data/pg) or pg15 (Debian's postgresql-15, data/pg15)")
     _dsn(db)
 
     seed = verbs.add_parser("seed", help="create and seed one dataset (reused when its manifest matches)")
@@ -43,8 +45,12 @@ def parser() -> argparse.ArgumentParser:
                       help="reseed and compare rows/s per table with a raw COPY of the same rows")
     seed.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    run = verbs.add_parser("run", help="run experiments into a new results folder")
-    _dsn(run)
+    run = verbs.add_parser("run", help="run experiments into a new results folder (one per server)")
+    run.add_argument("--dsn", action="append", default=None,
+                     help=f"libpq DSN of an existing server (or ${config.DSN_ENV}); repeat for several servers")
+    run.add_argument("--servers", default=None, metavar="LIST",
+                     help="comma list of embedded, pg15 (Debian's PostgreSQL 15, started under data/pg15): "
+                          "one run folder per server, the same matrix, to set side by side with `compare`")
     _dataset(run)  # --scale takes a comma list here: s,m
     run.add_argument("experiments", nargs="*", help="experiment names (default: all)")
     run.add_argument("--quick", action="store_true", help="small matrix, for tests")

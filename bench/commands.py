@@ -8,10 +8,12 @@ from pathlib import Path
 
 from bench import config
 from bench.config import UsageError
-from bench.db import pg
+from bench.db import pg, roles
 
 
 def db(args) -> int:
+    if args.server == "pg15":
+        return _db_pg15(args.action)
     if args.dsn or config.dsn_from_env():
         dsn = pg.server_dsn(args.dsn)
         if args.action != "url":
@@ -36,6 +38,27 @@ def db(args) -> int:
     return 0
 
 
+def _db_pg15(action: str) -> int:
+    """The Debian PostgreSQL 15 cluster; `url` prints the DSN a run takes as an external server."""
+    from bench.db.debian_cluster import DebianCluster
+
+    cluster = DebianCluster()
+    if action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+        return 0
+    running = cluster.status()
+    if action == "start":
+        running = cluster.start()
+    if running is None:
+        print("not running")
+        return 3 if action == "status" else 2
+    if action == "url":
+        print(cluster.login_dsn(running))
+    else:
+        print(f"running: PostgreSQL 15, port {running.port}, socket {running.socket_dir}")
+    return 0
+
+
 def _request(args):
     from bench.seeding.seed import Request
 
@@ -53,6 +76,7 @@ def seed(args) -> int:
 
     req = _request(args)
     server = pg.server_dsn(args.dsn)
+    roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     if args.benchmark:
         from bench.seeding.benchmark import benchmark, format_report
 
@@ -67,14 +91,41 @@ def seed(args) -> int:
     return 0
 
 
+def _servers(args) -> list[tuple[str, bool]]:
+    """(maintenance DSN, reached by DSN) per server of the run, checked before any is used."""
+    if args.servers and args.dsn:
+        raise UsageError("give --servers or --dsn, not both")
+    if not args.servers:
+        dsns = args.dsn or [None]
+        return [(pg.server_dsn(d), bool(d or config.dsn_from_env())) for d in dsns]
+    names = [n.strip() for n in args.servers.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ("embedded", "pg15")]
+    if unknown or not names:
+        raise UsageError(f"unknown server {unknown[0] if unknown else args.servers!r}: choose from embedded, pg15")
+    out = []
+    for name in names:
+        if name == "embedded":
+            out.append((pg.server_dsn(None), False))
+        else:
+            from bench.db.debian_cluster import DebianCluster
+
+            cluster = DebianCluster()
+            out.append((cluster.login_dsn(cluster.start()), True))  # treated as any external server
+    return out
+
+
 def run(args) -> int:
     from bench.experiments.runner import run_experiments
 
     req = _request(args)
-    run_dir = run_experiments(pg.server_dsn(args.dsn), req, args.experiments, scales=args.scale.split(","),
-                              quick=args.quick, root=args.out,
-                              force=args.force_foreign_db, explicit_dsn=bool(args.dsn or config.dsn_from_env()))
-    print(run_dir)
+    dirs = []
+    for server, by_dsn in _servers(args):
+        dirs.append(run_experiments(server, req, args.experiments, scales=args.scale.split(","),
+                                    quick=args.quick, root=args.out, force=args.force_foreign_db,
+                                    explicit_dsn=by_dsn))
+        print(dirs[-1], flush=True)
+    if len(dirs) == 2:
+        print(f"side by side: python -m bench compare {dirs[0]} {dirs[1]}", file=sys.stderr)
     return 0
 
 

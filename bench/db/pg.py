@@ -353,7 +353,12 @@ def database_exists(server: str, name: str) -> bool:
 
 def has_marker(dsn: str) -> bool:
     with connect(dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT to_regclass(%s)", (f"{MARKER_SCHEMA}.marker",)).fetchone()
+        try:
+            row = conn.execute("SELECT to_regclass(%s)", (f"{MARKER_SCHEMA}.marker",)).fetchone()
+        except psycopg.errors.InsufficientPrivilege:  # made by another role: not ours to touch
+            name = psycopg.conninfo.conninfo_to_dict(dsn).get("dbname")
+            raise UsageError(f"database {name!r} exists but this login may not read its {MARKER_SCHEMA} schema "
+                             "(another role made it); refusing to change it: use that role or another server") from None
         return row[0] is not None
 
 

@@ -157,7 +157,7 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
         if facts["explain_exec_us"] > mx.once_s * 1e6:  # one more run would only cost time
             return {**facts, "timed_out": False, "n": 0, "rows": facts["plan_rows"], "exec_us": None}
         n = harness.requests_for(facts["explain_exec_us"], mx.budget_s, 1, mx.max_runs)
-        calls0, ms0 = conn.execute(sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
+        before = _statement_stats(conn, explain[0].get("Query Identifier"))
         client = []
         for _ in range(n):
             with conn.transaction():
@@ -165,10 +165,19 @@ def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dic
                 t0 = time.perf_counter_ns()
                 rows = raw.execute(text, params).fetchall()
                 client.append((time.perf_counter_ns() - t0) / 1000)
-        calls1, ms1 = conn.execute(sql_text("rls/statement_stats.sql"), {"qid": explain[0].get("Query Identifier")}).fetchone()
-    calls = calls1 - calls0
+        after = _statement_stats(conn, explain[0].get("Query Identifier"))
+    calls = after[0] - before[0] if before and after else 0
     return {**facts, "timed_out": False, "n": n, "rows": len(rows), "client_p50_us": float(pd.Series(client).median()),
-            "exec_us": (ms1 - ms0) * 1000 / calls if calls else None, "pgss_calls": calls}
+            "exec_us": (after[1] - before[1]) * 1000 / calls if calls else None, "pgss_calls": calls}
+
+
+def _statement_stats(conn, qid) -> tuple[int, float] | None:
+    """(calls, total ms) of one statement, or None on a server without pg_stat_statements (the
+    run says so in one line; exec_us is then missing, never invented)."""
+    try:
+        return conn.execute(sql_text("rls/statement_stats.sql"), {"qid": qid}).fetchone()
+    except psycopg.Error:
+        return None
 
 
 def _strategies(ctx, mx: Matrix) -> list[dict]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from bench import config
 from bench.config import UsageError
-from bench.db import dataset_lock, intent, pg
+from bench.db import capabilities, dataset_lock, intent, pg, roles
 from bench.db.environment import collect_environment
 from bench.experiments.common import EVERY, LARGEST, Context, Step, progress
 from bench.experiments.registry import REGISTRY
@@ -48,8 +48,13 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     chosen = [REGISTRY[n] for n in (names or REGISTRY)]
     scales = config.ordered(scales or [req.scale])
     topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
+    roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
         env = collect_environment(conn, topology=topology)
+    caps = capabilities.probe(server)
+    if capabilities.one_line(caps):
+        progress(capabilities.one_line(caps))
+    env.update(server_capabilities=caps, skipped_cells=capabilities.skipped_cells(caps))
     frames: dict[str, list[pd.DataFrame]] = {m.NAME: [] for m in chosen}
     manifests, contexts, restored = {}, {}, {}
     steps: list[dict] = []  # wall time per step, in run.json: where a run's time goes
@@ -60,6 +65,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
                 held.enter_context(dataset_lock.hold(server, r.database))
                 t0 = time.perf_counter()
                 seeded = seed.seed(server, r, force=force, progress=False)
+                capabilities.require_request_roles(seeded.dsn)  # the roles exist from here on
                 steps.append({"experiment": "seed", "step": r.database, "scale": scale,
                               "seconds": round(time.perf_counter() - t0, 1), "reused": seeded.reused})
                 contexts[scale] = Context(server, seeded.dsn, r, seeded.manifest, quick, external=explicit_dsn)
@@ -92,6 +98,9 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         with results.RunWriter(meta=meta, root=root) as run:
             for module in chosen:
                 table = pd.concat(frames[module.NAME], ignore_index=True) if frames[module.NAME] else pd.DataFrame()
+                if len(table):  # every row names the server it came from and how it was reached
+                    table["server_version"] = env["versions"]["postgresql"]
+                    table["server_via"] = "dsn" if explicit_dsn else "embedded"
                 if hasattr(module, "run_meta"):
                     run.add_meta(**module.run_meta(table))
                 run.write_table(module.NAME, table)

@@ -32,6 +32,8 @@ from pathlib import Path
 import psycopg
 from psycopg import pq
 
+from bench.db import passfile
+
 SPIN_NS = 80_000  # busy-wait this close to a deadline (a short select wakes 20-50 us late)
 PREWAKE_NS = 250_000  # a long sleep ends this early (it wakes up to ~200 us late)
 CHUNK = 1 << 16  # below malloc's mmap threshold: no mmap/munmap per read
@@ -248,8 +250,9 @@ class DelayProxy:
             proc.stdout.close()
 
     def dsn(self, dsn: str) -> str:
-        """`dsn` with host and port pointing at the proxy."""
-        params = psycopg.conninfo.conninfo_to_dict(dsn)
+        """`dsn` with host and port pointing at the proxy (a passfile line for the server's own
+        host:port would no longer match, so its password is resolved first)."""
+        params = passfile.pin_password(dsn)
         params.pop("hostaddr", None)
         params.update(host="127.0.0.1", port=self.port)
         return psycopg.conninfo.make_conninfo(**params)

@@ -8,6 +8,9 @@ verdicts out of jitter. Cells present in one run only are listed as such.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -51,10 +54,16 @@ def format_comparison(m: pd.DataFrame, run_a, run_b, threshold: float) -> str:
     keep = [c for c in KEYS if c in always or (c in shown.columns and shown[c].nunique() > 1)]
     table = shown[keep + ["p50_us_a", "p50_us_b", "ratio", "change"]].to_string(index=False)
     counts = m.change.value_counts()
-    head = (f"A = {run_a}\nB = {run_b}\nratio = B's median / A's; '{SLOWER}'/'{FASTER}' only where the two runs' "
+    head = (f"A = {run_a} ({_server(run_a)})\nB = {run_b} ({_server(run_b)})\nratio = B's median / A's; '{SLOWER}'/'{FASTER}' only where the two runs' "
             f"per-repetition medians do not overlap and the ratio is beyond {threshold:.0%}\n")
     tail = "\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + "\n"
     return head + table + tail
+
+
+def _server(run_dir) -> str:
+    """'PostgreSQL 15.20 (...), external server via DSN, TCP' from the run's run.json."""
+    meta = json.loads((Path(run_dir) / "run.json").read_text())
+    return f"PostgreSQL {meta.get('versions', {}).get('postgresql', '?')}, {meta.get('topology', '?')}"
 
 
 def aa_margins(m: pd.DataFrame, margins=(0.05, 0.10, 0.15, 0.20, 0.30, 0.50)) -> pd.DataFrame:
