@@ -22,6 +22,16 @@ KEYS = ["experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cac
 SLOWER, FASTER, SAME = "slower", "faster", "~"
 
 
+def _key_text(v) -> str:
+    """A cell key as text, the same whatever dtype a run's table gave it: 1, 1.0 and np.int64(1)
+    are '1'; missing is ''."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def compare(run_a, run_b, threshold: float = 0.10) -> pd.DataFrame:
     frames = []
     for run_dir in (run_a, run_b):
@@ -33,7 +43,7 @@ def compare(run_a, run_b, threshold: float = 0.10) -> pd.DataFrame:
     keys = [k for k in KEYS if k in a.columns and k in b.columns]
     for df in (a, b):
         for k in keys:
-            df[k] = df[k].astype(str)
+            df[k] = df[k].map(_key_text)
     cols = ["n", "p50_us", "p50_rep_lo_us", "p50_rep_hi_us"]
     m = a[keys + cols].merge(b[keys + cols], on=keys, how="outer", suffixes=("_a", "_b"), indicator=True)
     m["ratio"] = m.p50_us_b / m.p50_us_a

@@ -54,3 +54,12 @@ def test_aa_margins_count_only_cells_in_both_runs_apart_and_beyond_each_margin()
     t = aa_margins(m, margins=(0.10, 0.20, 0.50)).set_index("margin")
     assert (t.cells == 5).all()  # the cell only in A is not a cell of the comparison
     assert list(t.changed) == [3, 2, 0]  # 1.4x overlaps its range: never called; 1.02x is within every margin
+
+
+def test_cell_keys_match_whatever_dtype_each_run_gave_them():
+    import numpy as np
+
+    from bench.results.compare import _key_text
+    assert _key_text(1) == _key_text(1.0) == _key_text(np.int64(1)) == "1"
+    assert _key_text(0.5) == "0.5" and _key_text(float("nan")) == _key_text(None) == ""
+    assert _key_text("psycopg") == "psycopg"

@@ -94,14 +94,15 @@ def aa(m: pd.DataFrame, threshold: float):
     margins = compare.aa_margins(m)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2), gridspec_kw={"width_ratios": [2, 1]})
     changed = both.change.isin([compare.SLOWER, compare.FASTER])
-    ax.scatter(np.arange(len(both))[~changed], both.ratio[~changed], s=10, color=palette.colour("tie"),
-               label="not called (within noise or margin)")
-    ax.scatter(np.arange(len(both))[changed], both.ratio[changed], s=14, color=palette.colour("bad"),
-               label="called changed")
-    ax.axhspan(1 / (1 + threshold), 1 + threshold, color=palette.colour("background"), lw=0)
-    ax.axhline(1, color=palette.colour("reference"), lw=0.8)
+    ax.scatter(np.arange(len(both))[~changed], both.ratio[~changed], s=10, color=palette.colour("muted"),
+               label="not called (within noise or margin)", zorder=2)
+    ax.scatter(np.arange(len(both))[changed], both.ratio[changed], s=16, color=palette.colour("bad"),
+               label="called changed", zorder=3)
+    ax.axhspan(1 / (1 + threshold), 1 + threshold, color=palette.colour("background"), lw=0, zorder=0)
+    ax.axhline(1, color=palette.colour("reference"), lw=0.8, zorder=1)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x" if f"{v:.0e}"[0] in "25" else ""))
     ax.set_xlabel(f"the {len(both)} cells in both runs, sorted by ratio")
     ax.set_ylabel("second run's median / first run's")
     ax.legend(fontsize=8, loc="upper left")
