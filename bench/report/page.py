@@ -38,8 +38,8 @@ def table(df: pd.DataFrame, note: str = ""):
     have (explained by `note` under the table), long values kept whole."""
     from IPython.display import HTML
 
-    if not isinstance(df.index, pd.RangeIndex):
-        df = df.reset_index()
+    if not isinstance(df.index, pd.RangeIndex):  # a named index is a column; a row number is not
+        df = df.reset_index(drop=all(n is None for n in df.index.names))
     if isinstance(df.columns, pd.MultiIndex):
         df.columns = [" · ".join(str(x) for x in c if str(x)) for c in df.columns]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
