@@ -25,6 +25,7 @@ from psycopg import sql
 
 from bench import config
 from bench.config import UsageError
+from bench.db import pg
 
 MAJOR = 15
 BIN = Path(f"/usr/lib/postgresql/{MAJOR}/bin")
@@ -129,10 +130,7 @@ class DebianCluster:
             shutil.rmtree(self.pgdata)
         self.pgdata.mkdir(parents=True)
         if self.as_root:
-            for parent in self.pgdata.parents:  # the system user must reach data/pg15
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
-                    parent.chmod(mode | 0o001)
+            pg._ensure_traversable(self.pgdata)  # the system user must reach data/pg15
             self._chown(self.home)
             self._chown(self.pgdata)
         self._run([str(BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth-local=trust",
