@@ -117,10 +117,13 @@ plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.p
 # - **Emulated round trips.** The proxy adds a fixed delay per direction; real networks add
 #   jitter, loss, TLS and connection setup. A real Supabase project also puts PgBouncer/Supavisor
 #   and PostgREST between client and database.
-# - **A Python client stands in for supabase-js and PostgREST.** The `rest` envelope reproduces
-#   what PostgREST sends to PostgreSQL per request (transaction, role, claims, one statement in
-#   its JSON shape) in one round trip, but not PostgREST's own CPU time, JSON serialisation in
-#   Haskell or HTTP.
+# - **A Python client stands in for supabase-js and PostgREST.** The `rest` path sends what
+#   PostgREST sends to PostgreSQL per request, in its order, each statement awaited (BEGIN READ
+#   ONLY; the set_config select with Supabase Auth's claims; the main statement in PostgREST's
+#   read shape; COMMIT), at RTT 0 only: not PostgREST's own CPU time, its select and embed SQL
+#   (the memo's queries are wrapped instead), HTTP, Kong or a pooler.
 # - **Synthetic data.** Faker values with heavy-tailed fan-out (see 01-dataset); real data may
 #   be more skewed, and real tables carry bloat and dead tuples this freshly loaded data lacks.
-# - **Warm cache unless stated.** Cold-cache cells exist only in runs made with `--cold`.
+# - **Warm cache unless stated.** Cold cells are the caching experiment's (08): the bundle's
+#   relations evicted from shared buffers and the OS page cache before each request, proved by
+#   blocks read; the read-path verdicts quote them.
