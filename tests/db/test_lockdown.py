@@ -3,6 +3,7 @@ passfile, the socket directory is private, authenticator has a password, another
 nowhere; the owner's DSN (passfile=...) works; subprocesses get credentials from the
 environment, never the command line; run.json's command carries no password."""
 import os
+import pwd
 import stat
 import subprocess
 import sys
@@ -60,6 +61,7 @@ def test_another_os_user_gets_nowhere(running):
     for host in ("127.0.0.1", str(running.socket_dir)):
         done = subprocess.run([psql, "-w", "-h", host, "-p", str(running.port), "-U", "postgres", "-d", "postgres",
                                "-c", "COPY (SELECT 1) TO PROGRAM 'id'"], user="nobody", env=env, cwd="/",
+                              group=pwd.getpwnam("nobody").pw_gid, extra_groups=[],  # not root's groups
                               capture_output=True, text=True, timeout=30)
         assert done.returncode != 0, host
         assert "password" in done.stderr or "Permission denied" in done.stderr, done.stderr
