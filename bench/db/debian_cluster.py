@@ -130,7 +130,7 @@ class DebianCluster:
             shutil.rmtree(self.pgdata)
         self.pgdata.mkdir(parents=True)
         if self.as_root:
-            pg._ensure_traversable(self.pgdata)  # the system user must reach data/pg15
+            pg.ensure_traversable(self.pgdata)  # the system user must reach data/pg15
             self._chown(self.home)
             self._chown(self.pgdata)
         self._run([str(BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth-local=trust",

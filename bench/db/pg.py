@@ -170,8 +170,8 @@ class Embedded:
         self.pgdata.mkdir(parents=True)
         if self.as_root:
             _ensure_system_user()
-            _ensure_traversable(self.pgdata)
-            _ensure_traversable(bin_dir())
+            ensure_traversable(self.pgdata)
+            ensure_traversable(bin_dir())
             self._chown(self.home)
             self._chown(self.pgdata)
         self._run([tool("initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--auth-local=trust",
@@ -251,7 +251,7 @@ def _ensure_system_user() -> None:
                        check=True, capture_output=True)
 
 
-def _ensure_traversable(path: Path) -> None:
+def ensure_traversable(path: Path) -> None:
     """Let the server's system user reach `path`: o+x on every parent directory."""
     for parent in path.parents:
         mode = parent.stat().st_mode

@@ -95,7 +95,7 @@ def run_meta(table: pd.DataFrame) -> dict:
     if table.empty or "shared_buffers" not in table:
         return {}
     tagged = table[table.cache == "small_buffers"].shared_buffers.dropna().unique()
-    return {"tagged_settings": {"caching small_buffers cells": {"shared_buffers": str(v)} for v in tagged}} \
+    return {"tagged_settings": {"caching small_buffers cells": {"shared_buffers": ", ".join(map(str, tagged))}}} \
         if len(tagged) else {}
 
 

@@ -95,14 +95,14 @@ def load_users(dsn: str, seed: int, n: int) -> tuple[str, ...]:
         return tuple(str(r[0]) for r in conn.execute(sql_text("caching/sample_uniform.sql"), {"seed": str(seed), "n": n}))
 
 
-def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, **kw) -> list[dict]:
-    """One cell, by the Python load generator (every strategy, closed-loop clients in
-    mx.clients) and, where a script can express the strategy and the cell is in pgbench's
-    matrix, by pgbench."""
-    out = _pgbench_load(mx, dsn, strategy, users, **kw)
-    senders = kw.get("clients", 1)
-    if kw.get("mode") == "closed" and "budget" not in kw and senders not in mx.clients:
+def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, *, python: bool = True,
+          by_pgbench: bool = False, **kw) -> list[dict]:
+    """One cell by the Python load generator (if `python`) and, if `by_pgbench` and a script
+    can express the strategy, by pgbench at the main budget."""
+    out = _pgbench_load(mx, dsn, strategy, users, **kw) if by_pgbench and strategy in pgbench.STRATEGIES else []
+    if not python:
         return out
+    senders = kw.get("clients", 1)
     cell = loadrun.Cell(dsn, strategy, mx.bundle, users, budget=kw.pop("budget", mx.budget), duration_s=mx.rep_s,
                         warmup_s=mx.warmup_s, seed=seed, reps=mx.reps, workers=2 if senders >= mx.workers_from else 1, **kw)
     statements = strategies.shape(strategy, bundles.load(mx.bundle)).statements
@@ -112,9 +112,6 @@ def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, **kw) -
 
 
 def _pgbench_load(mx: Matrix, dsn: str, strategy: str, users, **kw) -> list[dict]:
-    closed = kw.get("mode") == "closed" and "budget" not in kw
-    if strategy not in pgbench.STRATEGIES or (closed and kw.get("clients") not in mx.pgbench_clients):
-        return []
     cell = pgbench_load.Cell(dsn, strategy, mx.bundle, users, mode=kw["mode"], clients=kw.get("clients", 1),
                              rate=kw.get("rate", 0.0), budget=mx.budget, duration_s=mx.pgbench_s,
                              warmup_s=mx.pgbench_warmup_s, reps=mx.reps)
@@ -133,7 +130,8 @@ def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
                 rng.shuffle(lineup)
                 for strategy in lineup:
                     out += [{**r, "rtt_ms": rtt, "rtt_added_ms": (added or {}).get("added_ms", 0.0)}
-                            for r in _load(mx, runner, dsn, strategy, users, seed, mode="closed", clients=clients)]
+                            for r in _load(mx, runner, dsn, strategy, users, seed, python=clients in mx.clients,
+                                           by_pgbench=clients in mx.pgbench_clients, mode="closed", clients=clients)]
             progress(f"concurrency closed loop: RTT {rtt:g} ms")
     return out
 
@@ -144,7 +142,7 @@ def _open(mx, runner, tcp, users, rng, seed, best_rps: float) -> list[dict]:
         lineup = list(mx.strategies)
         rng.shuffle(lineup)
         for strategy in lineup:
-            rows = _load(mx, runner, tcp, strategy, users, seed, mode="open", clients=mx.open_senders,
+            rows = _load(mx, runner, tcp, strategy, users, seed, by_pgbench=True, mode="open", clients=mx.open_senders,
                          rate=round(fraction * best_rps, 1))
             out += [{**r, "rtt_ms": 0.0, "load_fraction": fraction} for r in rows]
     progress(f"concurrency open loop: {len(mx.open_fractions)} rates up to {max(mx.open_fractions) * best_rps:.0f}/s")

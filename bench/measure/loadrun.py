@@ -147,8 +147,6 @@ def summarise(cell: Cell, parts: list[dict], rep: int, side_cores: float | None 
     row["client_bound"] = client_bound(row["client_side_cores"], row["server_cpu_cores"], os.cpu_count() or 1,
                                        gil_cores=max(worker_cpu))
     for metric, h in hists.items():
-        stem = metric.removesuffix("_us")
-        row.update({f"{stem}_{k}": v for k, v in stats.percentiles(h).items()})
-        row[f"{stem}_mean_us"] = sum(p["sum"][metric] for p in parts) / n if n else None
-        row[f"hist_{stem}"] = HdrHistogram.encode(h).decode() if h.get_total_count() else ""
+        row.update(stats.hist_columns(metric.removesuffix("_us"), h,
+                                      sum(p["sum"][metric] for p in parts) / n if n else None))
     return row

@@ -45,6 +45,13 @@ def percentiles(h: HdrHistogram) -> dict[str, float]:
     return {f"p{str(p).replace('.', '_')}_us": float(h.get_value_at_percentile(p)) for p in PERCENTILES}
 
 
+def hist_columns(stem: str, h: HdrHistogram, mean_us: float | None) -> dict:
+    """A load cell's columns for one metric: its percentiles, mean and the encoded histogram
+    (blank when empty), so repetitions can be merged later."""
+    return {**{f"{stem}_{k}": v for k, v in percentiles(h).items()}, f"{stem}_mean_us": mean_us,
+            f"hist_{stem}": HdrHistogram.encode(h).decode() if h.get_total_count() else ""}
+
+
 def merged_percentiles(encoded) -> dict[str, float]:
     """Percentiles of the union of HdrHistograms given in their encoded form (blanks skipped)."""
     return percentiles(merge(HdrHistogram.decode(x.encode()) for x in encoded if isinstance(x, str) and x))

@@ -56,7 +56,7 @@ def test_secret_and_socket_are_private(running):
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another OS user")
 def test_another_os_user_gets_nowhere(running):
     psql = pg.tool("psql")
-    pg._ensure_traversable(Path(psql))  # nobody must reach psql (a checkout under a 0700 directory), as the server does
+    pg.ensure_traversable(Path(psql))  # nobody must reach psql (a checkout under a 0700 directory), as the server does
     env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PGCONNECT_TIMEOUT": "5"}
     for host in ("127.0.0.1", str(running.socket_dir)):
         done = subprocess.run([psql, "-w", "-h", host, "-p", str(running.port), "-U", "postgres", "-d", "postgres",

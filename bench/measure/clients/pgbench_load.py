@@ -3,8 +3,8 @@ without a Python client in the way.
 
 One pgbench run per cell: `clients` connections (-c, one per client: pgbench has no shared pool,
 so a cell's connections are min(clients, budget), the most requests a budget-limited pool has
-in flight), `-j` threads (one per core), `-T` seconds; every client walks the users from its own
-offset. Open loop: `-R rate` (a Poisson schedule; pgbench measures latency from each
+in flight), `-j` threads (one per core), `-T` seconds; every client walks the users in order,
+from the first (pgbench keeps the walking counter per client). Open loop: `-R rate` (a Poisson schedule; pgbench measures latency from each
 transaction's scheduled start, lag included) with `--latency-limit` (transactions that could
 not start within it are skipped and counted). The per-transaction log gives every latency; the
 warm-up is dropped (each client's first pass over the users, which prepares the script's
@@ -19,7 +19,6 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from hdrh.histogram import HdrHistogram
 
 from bench.measure import bundles
 from bench.measure.clients import PGBENCH, pgbench
@@ -112,10 +111,7 @@ def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
                "client_bound": client_bound(client_cores, server_cores, os.cpu_count() or 1)}
         for metric in ("latency", "service", "lag"):
             values = w[metric]
-            h = stats.histogram(values)
-            row.update({f"{metric}_{k}": v for k, v in stats.percentiles(h).items()})
-            row[f"{metric}_mean_us"] = float(values.mean()) if len(values) else None
-            row[f"hist_{metric}"] = HdrHistogram.encode(h).decode() if len(values) else ""
-        row["hist_pool_wait"] = ""
+            row.update(stats.hist_columns(metric, stats.histogram(values), float(values.mean()) if len(values) else None))
+        row["hist_pool_wait"] = ""  # no pool: one connection per client
         out.append(row)
     return out
