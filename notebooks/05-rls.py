@@ -46,9 +46,11 @@ table = run.table("rls")
 policy = cells.policy_cells(table)
 plots.apply_style()
 display(Markdown(page.run_header(
-    run, (f"Policy forms at scales **{', '.join(cells.scales(policy))}**. Each policy cell: one EXPLAIN ANALYZE, then as "
-     "many plain executions as fit a quarter second (at least one), server time from pg_stat_statements; a cell "
-     "past the statement timeout is marked, not waited for."))))
+    run, (f"Policy forms at scales **{', '.join(cells.scales(policy))}**. Each policy cell: real executions, each its "
+     "own request transaction as PostgREST opens it (as many as fit a quarter second after a warm-up, or the one run "
+     "of a statement slower than half a second), server time from pg_stat_statements; EXPLAIN ANALYZE gives the "
+     "plan shape only. A cell past its role's statement_timeout (Supabase's: 8 s for authenticated, 3 s for anon) "
+     "is marked as timed out, where a Supabase request would have failed."))))
 
 # %% [markdown]
 # ## Cost per policy form, by scale

@@ -8,10 +8,10 @@ from bench.config import UsageError
 from bench.db.pg import connect
 
 ATTRIBUTES = ("rolsuper", "rolinherit", "rolcanlogin", "rolbypassrls")
-EXPECTED = {  # as schema/auth.sql creates them (Supabase's attributes)
-    "anon": {"rolsuper": False, "rolinherit": False, "rolcanlogin": False, "rolbypassrls": False},
-    "authenticated": {"rolsuper": False, "rolinherit": False, "rolcanlogin": False, "rolbypassrls": False},
-    "service_role": {"rolsuper": False, "rolinherit": False, "rolcanlogin": False, "rolbypassrls": True},
+EXPECTED = {  # as schema/auth.sql creates them (Supabase's attributes: the API roles INHERIT since 2023)
+    "anon": {"rolsuper": False, "rolinherit": True, "rolcanlogin": False, "rolbypassrls": False},
+    "authenticated": {"rolsuper": False, "rolinherit": True, "rolcanlogin": False, "rolbypassrls": False},
+    "service_role": {"rolsuper": False, "rolinherit": True, "rolcanlogin": False, "rolbypassrls": True},
     "authenticator": {"rolsuper": False, "rolinherit": False, "rolcanlogin": True, "rolbypassrls": False},
 }
 ROLES = tuple(EXPECTED)

@@ -4,8 +4,8 @@ isolation holds. Requests run as PostgREST runs them: a transaction that sets th
 
 Rows of the table (column `record`):
 - `policy`: one policy form x TO clause x index x query x caller on auth_audit_log (the largest
-  spoke): server execution time from pg_stat_statements (mean over `n` executions), EXPLAIN
-  ANALYZE's time and plan shape; `timed_out` when it ran past the matrix's statement timeout;
+  spoke): server execution time from pg_stat_statements (mean over `n` real executions) and the
+  plan shape; `timed_out` when it ran past the role's statement_timeout (`timeout_us`);
 - `request` / `server`: each read strategy through the rest envelope under the memo's policies,
   under the `(select auth.uid())` form, and as service_role (RLS bypassed), as read_paths times them;
 - `isolation`: who saw what, per spoke and per strategy, and the view leak (held = False);
@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from bench.db import intent, pg, schema
 from bench.experiments import common as checks
@@ -43,15 +44,15 @@ class Matrix:
     indexes: tuple[str, ...] = ("indexed", "none")  # "none" at the run's largest scale only
     budget_s: float = 0.25  # timed executions per cell: budget / EXPLAIN's time, within [1, max_runs]
     max_runs: int = 25
-    timeout_s: float = 5.0  # a cell slower than this is recorded as timed out, not waited for
-    once_s: float = 0.5  # a statement slower than this is timed by its EXPLAIN ANALYZE alone
+    timeout_s: float = 8.0  # for a caller whose role has no statement_timeout of its own (authenticated 8 s, anon 3 s)
+    once_s: float = 0.5  # a statement slower than this is timed by that one execution
     strategies: read_paths.Matrix = read_paths.Matrix(bundles=("account", "chat"), rtts_ms=(0.0,), reps=3,
                                                       per_decile=2, as_written=False)
 
 
 DEFAULT = Matrix()
 QUICK = Matrix(forms=("off", "memo", "select_uid", "role_fn_definer"), indexes=("indexed",),
-               budget_s=0.02, max_runs=3, timeout_s=2.0, once_s=0.2,
+               budget_s=0.02, max_runs=3, once_s=0.2,
                strategies=replace(read_paths.QUICK, bundles=("account",), rtts_ms=(0.0,), reps=2, as_written=False))
 
 
@@ -139,36 +140,54 @@ def _cells_of(form: str, to: str, me: rls.Caller):
 
 
 def _cell(dsn: str, caller: rls.Caller, query: str, uid: str, mx: Matrix) -> dict:
-    """EXPLAIN ANALYZE once (plan shape, query id), then `n` plain executions, each its own
-    request transaction; their server time from pg_stat_statements (by query id: it keeps the
-    first text it saw for a query), their client time measured here."""
+    """Timed by real execution, each run its own request transaction under the role's own
+    statement_timeout (authenticated 8 s, anon 3 s), so a slow form times out where a Supabase
+    request would; server time from pg_stat_statements (by query id: it keeps the first text it
+    saw), client time measured here. The first run decides: slower than `once_s`, it is the
+    measurement; else it warms up and `n` more are timed. EXPLAIN ANALYZE gives the plan shape
+    of the fast cells only (its per-node timing inflates times); a slow cell keeps its plan
+    without ANALYZE."""
     text = rls.statement(query, TABLE)
     params = (uid,) if "$1" in text else None
+    limit_s = rls.timeout_s(caller.role) or mx.timeout_s
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"SET statement_timeout = {int(mx.timeout_s * 1000)}")
+        if rls.timeout_s(caller.role) is None:
+            conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(f"{limit_s:g}s")))
         raw = psycopg.RawCursor(conn)  # $1 as written: the text pg_stat_statements keys
+        plan = _explain(conn, raw, caller, text, params, analyze=False)
+        qid = plan[0].get("Query Identifier")
+        before = _statement_stats(conn, qid)
         try:
-            with conn.transaction():
-                rls.become(conn, caller)
-                explain = raw.execute(f"EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) {text}", params).fetchone()[0]
+            first, rows = _timed_run(conn, raw, caller, text, params)
         except psycopg.errors.QueryCanceled:
-            return {"timed_out": True, "n": 0, "shape": "timed out", "timeout_us": mx.timeout_s * 1e6}
-        facts = plans.summarize(explain)
-        if facts["explain_exec_us"] > mx.once_s * 1e6:  # one more run would only cost time
-            return {**facts, "timed_out": False, "n": 0, "rows": facts["plan_rows"], "exec_us": None}
-        n = harness.requests_for(facts["explain_exec_us"], mx.budget_s, 1, mx.max_runs)
-        before = _statement_stats(conn, explain[0].get("Query Identifier"))
-        client = []
-        for _ in range(n):
-            with conn.transaction():
-                rls.become(conn, caller)
-                t0 = time.perf_counter_ns()
-                rows = raw.execute(text, params).fetchall()
-                client.append((time.perf_counter_ns() - t0) / 1000)
-        after = _statement_stats(conn, explain[0].get("Query Identifier"))
+            return {**plans.summarize(plan), "timed_out": True, "n": 0, "timeout_us": limit_s * 1e6}
+        client = [first]
+        if first <= mx.once_s * 1e6:
+            before = _statement_stats(conn, qid)  # the first run was the warm-up
+            client = [_timed_run(conn, raw, caller, text, params)[0]
+                      for _ in range(harness.requests_for(first, mx.budget_s, 1, mx.max_runs))]
+            plan = _explain(conn, raw, caller, text, params, analyze=True)
+        after = _statement_stats(conn, qid)
     calls = after[0] - before[0] if before and after else 0
-    return {**facts, "timed_out": False, "n": n, "rows": len(rows), "client_p50_us": float(pd.Series(client).median()),
+    return {**plans.summarize(plan), "timed_out": False, "n": len(client), "rows": len(rows),
+            "client_p50_us": float(pd.Series(client).median()), "timeout_us": limit_s * 1e6,
             "exec_us": (after[1] - before[1]) * 1000 / calls if calls else None, "pgss_calls": calls}
+
+
+def _explain(conn, raw, caller: rls.Caller, text: str, params, analyze: bool) -> list:
+    with conn.transaction():
+        rls.become(conn, caller)
+        options = "ANALYZE, VERBOSE, FORMAT JSON" if analyze else "VERBOSE, FORMAT JSON"
+        return raw.execute(f"EXPLAIN ({options}) {text}", params).fetchone()[0]
+
+
+def _timed_run(conn, raw, caller: rls.Caller, text: str, params) -> tuple[float, list]:
+    """One request's execution of the statement: (client µs, rows)."""
+    with conn.transaction():
+        rls.become(conn, caller)
+        t0 = time.perf_counter_ns()
+        rows = raw.execute(text, params).fetchall()
+        return (time.perf_counter_ns() - t0) / 1000, rows
 
 
 def _statement_stats(conn, qid) -> tuple[int, float] | None:

@@ -41,7 +41,7 @@ def _short(expr: str) -> str:
 
 
 def summarize(explain: list) -> dict:
-    """Shape facts from one EXPLAIN (ANALYZE, FORMAT JSON) result."""
+    """Shape facts from one EXPLAIN (FORMAT JSON) result; times and actual rows only with ANALYZE."""
     top = explain[0]
     nodes = list(_walk(top["Plan"]))
     filters = " ".join(n.get("Filter", "") for _, n in nodes)
@@ -63,7 +63,7 @@ def summarize(explain: list) -> dict:
         "uid_in_index_cond": any(k in conds for k in UID),
         "one_time_false": one_time_false,
         "plan_rows": top["Plan"].get("Actual Rows"),
-        "explain_exec_us": top.get("Execution Time", 0.0) * 1000,
+        "explain_exec_us": top["Execution Time"] * 1000 if "Execution Time" in top else None,  # ANALYZE only
         "plan_us": top.get("Planning Time", 0.0) * 1000,
         "plan_text": "\n".join("  " * d + _line(n) for d, n in nodes),
     }

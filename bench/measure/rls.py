@@ -86,9 +86,19 @@ def callers(a, b) -> dict[str, tuple[Caller, object]]:
 
 
 def become(conn: psycopg.Connection, caller: Caller) -> None:
-    """Inside an open transaction: act as `caller` until it ends (PostgREST's per-request setup)."""
-    conn.execute("SELECT set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                 (caller.role, caller.claims_text()))
+    """Inside an open transaction: act as `caller` until it ends, as PostgREST sets up a request:
+    the role's own settings first (statement_timeout: authenticated 8 s, anon 3 s), then the role
+    and the claims."""
+    calls = [sql.SQL("set_config({}, {}, true)").format(sql.Literal(k), sql.Literal(v))
+             for k, v in postgrest.ROLE_SETTINGS.get(caller.role, ())]
+    calls += [sql.SQL("set_config('role', %s, true)"), sql.SQL("set_config('request.jwt.claims', %s, true)")]
+    conn.execute(sql.SQL("SELECT {}").format(sql.SQL(", ").join(calls)), (caller.role, caller.claims_text()))
+
+
+def timeout_s(role: str) -> float | None:
+    """The statement_timeout a request as `role` runs under (None: no limit of its own)."""
+    value = dict(postgrest.ROLE_SETTINGS.get(role, ())).get("statement_timeout")
+    return None if value is None else float(value.removesuffix("s"))
 
 
 def statement(query: str, table: str) -> str:

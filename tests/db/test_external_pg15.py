@@ -77,7 +77,7 @@ def _bench(*args, dsn: str):
 def test_a_role_with_other_attributes_is_refused_in_one_line(external):
     running, dsn = external
     with psycopg.connect(running.superuser_dsn(), autocommit=True) as conn:
-        conn.execute("CREATE ROLE service_role NOLOGIN NOINHERIT")  # lacks BYPASSRLS
+        conn.execute("CREATE ROLE service_role NOLOGIN INHERIT")  # lacks BYPASSRLS
     try:
         before = _state(running)
         done = _bench("seed", "--scale", "xs", "--no-progress", dsn=dsn)

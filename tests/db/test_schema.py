@@ -141,3 +141,39 @@ def test_auth_functions_match_supabase(star):
         roles = dict(conn.execute("SELECT rolname, rolbypassrls FROM pg_roles WHERE rolname IN "
                                   "('anon','authenticated','service_role','authenticator')").fetchall())
         assert roles == {"anon": False, "authenticated": False, "service_role": True, "authenticator": False}
+
+
+def test_auth_users_is_set_up_as_supabase_ships_it(xs_star):
+    """The five partial unique token indexes, RLS on auth.users, the API roles INHERIT and the
+    per-request role settings PostgREST reads from the catalog, for the suite's database."""
+    from bench.measure import postgrest
+
+    with pg.connect(xs_star.dsn) as conn:
+        indexes = {r[0]: r[1] for r in conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'auth' AND tablename = 'users'")}
+        rls_on = conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'auth.users'::regclass").fetchone()[0]
+        inherit = dict(conn.execute("SELECT rolname, rolinherit FROM pg_roles WHERE rolname = ANY(%s)",
+                                    (["anon", "authenticated", "service_role", "authenticator"],)).fetchall())
+        settings = dict(conn.execute(
+            "SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+            "WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())").fetchall())
+    tokens = ("confirmation_token", "recovery_token", "email_change_token_current", "email_change_token_new",
+              "reauthentication_token")
+    for column in tokens:
+        d = indexes[f"{column}_idx"]
+        assert "UNIQUE" in d and f"({column})" in d and "'^[0-9 ]*$'" in d, d
+    assert rls_on is True
+    assert inherit == {"anon": True, "authenticated": True, "service_role": True, "authenticator": False}
+    for role, pairs in postgrest.ROLE_SETTINGS.items():  # what the request path applies = what the catalog says
+        assert sorted(settings[role]) == sorted(f"{k}={v}" for k, v in pairs)
+
+
+def test_a_request_runs_under_its_roles_statement_timeout(xs_star):
+    from bench.measure import rls
+
+    with pg.connect(pg.tcp_dsn(xs_star.dsn), autocommit=True) as conn:
+        for caller, limit in ((rls.ANON, "3s"), (rls.user(uuid.uuid4()), "8s")):
+            with conn.transaction():
+                rls.become(conn, caller)
+                assert conn.execute("SHOW statement_timeout").fetchone()[0] == limit
+            assert conn.execute("SHOW statement_timeout").fetchone()[0] != limit  # local to the request

@@ -27,9 +27,9 @@ if not debian_cluster.installed():
                 "apt-get install postgresql-15 (or `make pg15`)", allow_module_level=True)
 
 SETUP = (  # as a managed provider has it: the request roles made by an administrator, a plain login
-    "CREATE ROLE anon NOLOGIN NOINHERIT",
-    "CREATE ROLE authenticated NOLOGIN NOINHERIT",
-    "CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS",
+    "CREATE ROLE anon NOLOGIN INHERIT",
+    "CREATE ROLE authenticated NOLOGIN INHERIT",
+    "CREATE ROLE service_role NOLOGIN INHERIT BYPASSRLS",
     "CREATE ROLE authenticator LOGIN NOINHERIT",
     "CREATE ROLE plain LOGIN CREATEDB CREATEROLE PASSWORD 'plain-pw-for-a-throwaway-cluster'",
 )

@@ -1,16 +1,18 @@
 -- Supabase's auth emulation: roles, the auth schema, auth.users with its real column set, and
 -- auth.uid()/auth.role()/auth.jwt() with Supabase's exact bodies (LANGUAGE sql STABLE, no SET
 -- clause, not SECURITY DEFINER: PostgreSQL can inline only such functions). Idempotent.
+-- The API roles INHERIT (supabase/postgres 20230529180330_alter_api_roles_for_inherit, for
+-- PostgREST 11+); authenticator stays NOINHERIT, so a request has only the role it switches to.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon') THEN
-    CREATE ROLE anon NOLOGIN NOINHERIT;
+    CREATE ROLE anon NOLOGIN INHERIT;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN
-    CREATE ROLE authenticated NOLOGIN NOINHERIT;
+    CREATE ROLE authenticated NOLOGIN INHERIT;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role') THEN
-    CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
+    CREATE ROLE service_role NOLOGIN INHERIT BYPASSRLS;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticator') THEN
     CREATE ROLE authenticator LOGIN NOINHERIT;
@@ -65,6 +67,20 @@ CREATE INDEX IF NOT EXISTS users_instance_id_idx ON auth.users USING btree (inst
 CREATE INDEX IF NOT EXISTS users_instance_id_email_idx ON auth.users USING btree (instance_id, lower((email)::text));
 CREATE UNIQUE INDEX IF NOT EXISTS users_email_partial_key ON auth.users USING btree (email) WHERE (is_sso_user = false);
 CREATE INDEX IF NOT EXISTS users_is_anonymous_idx ON auth.users USING btree (is_anonymous);
+-- supabase/auth 20220429102000_add_unique_idx: the five partial unique token indexes (a token of
+-- digits and spaces only, the empty default included, is not indexed)
+CREATE UNIQUE INDEX IF NOT EXISTS confirmation_token_idx ON auth.users USING btree (confirmation_token)
+  WHERE ((confirmation_token)::text !~ '^[0-9 ]*$'::text);
+CREATE UNIQUE INDEX IF NOT EXISTS recovery_token_idx ON auth.users USING btree (recovery_token)
+  WHERE ((recovery_token)::text !~ '^[0-9 ]*$'::text);
+CREATE UNIQUE INDEX IF NOT EXISTS email_change_token_current_idx ON auth.users USING btree (email_change_token_current)
+  WHERE ((email_change_token_current)::text !~ '^[0-9 ]*$'::text);
+CREATE UNIQUE INDEX IF NOT EXISTS email_change_token_new_idx ON auth.users USING btree (email_change_token_new)
+  WHERE ((email_change_token_new)::text !~ '^[0-9 ]*$'::text);
+CREATE UNIQUE INDEX IF NOT EXISTS reauthentication_token_idx ON auth.users USING btree (reauthentication_token)
+  WHERE ((reauthentication_token)::text !~ '^[0-9 ]*$'::text);
+-- Supabase Auth enables RLS on its tables (no policy: the API roles see no row of auth.users)
+ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY;
 
 CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
   select
@@ -93,3 +109,15 @@ $$;
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.jwt() TO anon, authenticated, service_role;
 GRANT ALL ON auth.users TO service_role;
+
+-- The role settings PostgREST applies per request (supabase/postgres: ALTER ROLE anon SET
+-- statement_timeout = '3s', authenticated '8s'), set here for this database only: a role is
+-- shared by the whole cluster, a database of the suite's is its own.
+DO $$
+BEGIN
+  EXECUTE format('ALTER ROLE anon IN DATABASE %I SET statement_timeout = %L', current_database(), '3s');
+  EXECUTE format('ALTER ROLE authenticated IN DATABASE %I SET statement_timeout = %L', current_database(), '8s');
+EXCEPTION WHEN insufficient_privilege THEN  -- a login that may not alter the roles: the request path still applies them
+  RAISE NOTICE 'role settings not stored (no privilege to alter the API roles); requests apply them anyway';
+END
+$$;
