@@ -85,6 +85,12 @@ def windows(rows: list[list[str]], warmup_s: float, duration_s: float, reps: int
     return out
 
 
+def _values(cell: Cell) -> list[str]:
+    """The users as -D values: -M simple substitutes them into the SQL text, so they go quoted
+    there (a literal uuid); the extended protocols bind them as parameters, unquoted."""
+    return [f"'{u}'" for u in cell.users] if cell.protocol == "simple" else list(cell.users)
+
+
 def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     """One cell -> one record per window."""
     bundle = bundles.load(cell.bundle)
@@ -93,7 +99,7 @@ def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     server.start()
     client.start()
     rows = pgbench.run(cell.dsn, pgbench.script(bundle, cell.strategy, order),
-                       pgbench.user_variables(list(cell.users), order) + ["i=0"], args(cell),
+                       pgbench.user_variables(_values(cell), order) + ["i=0"], args(cell),
                        timeout_s=60 + 2 * (cell.warmup_s + cell.duration_s), protocol=cell.protocol,
                        session=cell.session)
     wall = client.elapsed()
