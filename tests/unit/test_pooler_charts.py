@@ -52,8 +52,8 @@ def test_read_ratios_separate_the_pooler_from_unnamed_statements():
 def test_load_chart_states_the_throughput_ratio():
     c = pooler_cells.load_cells(_load())
     fig, sentence = charts.load(c)
-    assert "star_parallel: 0.50x" in fig._suptitle.get_text()
-    assert "PgBouncer (15 server conns)" in sentence
+    assert "star_parallel 0.50x the throughput" in fig._suptitle.get_text()
+    assert "psycopg join_json 0.50x throughput" in sentence
     plt.close(fig)
 
 

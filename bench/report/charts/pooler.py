@@ -117,16 +117,26 @@ def _ratio(d: pd.DataFrame, strategy: str, col: str) -> float:
 
 
 def load_title(d: pd.DataFrame) -> str:
-    parts = [f"{s}: {_times(_ratio(d, s, 'throughput_rps'))} the throughput"
+    parts = [f"{s} {_times(_ratio(d, s, 'throughput_rps'))} the throughput, {_times(_ratio(d, s, 'latency_p99_us'))} the p99"
              for s in ("star_parallel", "join_json") if s in set(d.strategy)]
-    return "Through PgBouncer, under load, " + "; ".join(parts) + " of direct (pool 10)"
+    return "Through PgBouncer under load: " + "; ".join(parts) + " of direct (pool 10)"
 
 
 def load_sentence(cells: pd.DataFrame) -> str:
+    """Per client and strategy: the pooler over direct (pool 10, or pgbench's min(clients, 10)
+    connections), throughput and p99, median over the client counts; client-bound cells named."""
+    d = cells.copy()
+    d["key"] = d.apply(_key, axis=1)
     out = []
-    for _, r in cells.sort_values(["client", "strategy", "clients", "path"]).iterrows():
-        proto = f" -M {r.protocol}" if isinstance(r.protocol, str) else ""
-        out.append(f"{r.client}{proto} {r.strategy} {int(r.clients)} clients, {pooler_cells.load_label(r)}: "
-                   f"{r.throughput_rps:,.0f}/s, p99 {r.latency_p99_us / 1000:.1f} ms"
-                   f"{' (client-bound)' if r.client_bound else ''}")
-    return "Load cells: " + "; ".join(out) + "."
+    for (client, protocol), g in d.groupby(["client", d.protocol.astype(object).fillna("")], sort=True):
+        who = f"pgbench -M {protocol}" if protocol else client
+        if client == "pgbench":
+            g = g.assign(key=g.path.map({"direct": "path:direct", "pgbouncer": "path:pgbouncer"}))
+        for s in [x for x in ORDER if x in set(g.strategy)]:
+            out.append(f"{who} {s} {_times(_ratio(g, s, 'throughput_rps'))} throughput, "
+                       f"{_times(_ratio(g, s, 'latency_p99_us'))} p99")
+    bound = d[d.client_bound]
+    tail = (f" Client-bound (no verdict rests on them): {len(bound)} of {len(d)} cells, e.g. "
+            + ", ".join(f"{r.client} {r.strategy} {int(r.clients)} clients {pooler_cells.load_label(r)}"
+                        for _, r in bound.head(3).iterrows()) + "." if len(bound) else "")
+    return "PgBouncer over direct under load (closed loop, RTT 0): " + "; ".join(out) + "." + tail
