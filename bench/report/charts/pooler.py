@@ -19,7 +19,7 @@ PATH_KEYS = ("path:direct", "path:direct_pool15", "path:direct_unnamed", "path:p
 
 
 def _times(r: float) -> str:
-    return f"{r:.2f}x"
+    return f"{r:.2f}x" if np.isfinite(r) else "n/a (client-bound)"
 
 
 def reads(ratios: pd.DataFrame):
@@ -109,7 +109,7 @@ def load(cells: pd.DataFrame):
 
 
 def _ratio(d: pd.DataFrame, strategy: str, col: str) -> float:
-    g = d[(d.strategy == strategy)]
+    g = d[(d.strategy == strategy) & ~d.client_bound.astype(bool)]  # no ratio rests on a client-bound cell
     pool = g[g.key == "path:pgbouncer"].set_index("clients")[col]
     direct = g[g.key == "path:direct"].set_index("clients")[col]
     both = pool.index.intersection(direct.index)
@@ -124,7 +124,8 @@ def load_title(d: pd.DataFrame) -> str:
 
 def load_sentence(cells: pd.DataFrame) -> str:
     """Per client and strategy: the pooler over direct (pool 10, or pgbench's min(clients, 10)
-    connections), throughput and p99, median over the client counts; client-bound cells named."""
+    connections), throughput and p99, median over the client counts where neither cell was
+    client-bound; client-bound cells named."""
     d = cells.copy()
     d["key"] = d.apply(_key, axis=1)
     out = []
