@@ -12,7 +12,8 @@ on a server another client prepared it on: 42P05). The `prepared_check` rows rec
 happens (pooler_prepared); measured at scale s: psycopg `prepare=True` across two
 transactions fails with SQLSTATE 26000 `prepared statement "_pg3_0" does not exist`, and the
 timed path's named statements over four clients taking turns fail 150 times in 200
-(`prepared statement "bench_0" already exists`); unnamed, 0 in 200. The fall-back chosen: through the pooler every statement goes
+(`prepared statement "bench_0" already exists`); unnamed, 0 in 200; pgbench -M prepared aborts
+(`prepared statement "P_0" does not exist`), -M extended runs. The fall-back chosen: through the pooler every statement goes
 unnamed (Parse/Bind/Execute in one round trip, planned at every execution), pgbench with
 -M extended or -M simple. To separate the pooler's own cost from the loss of prepared
 statements, the direct path runs both named (the suite's default) and unnamed.

@@ -9,6 +9,9 @@ Two recorded checks, each through the pooler:
 - `wire_named` / `wire_unnamed`: the timed path's own `Wire` (libpq PQprepare/PQexecPrepared by
   name, or unnamed Parse/Bind/Execute) over `clients` connections taking turns for `attempts`
   statements each: errors counted. The unnamed form is the fall-back: it never fails.
+- `pgbench_prepared` / `pgbench_extended`: pgbench -M prepared and -M extended through the
+  pooler, four clients; the first error line pgbench prints (an error aborts the run). For
+  this reason the pooler's pgbench load cells run -M extended and -M simple.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from bench.measure import strategies
 from bench.measure.wire import Wire
 
 QUERY = "SELECT $1::int + 1"
+UNNAMED = ("wire_unnamed", "pgbench_extended")
 FALLBACK = ("unnamed statements: connections through the pooler use prepare_threshold=None, so "
             "bench.measure.wire.Wire sends Parse/Bind/Execute unnamed (planned at every execution); "
             "pgbench -M extended or simple, never -M prepared")
@@ -73,7 +77,26 @@ def wire_turns(dsn: str, prepared: bool, clients: int = 4, attempts: int = 50) -
             "errors": errors, **_error(first), "outcome": "error" if errors else "ok"}
 
 
+def pgbench_protocol(dsn: str, protocol: str, clients: int = 4, transactions: int = 50) -> dict:
+    """pgbench -M `protocol` through the pooler: `clients` connections, `transactions` each."""
+    from bench.measure.clients import pgbench
+
+    exc = None
+    try:
+        pgbench.run(dsn, "\\set x random(1, 100)\nSELECT :x::int + 1;\n", [],
+                    ["-c", str(clients), "-j", "1", "-t", str(transactions)], timeout_s=60, protocol=protocol,
+                    session=False)
+    except RuntimeError as e:
+        exc = e
+    row = {"check": f"pgbench_{protocol}", "attempts": clients * transactions, "errors": int(exc is not None), **_error(exc)}
+    if exc is not None:  # pgbench's own message: the server's error is on the line with ERROR
+        lines = [ln for ln in str(exc).splitlines() if "ERROR" in ln] or [str(exc)]
+        row["error"] = lines[0].strip()[:300]
+    return row
+
+
 def cells(pooled_dsn: str) -> list[dict]:
-    rows = [psycopg_prepare(pooled_dsn), wire_turns(pooled_dsn, True), wire_turns(pooled_dsn, False)]
-    return [{"record": "prepared_check", "path": "pgbouncer", "prepared": "named" if r["check"] != "wire_unnamed"
-             else "unnamed", "fallback": FALLBACK, **r} for r in rows]
+    rows = [psycopg_prepare(pooled_dsn), wire_turns(pooled_dsn, True), wire_turns(pooled_dsn, False),
+            pgbench_protocol(pooled_dsn, "prepared"), pgbench_protocol(pooled_dsn, "extended")]
+    return [{"record": "prepared_check", "path": "pgbouncer", "prepared": "unnamed" if r["check"] in UNNAMED
+             else "named", "fallback": FALLBACK, **r} for r in rows]

@@ -48,6 +48,8 @@ def test_named_prepared_statements_fail_through_the_pooler_and_unnamed_do_not(po
     assert checks.loc["psycopg_prepare", "sqlstate"] in ("26000", "42P05")
     assert checks.loc["wire_named", "errors"] > 0
     assert checks.loc["wire_unnamed", "errors"] == 0
+    assert checks.loc["pgbench_prepared", "outcome"] == "error" and "P_0" in checks.loc["pgbench_prepared", "error"]
+    assert checks.loc["pgbench_extended", "outcome"] == "ok"
     assert meta["pooler"]["ran"] and meta["pooler"]["pool_size"] == pgbouncer.POOL_SIZE
     assert "unnamed" in meta["pooler"]["prepared_statements"]
 
