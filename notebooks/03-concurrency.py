@@ -33,7 +33,8 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import cells, page, plots
+from bench.report import cells, page, plots, pooler_cells
+from bench.report.charts import pooler as pooler_charts
 from bench.results import store as results
 from bench.report.charts import concurrency as charts
 
@@ -87,6 +88,38 @@ if has:
 if has:
     plots.publish("fig-concurrency-budget-throughput", charts.budget(c), run=run,
                   caption="Throughput and pool wait against the connection budget, fixed closed-loop clients")
+
+# %% [markdown]
+# ## PgBouncer in the path
+# Supabase reaches the database through a transaction pooler. Here Debian's PgBouncer (1.18,
+# transaction mode, 15 server connections as Supabase's pooler) sits beside the database, and the
+# delay proxy sits between the client and the pooler, so the client's round trip is to the
+# pooler. PgBouncer 1.18 does not keep named prepared statements across transactions (1.21
+# does): the check below records the error a client gets, and through the pooler every statement
+# therefore goes unnamed (planned at every execution). Direct unnamed is measured too, so the
+# pooler's own cost is told apart from the loss of prepared statements. Under load the
+# comparison is at the connection counts each path really has: direct, the senders share
+# PostgREST's pool of 10 (and 15, the pooler's server pool); through the pooler every sender has
+# its own client connections, multiplexed onto 15 server connections.
+
+# %%
+# optional: pooler
+pool = run.has("pooler")
+pooler = run.table("pooler") if pool else None
+if not pool:
+    display(Markdown("**PgBouncer: not in this run** (`python -m bench run pooler`)."))
+elif pooler_cells.skipped_reason(pooler):
+    display(Markdown(f"**PgBouncer: skipped**: {pooler_cells.skipped_reason(pooler)}."))
+else:
+    display(page.table(pooler_cells.prepared_checks(pooler), "named prepared statements through PgBouncer 1.18, "
+                       f"and the fall-back: {m.get('pooler', {}).get('prepared_statements', 'unnamed statements')}"))
+    plots.publish("fig-pooler-reads", pooler_charts.reads(pooler_cells.read_ratios(pooler)), run=run,
+                  caption="Read latency through PgBouncer over direct per strategy, RTT 0 and 2 ms, with the part "
+                  "that is the loss of prepared statements")
+    load_cells = pooler_cells.load_cells(pooler)
+    plots.publish("fig-pooler-load", pooler_charts.load(load_cells), run=run,
+                  caption="Closed-loop throughput and p99 latency under load, direct against PgBouncer")
+    display(page.table(load_cells, "throughput in bundles/s; latency in µs; CPU in cores"))
 
 # %% [markdown]
 # ## Torn reads: three snapshots per bundle

@@ -50,9 +50,9 @@ class SharedPool:
     """`budget` connections shared by every sender of one process; a wire per connection."""
 
     def __init__(self, dsn: str, budget: int = 10, fanout_threads: int = 8, rest: bool = False,
-                 role: str = "authenticated"):
+                 role: str = "authenticated", prepared: bool = True):
         self.pool = ConnectionPool(dsn, min_size=budget, max_size=budget, open=True, configure=lean,
-                                   kwargs={"autocommit": True}, timeout=120)
+                                   kwargs=strategies.connect_kwargs(prepared), timeout=120)
         self.pool.wait()
         self.budget = budget
         self.executor = ThreadPoolExecutor(fanout_threads)  # star_parallel_threads' parts

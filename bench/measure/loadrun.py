@@ -43,6 +43,7 @@ class Cell:
     warmup_s: float = loadgen.WARMUP_S  # before each repetition, not recorded
     reps: int = 1  # measured repetitions on the same pool, each after its own warm-up
     query_file: str = ""  # instead of a strategy: one statement from bench/sql (the lock cells)
+    prepared: bool = True  # False: unnamed statements (through PgBouncer 1.18)
 
 
 def _share(total: float, workers: int, k: int) -> int:
@@ -52,7 +53,8 @@ def _share(total: float, workers: int, k: int) -> int:
 def run_worker(cell: Cell, k: int, start_at: float, probe: ServerCPU | None = None) -> list[dict]:
     """Worker k's share of the cell, per repetition: encoded histograms and its CPU time."""
     budget, senders = max(1, _share(cell.budget, cell.workers, k)), max(1, _share(cell.clients, cell.workers, k))
-    with loadgen.SharedPool(cell.dsn, budget, fanout_threads=3 * senders, rest=cell.rest) as shared:
+    with loadgen.SharedPool(cell.dsn, budget, fanout_threads=3 * senders, rest=cell.rest,
+                          prepared=cell.prepared) as shared:
         if cell.query_file:
             op = loadgen.statement_op(shared, sql_text(cell.query_file), list(cell.users))
         else:

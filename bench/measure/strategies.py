@@ -47,8 +47,14 @@ class Fetch:
     wire_bytes: int = 0  # DataRow bytes received; counted only when Source(count_bytes=True)
 
 
-def _connect(dsn: str) -> psycopg.Connection:
-    conn = psycopg.connect(dsn, autocommit=True)
+def connect_kwargs(prepared: bool = True) -> dict:
+    """Connection options: `prepared=False` makes every Wire on the connection send unnamed
+    statements (psycopg's prepare_threshold None, the convention `wire.Wire` reads)."""
+    return {"autocommit": True, **({} if prepared else {"prepare_threshold": None})}
+
+
+def _connect(dsn: str, prepared: bool = True) -> psycopg.Connection:
+    conn = psycopg.connect(dsn, **connect_kwargs(prepared))
     lean(conn)
     return conn
 
@@ -58,10 +64,10 @@ class Source:
     fetches, a pool of `pool_size` with a thread per connection (the memo's Promise.all)."""
 
     def __init__(self, dsn: str, pool_size: int = 3, rest: bool | str = False, role: str = "authenticated",
-                 count_bytes: bool = False, claims: str | None = None):
-        self.wire = Wire(_connect(dsn))
+                 count_bytes: bool = False, claims: str | None = None, prepared: bool = True):
+        self.wire = Wire(_connect(dsn, prepared))
         self.pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size, open=True, configure=lean,
-                                   kwargs={"autocommit": True})
+                                   kwargs=connect_kwargs(prepared))
         self.pool.wait()
         self.wires: dict[int, Wire] = {}  # one per pooled connection, made on first use
         self.executor = ThreadPoolExecutor(pool_size)

@@ -49,8 +49,8 @@ class Pending:
         pgconn.enter_pipeline_mode()
         try:
             for name, (query, params) in zip(names, items):
-                if name is None:
-                    pgconn.send_query_params(query.encode(), None)
+                if name is None:  # unprepared: a one-off text (params None) or an unnamed statement
+                    pgconn.send_query_params(query.encode(), params)
                 else:
                     pgconn.send_query_prepared(name, params)
             pgconn.pipeline_sync()
@@ -94,13 +94,17 @@ def readable(pending: list[Pending], timeout: float | None = None) -> list[Pendi
 
 
 class Wire:
-    """One connection, statements prepared once by name."""
+    """One connection, statements prepared once by name; on a connection made with
+    `prepare_threshold=None` (through PgBouncer 1.18, which loses named statements across
+    transactions: bench.db.pgbouncer) every statement goes unnamed instead, Parse/Bind/Execute
+    in one round trip, planned at every execution."""
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self.pgconn = conn.pgconn
         self.tx = Transformer(conn)
         self.names: dict[str, bytes] = {}
+        self.prepared = conn.prepare_threshold is not None
 
     def _prepared(self, query: str) -> bytes:
         name = self.names.get(query)
@@ -112,6 +116,8 @@ class Wire:
 
     def execute(self, query: str, params: list[bytes]) -> pq.PGresult:
         """One statement, one round trip."""
+        if not self.prepared:
+            return _check(self.pgconn.exec_params(query.encode(), params))
         return _check(self.pgconn.exec_prepared(self._prepared(query), params))
 
     def batch(self, items: list[tuple[str, list[bytes]]]) -> list[pq.PGresult]:
@@ -125,7 +131,7 @@ class Wire:
 
     def send(self, items: list[tuple[str, list[bytes]]]) -> Pending:
         """Send a batch and return at once; `Pending.done()` takes what has arrived."""
-        names = [self._prepared(q) if p is not None else None for q, p in items]  # Parse once, outside
+        names = [self._prepared(q) if p is not None and self.prepared else None for q, p in items]  # Parse once, outside
         return Pending(self.pgconn, names, items)
 
     def rows(self, res: pq.PGresult) -> tuple[tuple[str, ...], list[tuple]]:

@@ -28,6 +28,21 @@ def saved_by_notebook(notebooks: Path | None = None) -> dict[str, list[str]]:
             for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py"))}
 
 
+OPTIONAL = re.compile(r"^# optional: ([a-z_]+)$", re.M)
+
+
+def optional_ids(notebooks: Path | None = None) -> dict[str, str]:
+    """Figure id -> the experiment its cell needs, for cells marked `# optional: <experiment>`
+    (a section shown only when the run has that table; skipped with a sentence otherwise)."""
+    out = {}
+    for source in sorted(Path(notebooks or config.NOTEBOOKS).glob("[0-9][0-9]-*.py")):
+        for cell in source.read_text().split("# %%"):
+            found = OPTIONAL.search(cell)
+            if found:
+                out.update({fig_id: found.group(1) for fig_id in SAVED.findall(cell)})
+    return out
+
+
 def read(figures: Path | None = None) -> dict[str, dict]:
     path = Path(figures or config.REPORTS / "figures") / "index.json"
     return json.loads(path.read_text()) if path.exists() else {}

@@ -93,6 +93,11 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "plain": ("direct connection, table owner", "#5a7d9a"),
     "rest": ("through PostgREST's statements, as authenticated", "#d4a017"),
     "rest_envelope": ("the old envelope emulation (pipelined)", "#8c6d1f"),
+    # how a request reached the database: direct or through PgBouncer (the pooler section)
+    "path:direct": ("direct, pool 10, named prepared", "#1b9e77"),
+    "path:direct_pool15": ("direct, pool 15, named prepared", "#66c2a5"),
+    "path:direct_unnamed": ("direct, unnamed statements", "#7570b3"),
+    "path:pgbouncer": ("PgBouncer 1.18, transaction mode, 15 server conns", "#d95f02"),
     # evolution: the application's request kinds under a schema change, and the change's conditions
     "signup": ("signup (auth.users insert + trigger)", "#7b2d26"),
     "sign_in": ("sign-in (auth.users update)", "#e6550d"),

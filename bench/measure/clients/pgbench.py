@@ -57,17 +57,20 @@ def _connection_args(dsn: str) -> list[str]:
             "-U", str(params.get("user", "postgres")), str(params["dbname"])]
 
 
-def run(dsn: str, script_text: str, variables: list[str], args: list[str], timeout_s: float = 300) -> list[list[str]]:
+def run(dsn: str, script_text: str, variables: list[str], args: list[str], timeout_s: float = 300,
+        protocol: str = "prepared", session: bool = True) -> list[list[str]]:
     """pgbench over one script with -D `variables` and extra `args`; the per-transaction log's
-    lines, split (client, transaction, latency_us, script, epoch_s, epoch_us[, lag_us])."""
+    lines, split (client, transaction, latency_us, script, epoch_s, epoch_us[, lag_us]).
+    `protocol` is pgbench's -M; `session=False` leaves out SESSION (PgBouncer drops the startup
+    `options` parameter, so a pooled session cannot have it: compare without it on both sides)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "script.sql"
         path.write_text(script_text)
-        cmd = [pg.tool("pgbench"), "-n", "-M", "prepared", *args, "-l", "--log-prefix", str(Path(tmp) / "log"),
+        cmd = [pg.tool("pgbench"), "-n", "-M", protocol, *args, "-l", "--log-prefix", str(Path(tmp) / "log"),
                "-f", str(path)]
         for v in variables:
             cmd += ["-D", v]
-        env = {**pg.client_env(dsn), "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION}".strip()}
+        env = {**pg.client_env(dsn), "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {SESSION if session else ''}".strip()}
         done = subprocess.run(cmd + _connection_args(dsn), capture_output=True, text=True, timeout=timeout_s,
                               cwd=tmp, env=env)
         if done.returncode:

@@ -41,6 +41,8 @@ class Cell:
     duration_s: float = 1.5  # measured, split into `reps` windows
     warmup_s: float = 0.3
     reps: int = 3
+    protocol: str = "prepared"  # pgbench -M: simple and extended (unnamed) work through PgBouncer 1.18
+    session: bool = True  # PGOPTIONS SESSION (dropped by PgBouncer: False on both sides of a pooler comparison)
 
     @property
     def connections(self) -> int:
@@ -83,6 +85,12 @@ def windows(rows: list[list[str]], warmup_s: float, duration_s: float, reps: int
     return out
 
 
+def _values(cell: Cell) -> list[str]:
+    """The users as -D values: -M simple substitutes them into the SQL text, so they go quoted
+    there (a literal uuid); the extended protocols bind them as parameters, unquoted."""
+    return [f"'{u}'" for u in cell.users] if cell.protocol == "simple" else list(cell.users)
+
+
 def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     """One cell -> one record per window."""
     bundle = bundles.load(cell.bundle)
@@ -91,8 +99,9 @@ def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     server.start()
     client.start()
     rows = pgbench.run(cell.dsn, pgbench.script(bundle, cell.strategy, order),
-                       pgbench.user_variables(list(cell.users), order) + ["i=0"], args(cell),
-                       timeout_s=60 + 2 * (cell.warmup_s + cell.duration_s))
+                       pgbench.user_variables(_values(cell), order) + ["i=0"], args(cell),
+                       timeout_s=60 + 2 * (cell.warmup_s + cell.duration_s), protocol=cell.protocol,
+                       session=cell.session)
     wall = client.elapsed()
     client_s, server_s = client.stop(), server.stop()
     server_cores = server_s / wall if server_s is not None else None
@@ -102,7 +111,7 @@ def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     for w in windows(rows, cell.warmup_s, cell.duration_s, cell.reps, warm_tx=len(cell.users)):
         row = {"client": PGBENCH, "strategy": cell.strategy, "bundle": cell.bundle, "mode": cell.mode,
                "clients": cell.clients, "connections": cell.connections, "rate": cell.rate, "budget": cell.budget,
-               "duration_s": cell.duration_s, "rep": w["rep"], "requests": w["n"], "errors": 0,
+               "duration_s": cell.duration_s, "protocol": cell.protocol, "rep": w["rep"], "requests": w["n"], "errors": 0,
                "skipped": w["skipped"], "window_s": w["window_s"], "throughput_rps": w["n"] / w["window_s"],
                "client_cpu_cores": client_cores, "client_cpu_max_worker": client_cores,
                "server_cpu_cores": server_cores, "machine_busy_cores": busy,
