@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 SCALE ?= m
 SCALES ?= s,m
+comma := ,
 STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
@@ -50,11 +51,13 @@ report-quick: setup db ## the main job in its quick form (scale s, small matrice
 	$(PY) -m bench run --scale s --quick
 	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
 
-reference: seed ## re-make the committed reference run (SCALES, default s,m) and its A/A twin, rewrite notebooks/, reports/, README findings
+reference: seed pg15 ## re-make the committed reference run (SCALES, default s,m), its A/A twin and its PostgreSQL 15 run (read paths, RLS, locks at the largest scale), rewrite notebooks/, reports/, README findings
 	rm -rf data/reference.new
 	$(PY) -m bench run --scale $(SCALES) --out data/reference.new
 	run="$$(ls -1d data/reference.new/2* | tail -n 1)"; \
-	$(PY) -m bench run read_paths --scale s --out "data/reference.new/aa/$$(basename "$$run")"
+	$(PY) -m bench run read_paths --scale s --out "data/reference.new/aa/$$(basename "$$run")" && \
+	$(PY) -m bench run read_paths rls locks --servers pg15 --scale $(lastword $(subst $(comma), ,$(SCALES))) --no-extra-scales \
+	  --out "data/reference.new/servers/$$(basename "$$run")"
 	rm -rf data/reference && mv data/reference.new data/reference
 	$(PY) -m bench render --run "$$(ls -1d data/reference/2* | tail -n 1)"
 

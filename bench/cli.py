@@ -49,11 +49,14 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--dsn", action="append", default=None,
                      help=f"libpq DSN of an existing server (or ${config.DSN_ENV}); repeat for several servers")
     run.add_argument("--servers", default=None, metavar="LIST",
-                     help="comma list of embedded, pg15 (Debian's PostgreSQL 15, started under data/pg15): "
-                          "one run folder per server, the same matrix, to set side by side with `compare`")
+                     help="comma list of embedded, pg15 (Debian's PostgreSQL 15, started under data/pg15): the "
+                          "first server's run folder in --out, each other's beside it in <out>/servers/<run-id>/ "
+                          "(the pages show them side by side; `compare` cell by cell)")
     _dataset(run)  # --scale takes a comma list here: s,m
     run.add_argument("experiments", nargs="*", help="experiment names (default: all)")
     run.add_argument("--quick", action="store_true", help="small matrix, for tests")
+    run.add_argument("--no-extra-scales", action="store_true",
+                     help="only the scales given: skip steps that need another (rls's forms at l)")
     run.add_argument("--out", type=Path, default=config.RESULTS, help="results root (default data/results)")
 
     val = verbs.add_parser("validate", help="check a results folder")

@@ -115,17 +115,20 @@ def _servers(args) -> list[tuple[str, bool]]:
 
 
 def run(args) -> int:
+    """One run folder per server: the first server's in --out, every other's in
+    <out>/servers/<first-run-id>/, where the pages and verdicts find them."""
     from bench.experiments.runner import run_experiments
 
     req = _request(args)
-    dirs = []
+    dirs: list[Path] = []
     for server, by_dsn in _servers(args):
+        root = args.out if not dirs else Path(args.out) / "servers" / dirs[0].name
         dirs.append(run_experiments(server, req, args.experiments, scales=args.scale.split(","),
-                                    quick=args.quick, root=args.out, force=args.force_foreign_db,
-                                    explicit_dsn=by_dsn))
+                                    quick=args.quick, root=root, force=args.force_foreign_db,
+                                    explicit_dsn=by_dsn, extra_scales=not args.no_extra_scales))
         print(dirs[-1], flush=True)
-    if len(dirs) == 2:
-        print(f"side by side: python -m bench compare {dirs[0]} {dirs[1]}", file=sys.stderr)
+    for other in dirs[1:]:
+        print(f"side by side: python -m bench compare {dirs[0]} {other}", file=sys.stderr)
     return 0
 
 

@@ -157,10 +157,12 @@ if has:
 # (64 by default). The wide join below reads `auth.users` and every spoke with the chat domain.
 
 # %%
-if has:
-    fig, sentence = charts.locks(cells.load(table, "locks"))
+if run.has("locks"):
+    fig, sentence = charts.locks(cells.load(run.table("locks"), "locks"))
     plots.publish("fig-concurrency-locks-throughput", (fig, sentence + f" Measured on PostgreSQL "
-                  f"{m['versions']['postgresql']}: the finding holds for PostgreSQL 18 and later at default settings; on "
-                  "17 and earlier the locks beyond 16 are not fast-path, which this server cannot show."), run=run,
+                  f"{m['versions']['postgresql']}; the same cells on a PostgreSQL 15 server, where the locks past 16 "
+                  "are not fast-path, are in the servers chapter (fig-servers-locks) when the run has one."), run=run,
                   caption="Throughput of a narrow and a wide join as clients grow, with the relation locks each holds")
+else:
+    display(Markdown("_The lock cells are not in this run (its experiments did not include `locks`)._"))
 page.sql("queries/concurrency/wide_join.sql")

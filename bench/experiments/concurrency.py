@@ -8,7 +8,6 @@ Runs ONCE per run, at the run's largest scale. Rows (column `record`):
   encoded histograms are kept in `hist_*` so repetitions can be merged), client and server CPU,
   `client_bound` where the client, not PostgreSQL, was the bottleneck (loadrun);
 - `consistency`: torn reads per (strategy, isolation) x bundle x write rate (experiments.consistency);
-- `locks`: relation locks a statement holds, and how many of them PostgreSQL took fast-path;
 - `load_users`: the users every load cell cycles through (request i takes user i mod n), drawn
   uniformly from the whole population, so heavy users come in as often as they exist.
 Load rows carry `client`: `psycopg` (the Python load generator, every strategy) or `pgbench`
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bench.db import pg, schema
-from bench.experiments import consistency, locks
+from bench.experiments import consistency
 from bench.experiments.common import LARGEST, Step, progress
 from bench.measure import bundles, loadrun, netdelay, strategies
 from bench.measure.clients import PSYCOPG, pgbench, pgbench_load
@@ -54,7 +53,6 @@ class Matrix:
     write_rates: tuple[float, ...] = (0.0, 50.0, 250.0)
     readers: int = 2
     consistency_s: float = 0.6
-    lock_clients: tuple[int, ...] = (1, 32)
     users: int = 40  # drawn uniformly from the population, cycled by every cell
     pgbench_clients: tuple[int, ...] = (1, 10)  # pgbench connections (no pool: at most the budget)
     pgbench_s: float = 1.2  # measured, split into `reps` windows, after the warm-up (-T 2)
@@ -65,7 +63,7 @@ DEFAULT = Matrix()
 QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
                open_senders=16, budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
                rep_s=0.15, warmup_s=0.1, workers_from=1000, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
-               lock_clients=(1, 8), users=10, pgbench_clients=(1, 4), pgbench_s=0.6, pgbench_warmup_s=0.4)
+               users=10, pgbench_clients=(1, 4), pgbench_s=0.6, pgbench_warmup_s=0.4)
 
 
 def run(ctx) -> pd.DataFrame:
@@ -82,7 +80,6 @@ def run(ctx) -> pd.DataFrame:
             best = max(r["throughput_rps"] for r in out if r.get("rtt_ms") == 0 and r.get("client") == PSYCOPG)
             out += _open(mx, runner, tcp, users, rng, ctx.req.seed, best)
             out += _budgets(mx, runner, tcp, users, rng, ctx.req.seed)
-            out += locks.cells(mx, runner, tcp, users, ctx.req.seed)
         out += consistency.cells(tcp, ctx.req.seed, mx.consistency_bundles, mx.write_rates, mx.readers,
                                  mx.consistency_s, progress)
     finally:

@@ -1,20 +1,43 @@
-"""Concurrency section 4: the lock manager. A statement holds one relation lock per table and
+"""Locks: the lock manager (an experiment of its own, so a second server can run it alone). A statement holds one relation lock per table and
 index it touches. Up to PostgreSQL 17 a backend had 16 fast-path slots; locks beyond them go to
 the shared lock table, under the LockManager LWLocks, which contend at high concurrency.
 PostgreSQL 18 sizes the fast-path slots from max_locks_per_transaction (64 by default -> 64
 slots). Measured: the relation locks each statement holds and how many were fast-path (pg_locks),
 then the narrow join (3 tables) and a wide one (9 tables with auth.users) under closed-loop load,
-with the backends sampled for LockManager waits while it runs.
+with the backends sampled for LockManager waits while it runs. Runs once, at the run's largest
+scale; rows `record="locks"`, one per cell x repetition, with the lock counts of the statement.
 """
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
+import pandas as pd
 import psycopg
 
+from bench.db import pg, schema
+from bench.experiments.common import LARGEST, Step, progress
 from bench.measure import loadrun
 from bench.measure.wire import Wire, lean
 from bench.sql import sql_text
+
+NAME = "locks"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    bundle: str = "account"
+    lock_clients: tuple[int, ...] = (1, 32)
+    budget: int = 10  # PostgREST's default pool size, as in concurrency
+    reps: int = 3
+    rep_s: float = 0.5
+    warmup_s: float = 0.3
+    workers_from: int = 16
+    users: int = 40
+
+
+DEFAULT = Matrix()
+QUICK = Matrix(lock_clients=(1, 8), reps=2, rep_s=0.15, warmup_s=0.1, workers_from=1000, users=10)
 
 QUERIES = {"narrow_join": "queries/account/join_json.sql", "wide_join": "queries/concurrency/wide_join.sql"}
 LOCKS = sql_text("queries/concurrency/relation_locks.sql")
@@ -82,3 +105,22 @@ def cells(mx, runner, dsn: str, users, seed: int) -> list[dict]:
             out += [{"record": "locks", "rtt_ms": 0.0, "statements_per_s": r["throughput_rps"], **held,
                      **waits.summary(), **r} for r in rows]
     return out
+
+
+def run(ctx) -> pd.DataFrame:
+    from bench.experiments.concurrency import load_users
+
+    mx = QUICK if ctx.quick else DEFAULT
+    tcp = pg.tcp_dsn(ctx.dsn)
+    users = load_users(ctx.dsn, ctx.req.seed, mx.users)
+    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
+    try:
+        with loadrun.Runner() as runner:
+            out = cells(mx, runner, tcp, users, ctx.req.seed)
+    finally:
+        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
+    progress(f"locks {ctx.req.scale}: {len(QUERIES)} joins x {len(mx.lock_clients)} client counts")
+    return pd.DataFrame([{"experiment": NAME, "scale": ctx.req.scale, **r} for r in out])
+
+
+STEPS = (Step(run, at=LARGEST),)

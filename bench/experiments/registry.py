@@ -8,10 +8,11 @@ from bench.experiments import (
     dataset,
     evolution,
     integrity,
+    locks,
     pooler,
     read_paths,
     rls,
 )
 
-REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, integrity, rls, cross_service, evolution,
+REGISTRY = {m.NAME: m for m in (dataset, read_paths, concurrency, locks, integrity, rls, cross_service, evolution,
                                  caching, pooler)}

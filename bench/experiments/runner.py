@@ -21,9 +21,10 @@ from bench.results import store as results
 from bench.seeding import seed
 
 
-def schedule(modules, scales: list[str], quick: bool) -> list[tuple[str, object, Step]]:
+def schedule(modules, scales: list[str], quick: bool, extra_scales: bool = True) -> list[tuple[str, object, Step]]:
     """(scale, module, step) in the order they run: scale by scale, smallest first, each scale's
-    steps in registry order. A step's own scales come after the run's when they are not part of it."""
+    steps in registry order. A step's own scales come after the run's when they are not part of
+    it (and not at all without `extra_scales`: a second server's run keeps to the run's scales)."""
     largest = config.largest(scales)
     plan = []
     for module in modules:
@@ -31,7 +32,7 @@ def schedule(modules, scales: list[str], quick: bool) -> list[tuple[str, object,
             if quick and not step.quick:
                 continue
             at = scales if step.at == EVERY else [largest] if step.at == LARGEST else [
-                s for s in step.at if s not in scales]
+                s for s in step.at if s not in scales and extra_scales]
             plan += [(s, module, step) for s in at]
     order = config.ordered(scales) + [s for s in config.ordered(s for s, _, _ in plan) if s not in scales]
     return sorted(plan, key=lambda p: order.index(p[0]))
@@ -39,7 +40,7 @@ def schedule(modules, scales: list[str], quick: bool) -> list[tuple[str, object,
 
 def run_experiments(server: str, req: seed.Request, names: list[str], *, scales: list[str] | None = None,
                     quick: bool = False, root: Path | None = None, force: bool = False,
-                    explicit_dsn: bool = False) -> Path:
+                    explicit_dsn: bool = False, extra_scales: bool = True) -> Path:
     """Run `names` (default: all) at each scale into one results folder; returns its path."""
     names = [n.replace("-", "_") for n in names]  # `run read-paths` and `run read_paths` alike
     unknown = [n for n in names if n not in REGISTRY]
@@ -59,7 +60,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     manifests, contexts, restored = {}, {}, {}
     steps: list[dict] = []  # wall time per step, in run.json: where a run's time goes
     with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
-        for scale, module, step in schedule(chosen, scales, quick):
+        for scale, module, step in schedule(chosen, scales, quick, extra_scales):
             if scale not in contexts:
                 r = replace(req, scale=scale)
                 held.enter_context(dataset_lock.hold(server, r.database))
@@ -89,7 +90,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
             "".join(f"{s}:{f}" for s, f in prints.items()).encode()).hexdigest()
         meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
                 "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
-                "quick": quick, "experiments": [m.NAME for m in chosen],
+                "quick": quick, "experiments": [m.NAME for m in chosen], "extra_scales": extra_scales,
                 "restored_before": restored, "step_seconds": steps,  # in-place changes of killed runs undone before measuring
                 "cache": "warm (warm-up excluded); the caching experiment's cold cells evict the bundle's relations "
                          "from shared buffers and the OS page cache before each request (see its evidence rows)"}

@@ -98,6 +98,9 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "path:direct_pool15": ("direct, pool 15, named prepared", "#66c2a5"),
     "path:direct_unnamed": ("direct, unnamed statements", "#7570b3"),
     "path:pgbouncer": ("PgBouncer 1.18, transaction mode, 15 server conns", "#d95f02"),
+    # servers: the run's own server, and the same cells on another server (servers chapter)
+    "server:run": ("the run's server", "#2c7fb8"),
+    "server:other": ("the other server", "#f0a30a"),
     # evolution: the application's request kinds under a schema change, and the change's conditions
     "signup": ("signup (auth.users insert + trigger)", "#7b2d26"),
     "sign_in": ("sign-in (auth.users update)", "#e6550d"),

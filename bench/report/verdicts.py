@@ -369,7 +369,7 @@ def _locking(ev: Evidence) -> Verdict:
     p50 = cells.medians(lock, "strategy").set_index("strategy").p50_us / 1000
     waited = lock.groupby("strategy").blocked.mean()
     mx = cells.at_scale(t, "multixact").groupby("strategy").multixacts.median()
-    locks = cells.load(ev.table("concurrency"), "locks")
+    locks = cells.load(ev.table("locks"), "locks")
     locks = locks[locks.record == "locks"]
     wide = locks[locks.strategy == "wide_join"]
     answer = (f"A spoke insert waited on its user's row in {waited.get('delete_user', 0):.0%} of tries while the user "
@@ -407,7 +407,7 @@ CLAIMS = (
     Claim("caching", "Better caching (each table cached independently)", "Performance Benefits", ("caching",),
           evolution.caching),
     Claim("locking", "Minimal locking (changes to one table don't affect others)", "Performance Benefits",
-          ("integrity", "concurrency"), _locking),
+          ("integrity", "locks"), _locking),
     Claim("integrity", "No referential integrity between business entities (accept the trade-off)",
           "Disadvantages 1; Pattern Comparison", ("integrity",), integrity.integrity,
           row="Data Integrity"),
@@ -429,8 +429,46 @@ MEMO_TABLE = {  # the memo's Pattern Comparison rows: star entry, relational ent
 }
 
 
-def evaluate(run: results.Run) -> pd.DataFrame:
-    """One row per claim: quote, measured answer, verdict, when it flips, evidence figure ids."""
+SERVER_FIGURES = {  # claim -> the servers chapter's figure that sets its cells side by side
+    "no_joins": ("fig-servers-reads",), "parallel": ("fig-servers-reads",), "no_complex_joins": ("fig-servers-reads",),
+    "rls": ("fig-servers-rls",), "locking": ("fig-servers-locks",),
+}
+
+
+def evaluate(run: results.Run, others: list[results.Run] | None = None) -> pd.DataFrame:
+    """One row per claim: quote, measured answer, verdict, when it flips, evidence figure ids.
+    Each claim is also answered on the run's other servers (default: results.server_runs); where
+    one gives another verdict, the claim holds only on the server where it does, and says so."""
+    table = _evaluate_one(run)
+    others = results.server_runs(run.path) if others is None else others
+    table["other_servers"] = ""
+    for other in others:
+        theirs = _evaluate_one(other).set_index("claim")
+        label, here = results.server_label(other), results.server_label(run)
+        for i, row in table.iterrows():
+            their = theirs.loc[row.claim]
+            if NOT_COVERED in (their.verdict, row.verdict):
+                continue
+            table.at[i, "other_servers"] += f"{label}: {their.verdict}. "
+            if their.verdict != row.verdict:
+                table.at[i, "flips"] = _across_servers(row, their, here, label)
+                table.at[i, "verdict"] = ONLY_WHEN
+                table.at[i, "figures"] = [*row.figures, *SERVER_FIGURES.get(row.claim, ())]
+    return table
+
+
+def _across_servers(row, their, here: str, label: str) -> str:
+    """The condition of a claim whose verdict differs between two servers, with the other
+    server's own measured answer (its first sentence)."""
+    first = their.answer.split(". ")[0].rstrip(".")
+    if their.verdict == DOES_NOT_HOLD:
+        return f"the server is {here}{': ' + row.flips if row.flips else ''} (on {label} it does not hold: {first})"
+    if row.verdict == DOES_NOT_HOLD:
+        return f"the server is {label} ({first}{'; ' + their.flips if their.flips else ''}); on {here} it does not hold"
+    return f"{row.flips or their.flips} (on {label}: {their.verdict}; {first})"
+
+
+def _evaluate_one(run: results.Run) -> pd.DataFrame:
     ev = Evidence(run)
     rows = []
     for claim in CLAIMS:
@@ -483,6 +521,7 @@ def claims_markdown(v: pd.DataFrame) -> str:
         out.append(f'<h3 id="{claim_anchor(r.claim)}">“{html.escape(r.quote)}”</h3>\n\n'
                    f'*{r.where}* · <span class="{css}">**{html.escape(words)}**</span>\n\n{r.answer}\n\n'
                    + (f"When it flips: {r.flips.rstrip('.')}.\n\n" if r.flips and r.verdict != ONLY_WHEN else "")
+                   + (f"Also measured on {r.other_servers.strip()}\n\n" if getattr(r, "other_servers", "") else "")
                    + f"Evidence: {figs}\n")
     return "\n".join(out)
 

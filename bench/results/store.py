@@ -188,6 +188,19 @@ def aa_run(run_dir) -> Path | None:
     return latest_run(run_dir.parent / "aa" / run_dir.name)
 
 
+def server_runs(run_dir) -> list[Run]:
+    """The same run on other servers, oldest first: `run --servers a,b` (and `make reference`)
+    put every server's run but the first's in <root>/servers/<run-id>/."""
+    root = Path(run_dir).parent / "servers" / Path(run_dir).name
+    found = sorted(p for p in root.glob("2*") if p.is_dir() and not validate(p)) if root.exists() else []
+    return [load(p) for p in found]
+
+
+def server_label(run: Run) -> str:
+    """'PostgreSQL 15.14' from a run's recorded server version."""
+    return "PostgreSQL " + str(run.meta.get("versions", {}).get("postgresql", "?")).split()[0]
+
+
 def default_run() -> Path | None:
     """The committed reference run if there is one, else the newest local run."""
     return latest_run(config.REFERENCE) or latest_run()

@@ -116,3 +116,39 @@ def test_the_suite_by_dsn_changes_only_its_own_databases_and_roles(external, tmp
     meta = json.loads((run_dir / "run.json").read_text())
     assert meta["versions"]["postgresql"].startswith("15."), meta["versions"]["postgresql"]
     assert meta["topology"].startswith("external server")
+
+
+def test_two_servers_in_one_run_are_set_side_by_side(external, server, tmp_path):
+    """`run --dsn A --dsn B`: B's run lands in servers/<A's run>/, the servers page shows the
+    read-path, RLS and lock cells of both as loaded images, and the verdicts answer on both."""
+    from site_checks import FIGURE_SHOWN, need_browser
+
+    from bench.report import verdicts
+    from bench.results import store
+
+    running, dsn = external
+    env = {k: v for k, v in os.environ.items() if k != config.DSN_ENV}
+    ran = subprocess.run([sys.executable, "-m", "bench", "run", "read-paths", "rls", "locks", "--scale", "xs", "--quick",
+                          "--no-extra-scales", "--out", str(tmp_path), "--dsn", server, "--dsn", dsn],
+                         capture_output=True, text=True, env=env, cwd=config.REPO, timeout=900)
+    assert ran.returncode == 0, ran.stderr
+    first, second = (Path(line) for line in ran.stdout.strip().splitlines()[-2:])
+    assert second.parent == tmp_path / "servers" / first.name
+    others = store.server_runs(first)
+    assert [o.path for o in others] == [second]
+    assert others[0].meta["versions"]["postgresql"].startswith("15.")
+    v = verdicts.evaluate(store.load(first))
+    assert (v[v.claim.isin(["no_joins", "parallel", "rls"])].other_servers.str.startswith("PostgreSQL 15")).all()
+    rendered = subprocess.run([sys.executable, "-m", "bench", "render", "--run", str(first), "09-servers"],
+                              capture_output=True, text=True, cwd=config.REPO, timeout=600)
+    site = config.REPORTS / "runs" / first.name
+    try:
+        assert rendered.returncode == 0, rendered.stderr
+        with need_browser() as b:
+            b.open((site / "09-servers.html").resolve().as_uri())
+            assert b.errors() == []
+            for fig in ("fig-servers-reads", "fig-servers-rls", "fig-servers-locks"):
+                shown = b.evaluate(f"{FIGURE_SHOWN}({fig!r})")
+                assert isinstance(shown, (int, float)) and shown > 0, (fig, shown)
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
