@@ -64,6 +64,13 @@ def with_io_timing(dsn: str) -> str:
     return psycopg.conninfo.make_conninfo(dsn, options=IO_TIMING)
 
 
+def io_timing_allowed(dsn: str) -> bool:
+    """Whether this login may turn track_io_timing on (a superuser's setting, or granted SET)."""
+    with pg.connect(dsn) as conn:
+        return bool(conn.execute("SELECT rolsuper OR has_parameter_privilege(current_user, 'track_io_timing', 'SET') "
+                                 "FROM pg_roles WHERE rolname = current_user").fetchone()[0])
+
+
 def sample(conn, sampling: str, seed: int, n: int) -> list[str]:
     rows = conn.execute(sql_text(f"caching/sample_{sampling}.sql"), {"seed": str(seed), "n": n}).fetchall()
     return [str(r[0]) for r in rows]
@@ -92,7 +99,7 @@ def small_buffers(ctx) -> pd.DataFrame:
 
 
 def run_meta(table: pd.DataFrame) -> dict:
-    if table.empty or "shared_buffers" not in table:
+    if table.empty or "shared_buffers" not in table or "cache" not in table:
         return {}
     tagged = table[table.cache == "small_buffers"].shared_buffers.dropna().unique()
     return {"tagged_settings": {"caching small_buffers cells": {"shared_buffers": ", ".join(map(str, tagged))}}} \
@@ -108,8 +115,9 @@ def _pass(ctx, mx: Matrix, conditions: tuple[str, ...], tags: dict, explain: boo
     bundle = bundles.load(mx.bundle)
     schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))  # idempotent, as read_paths does
     base = {"experiment": NAME, "scale": ctx.req.scale, "bundle": bundle.name, "indexes": "indexed",
-            "rtt_ms": 0.0, "track_io_timing": True, **tags}
-    dsn = with_io_timing(ctx.dsn)
+            "rtt_ms": 0.0, **tags}
+    base["track_io_timing"] = io_timing_allowed(ctx.dsn)  # else block reads are counted, their time is not
+    dsn = with_io_timing(ctx.dsn) if base["track_io_timing"] else ctx.dsn
     rng = random.Random(ctx.req.seed)
     out = []
     with pg.connect(dsn, autocommit=True) as ctl:

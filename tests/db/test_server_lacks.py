@@ -47,9 +47,10 @@ def plain_login():
     cluster.destroy()
 
 
-def _run(dsn: str, out: Path):
+def _run(dsn: str, out: Path, *experiments: str):
     env = {k: v for k, v in os.environ.items() if k != config.DSN_ENV}
-    return subprocess.run([sys.executable, "-m", "bench", "run", "read-paths", "--scale", "xs", "--quick", "--out",
+    return subprocess.run([sys.executable, "-m", "bench", "run", *(experiments or ("read-paths",)), "--scale", "xs",
+                           "--quick", "--out",
                            str(out), "--dsn", dsn], capture_output=True, text=True, env=env, cwd=config.REPO,
                           timeout=600)
 
@@ -66,7 +67,7 @@ def test_what_is_missing_is_said_once_and_recorded_never_invented(plain_login, t
     running, dsn = plain_login
     with psycopg.connect(running.superuser_dsn(), autocommit=True) as conn:
         conn.execute("GRANT anon, authenticated, service_role TO plain")
-    done = _run(dsn, tmp_path)
+    done = _run(dsn, tmp_path, "read-paths", "caching")
     assert done.returncode == 0, done.stderr
     said = [line for line in done.stderr.splitlines() if " lacks " in line]
     assert len(said) == 1 and "pg_stat_statements" in said[0] and "superuser" in said[0], done.stderr
@@ -77,3 +78,8 @@ def test_what_is_missing_is_said_once_and_recorded_never_invented(plain_login, t
     timed = pd.read_parquet(run_dir / "read_paths.parquet")
     assert "server_us" not in timed or timed["server_us"].isna().all()  # missing, not zero, not invented
     assert timed["latency_us"].notna().any()  # the client-side cells were measured
+    cache = pd.read_parquet(run_dir / "caching.parquet")  # no superuser: the cells are skipped as such, with why
+    skipped = cache[cache.record == "skipped"]
+    assert len(skipped) and skipped.reason.str.len().gt(0).all(), cache.record.value_counts()
+    assert "latency_us" not in cache or cache.latency_us.isna().all(), "a cold cell timed without the rights to make it cold"
+    assert not skipped.track_io_timing.any()  # a setting it may not change is not claimed on
