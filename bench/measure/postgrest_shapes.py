@@ -24,6 +24,15 @@ exposed tables. On the star every spoke references auth.users, and `auth` is not
 profiles) it is accepted. The statement's text is the same on both variants: the foreign key only
 decides whether PostgREST generates it. So the embed timed on the star dataset is the cost the
 relational variant's request has (tests run it on both); a Supabase user on the star writes an RPC.
+
+db-max-rows: the direct strategies keep the memo's literal, uncapped SQL; through PostgREST every
+node returns at most MAX_ROWS rows. The memo's calls give no `.order()`, and PostgREST adds none
+(orderF renders only the request's order), so a capped node returns whichever 1000 rows the plan
+meets first; we do not invent an order. The rest path's same-answer check
+(`experiments.common.rest_answers`, `bundles.capped_parts`) therefore accepts, per part, either the
+direct rows exactly or exactly MAX_ROWS of them (a subset) when the direct answer has more, and
+records per sampled user and strategy which parts the cap cut. The RPC is not capped inside: the
+limit applies to the function's one result, not to the rows the function reads.
 """
 from __future__ import annotations
 
