@@ -17,7 +17,7 @@ hasql's snippets number them. The statements are keyed by the memo's own query t
 `postgrest.request(tokens, query, ...)` keeps its signature: it sends the PostgREST statement of a
 known query and wraps any other statement (a probe, the RLS experiment's) as before.
 
-What PostgREST allows (EMBED_NOTE): the embed is generated only along a foreign key between
+What PostgREST allows (EMBED_NOTE, in bench/report/method_notes.py for the 06-method page): the embed is generated only along a foreign key between
 exposed tables. On the star every spoke references auth.users, and `auth` is not exposed, so
 `profiles?select=*,user_roles(*)` fails with PGRST200 ("Could not find a relationship between
 'profiles' and 'user_roles' in the schema cache"); on the relational variant (spokes reference
@@ -44,6 +44,7 @@ from functools import cache
 from psycopg import sql
 
 from bench.measure import bundles
+from bench.report.method_notes import EMBED_NOTE  # noqa: F401  (the 06-method page's text, read side)
 from bench.sql import sql_text
 
 MAX_ROWS = 1000  # db-max-rows: Supabase's default
@@ -56,18 +57,6 @@ ORDER = {("account_paged", "auth_audit_log"): (("created_at", "DESC"), ("id", "D
 LIMIT = {("account_paged", "auth_audit_log"): 50}  # .limit(50): the range is min(50, db-max-rows)
 RPC = {name: f"get_{name}_bundle" for name in bundles.PARTS}  # schema/rpc.sql
 
-EMBED_NOTE = (
-    "**What PostgREST allows.** PostgREST embeds a table only along a foreign key between exposed "
-    "tables. In the pure star every spoke references `auth.users`, and the `auth` schema is not "
-    "exposed, so `profiles?select=*,user_roles(*),auth_audit_log(*)` is refused with PGRST200 "
-    "(\"Could not find a relationship between 'profiles' and 'user_roles' in the schema cache\"). "
-    "On the relational variant (spokes reference `profiles`) PostgREST accepts it and sends the "
-    "statement timed here; the text is the same on both variants (the foreign key only decides "
-    "whether PostgREST generates it), so its cost measured on the star's data is the relational "
-    "variant's request. A Supabase user on the star writes an RPC instead (`rpc_bundle`: one SQL "
-    "function returning the bundle, `GET /rpc/get_account_bundle?uid=...`). Every node PostgREST "
-    "builds carries `LIMIT 1000 OFFSET 0` (db-max-rows); a function's own reads are not capped."
-)
 
 
 @dataclass(frozen=True)

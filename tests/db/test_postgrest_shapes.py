@@ -92,3 +92,9 @@ def _run(conn, statement, uid):
     row = conn.execute(text, [v.decode() for v in statement.bind(uid)]).fetchone()
     body = row[2]
     return json.loads(body) if isinstance(body, str) else body
+
+
+def test_the_method_note_says_what_postgrest_refuses_and_accepts():
+    from bench.report.method_notes import EMBED_NOTE
+    assert "PGRST200" in EMBED_NOTE and "relational" in EMBED_NOTE and "LIMIT 1000 OFFSET 0" in EMBED_NOTE
+    assert postgrest_shapes.EMBED_NOTE is EMBED_NOTE
