@@ -54,7 +54,7 @@ display(Markdown(page.run_header(
 # rows or no chat sessions). The checksums:
 
 # %%
-eq = table[table.record == "equivalence"][["scale", "bundle", "checksum"]]
+eq = table[(table.record == "equivalence") & table.checksum.notna()][["scale", "bundle", "checksum"]]
 page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex digits of the sha256 over every sampled user's canonical bundle")
 
 # %% [markdown]

@@ -67,7 +67,7 @@ def same_answer(dsn: str, bundle: bundles.Bundle, users: list, names) -> str:
     texts = []
     with strategies.Source(dsn) as src:
         for user in users:
-            answers = {name: bundles.canonical(strategies.STRATEGIES[name](src, bundle, user).answer, types)
+            answers = {name: bundles.canonical(strategy_fn(name)(src, bundle, user).answer, types)
                        for name in names}
             reference = answers[names[0]]
             wrong = [name for name, text in answers.items() if text != reference]
@@ -77,12 +77,38 @@ def same_answer(dsn: str, bundle: bundles.Bundle, users: list, names) -> str:
     return bundles.checksum(texts)
 
 
+def rest_answers(dsn: str, bundle: bundles.Bundle, users: list, names, cap: int) -> list[dict]:
+    """Through PostgREST every node is capped at db-max-rows (`cap`) with no ORDER BY: each
+    strategy's answer must be the direct answer of names[0] with at most `cap` rows per part, any
+    of them. One `equivalence` row per user x strategy says whether the cap cut a part (which)."""
+    with pg.connect(dsn) as conn:
+        types = bundles.column_types(conn)
+    out = []
+    with strategies.Source(dsn) as direct, strategies.Source(dsn, rest=True) as rest:
+        for user in users:
+            reference = bundles.canonical(strategy_fn(names[0])(direct, bundle, user).answer, types)
+            for name in names:
+                text = bundles.canonical(strategy_fn(name)(rest, bundle, user).answer, types)
+                cut = bundles.capped_parts(reference, text, cap)
+                if cut is None:
+                    raise AnswerMismatch(f"bundle {bundle.name}, user {user}: {name} through PostgREST is not "
+                                         f"the direct {names[0]} answer capped at {cap} rows per node")
+                out.append({"record": "equivalence", "envelope": "rest", "bundle": bundle.name, "strategy": name,
+                            "user_id": str(user), "capped": bool(cut), "capped_parts": ",".join(cut)})
+    return out
+
+
+def strategy_fn(name: str):
+    """A strategy by id: the default ones and the alternatives."""
+    return strategies.STRATEGIES.get(name) or strategies.ALTERNATIVES[name]
+
+
 def wire_bytes(dsn: str, bundle: bundles.Bundle, sample: list[dict], names) -> list[dict]:
     out = []
     with strategies.Source(dsn, count_bytes=True) as src:
         for user in sample:
             for name in names:
-                fetch = strategies.STRATEGIES[name](src, bundle, user["id"])
+                fetch = strategy_fn(name)(src, bundle, user["id"])
                 out.append({"record": "bytes", "bundle": bundle.name, "strategy": name, "user_id": str(user["id"]),
                             "rows": fetch.rows, "bytes": fetch.wire_bytes})
     return out

@@ -5,7 +5,9 @@ Rows of the table (column `record`):
 - `request`: one timed request (latency_us and its parts), per strategy x condition x rep;
 - `server`: server time per request of a block, from pg_stat_statements deltas;
 - `bytes`: DataRow bytes one request receives, per strategy x bundle x sampled user;
-- `equivalence`: the canonical checksum all strategies matched, per bundle;
+- `equivalence`: the canonical checksum all strategies matched, per bundle (direct connection);
+  and per bundle x strategy x sampled user through PostgREST (`envelope` rest), whether
+  db-max-rows (1000 per node) cut the answer (`capped`, `capped_parts`);
 - `rtt`: the delay the proxy actually added (SELECT 1 through it against direct);
 - `pgbench`: the harness against pgbench -M prepared on the same statements, users and order at
   RTT 0 (means per bundle x strategy, from the client cells).
@@ -28,7 +30,7 @@ from bench.db import intent, pg, schema
 from bench.experiments import common as checks
 from bench.experiments import read_paths_clients
 from bench.experiments.common import Step, progress
-from bench.measure import bundles, harness, netdelay, strategies
+from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies
 from bench.measure.clients import PSYCOPG
 
 NAME = "read_paths"
@@ -37,7 +39,8 @@ NAME = "read_paths"
 @dataclass(frozen=True)
 class Matrix:
     bundles: tuple[str, ...] = tuple(bundles.PARTS)
-    strategies: tuple[str, ...] = tuple(strategies.STRATEGIES)
+    # rpc_bundle: the function a Supabase user writes on the star (schema/rpc.sql, applied by the run)
+    strategies: tuple[str, ...] = (*strategies.STRATEGIES, "rpc_bundle")
     rtts_ms: tuple[float, ...] = (0.0, 0.5, 2.0, 10.0, 40.0)
     rest_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # the old envelope's cost; one client round trip per request
     # PostgREST's path awaits each statement; it sits beside the database, so it runs on the
@@ -82,11 +85,13 @@ def _run(ctx) -> pd.DataFrame:
     users = [u["id"] for u in sample]
     out: list[dict] = []
     checksums: dict[str, str] = {}
-    schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))  # datasets seeded before stats.sql
+    schema.run_files(ctx.dsn, ("schema/stats.sql", "schema/rpc.sql", "variants/indexed.sql"))  # seeded before them
     intent.checkpoint("read_paths:indexed")
     for name in mx.bundles:
         checksums[name] = checks.same_answer(tcp, bundles.load(name), users, mx.strategies)
         out.append({**base, "record": "equivalence", "bundle": name, "checksum": checksums[name]})
+        out += [{**base, **r} for r in checks.rest_answers(tcp, bundles.load(name), users, mx.strategies,
+                                                          postgrest_shapes.MAX_ROWS)]
         if name in mx.client_bundles:
             read_paths_clients.check_answers(tcp, bundles.load(name), users, checksums[name])
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
@@ -151,9 +156,9 @@ def _block_requests(mx, src, bundle, lineup, users, order) -> int:
     timed on a second warm-up pass (the first prepares statements and fills caches)."""
     slowest = 0.0
     for strategy in lineup:
-        harness.time_block(strategies.STRATEGIES[strategy], src, bundle, users, 0, mx.warmup, order)
+        harness.time_block(checks.strategy_fn(strategy), src, bundle, users, 0, mx.warmup, order)
         t0 = time.perf_counter()
-        harness.time_block(strategies.STRATEGIES[strategy], src, bundle, users, 0, mx.warmup, order)
+        harness.time_block(checks.strategy_fn(strategy), src, bundle, users, 0, mx.warmup, order)
         slowest = max(slowest, (time.perf_counter() - t0) * 1e6 / max(1, mx.warmup))
     return harness.requests_for(slowest, mx.block_budget_s, mx.min_requests, mx.max_requests)
 
@@ -161,7 +166,7 @@ def _block_requests(mx, src, bundle, lineup, users, order) -> int:
 def _block(mx, src, bundle, strategy, users, order, n, stats_dsn, cond) -> list[dict]:
     """One strategy x bundle: untimed warm-up, then `n` requests taking the repetition's users in
     its shuffled order."""
-    fn = strategies.STRATEGIES[strategy]
+    fn = checks.strategy_fn(strategy)
     harness.time_block(fn, src, bundle, users, 0, mx.warmup, order)
     checks.reset_statements(stats_dsn)
     records = harness.time_block(fn, src, bundle, users, n, 0, order)

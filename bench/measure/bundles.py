@@ -1,7 +1,7 @@
 """Bundles: what one screen fetches for one user, and the canonical form every strategy must match.
 
 A bundle's SQL lives in bench/sql/queries/<bundle>/: one file per part (the memo's literal
-single-table queries), `join_flat.sql` and `join_json.sql`. An answer maps part -> (columns,
+single-table queries), `join_flat.sql`, `join_json.sql` and `rpc.sql` (the bundle's function). An answer maps part -> (columns,
 rows); `canonical()` turns any answer into order-independent text with normalised values, so a
 strategy that decodes JSON and one that reads binary rows can be compared exactly.
 """
@@ -33,6 +33,7 @@ class Bundle:
     single: dict[str, str]  # part -> the single-table statement
     join_flat: str
     join_json: str
+    rpc: str = ""  # the bundle's SQL function called directly (schema/rpc.sql)
 
 
 @cache
@@ -40,7 +41,8 @@ def load(name: str) -> Bundle:
     if name not in PARTS:
         raise KeyError(f"unknown bundle {name!r}: choose one of {', '.join(PARTS)}")
     text = lambda f: sql_text(f"queries/{name}/{f}.sql")  # noqa: E731
-    return Bundle(name, PARTS[name], {p: text(p) for p in PARTS[name]}, text("join_flat"), text("join_json"))
+    return Bundle(name, PARTS[name], {p: text(p) for p in PARTS[name]}, text("join_flat"), text("join_json"),
+                  text("rpc"))
 
 
 Answer = dict[str, tuple[tuple[str, ...], list]]  # part -> (column names, rows as tuples or dicts)
@@ -73,6 +75,24 @@ def canonical(answer: Answer, column_types: dict[str, dict[str, str]]) -> str:
             norm_rows.append({c: _norm(v, kinds[c]) for c, v in items})
         out[part] = sorted(json.dumps(r, sort_keys=True) for r in norm_rows)
     return json.dumps(out, sort_keys=True)
+
+
+def capped_parts(direct: str, capped: str, cap: int) -> list[str] | None:
+    """The parts where `capped` (an answer through PostgREST, every node limited to `cap` rows
+    with no order, so any `cap` of them) holds `cap` of the direct answer's rows; None when it
+    is not the direct answer so limited (a part differs otherwise)."""
+    ref, got = json.loads(direct), json.loads(capped)
+    if set(ref) != set(got):
+        return None
+    cut = []
+    for part, rows in ref.items():
+        if got[part] == rows:
+            continue
+        if len(rows) > cap and len(got[part]) == cap and set(got[part]) <= set(rows):
+            cut.append(part)
+        else:
+            return None
+    return cut
 
 
 def checksum(canonical_texts) -> str:

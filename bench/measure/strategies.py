@@ -10,6 +10,11 @@ PostgREST's set_config select with Supabase Auth's claims, the query wrapped in 
 shape returning one JSON body the client parses, COMMIT, each statement awaited in turn. With
 `rest="envelope"` the suite's older emulation runs instead, labelled as such: BEGIN,
 set_config(role, claims), the bare query and COMMIT pipelined in one round trip.
+
+Through PostgREST each of the memo's queries is the statement PostgREST builds for it
+(`postgrest_shapes`): qualified names, `LIMIT 1000 OFFSET 0` (db-max-rows) on every node, so a
+part with more rows returns 1000 of them; `join_json` is PostgREST's embed; `rpc_bundle` (an
+alternative: it needs schema/rpc.sql) calls the bundle's SQL function as GET /rpc/<fn>.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import psycopg
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
-from bench.measure import parallel, postgrest
+from bench.measure import parallel, postgrest, postgrest_shapes
 from bench.measure.bundles import FLAT_PREFIX, KEY, Answer, Bundle
 from bench.measure.wire import Wire, datarow_bytes, lean
 
@@ -197,10 +202,14 @@ def join_flat(src: Source, bundle: Bundle, user_id) -> Fetch:
 
 
 def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
+    """One statement: the memo's JOIN as json_agg per spoke; through PostgREST, its embed
+    (`profiles?select=*,<spoke>(*),...`, postgrest_shapes), the spokes inside the profile."""
     cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.join_json, user_id))
     t = time.perf_counter_ns()
     answer = {}
-    if rows:
+    if src.rest is True:
+        answer = postgrest_shapes.embed_answer(bundle, cols, rows)
+    elif rows:
         for name, value in zip(cols, rows[0]):
             items = value if isinstance(value, list) else [value]
             answer[name] = ((), items)
@@ -209,8 +218,19 @@ def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
     return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
 
 
+def rpc_bundle(src: Source, bundle: Bundle, user_id) -> Fetch:
+    """One SQL function returning the bundle (schema/rpc.sql): through PostgREST GET
+    /rpc/<fn>?uid=... (mainCall); on a direct connection the same function called bare."""
+    path = postgrest_shapes.path(bundle.name)
+    cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.rpc, user_id, path))
+    t = time.perf_counter_ns()
+    answer = postgrest_shapes.rpc_answer(bundle, cols, rows)
+    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
+
+
 STRATEGIES = {f.__name__: f for f in (star_sequential, star_parallel, star_pipelined, join_flat, join_json)}
-ALTERNATIVES = {f.__name__: f for f in (star_parallel_threads,)}  # not in the default matrices
+# not in the default matrices; rpc_bundle needs schema/rpc.sql (read_paths applies it and names it)
+ALTERNATIVES = {f.__name__: f for f in (star_parallel_threads, rpc_bundle)}
 
 
 def shape(strategy: str, bundle: Bundle) -> Shape:
@@ -222,4 +242,5 @@ def shape(strategy: str, bundle: Bundle) -> Shape:
         "star_pipelined": Shape(n, 1, 1),
         "join_flat": Shape(1, 1, 1),
         "join_json": Shape(1, 1, 1),
+        "rpc_bundle": Shape(1, 1, 1),
     }[strategy]

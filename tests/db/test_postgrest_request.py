@@ -81,7 +81,7 @@ def _bound(trace: str, names: dict[bytes, str]) -> list[str]:
 
 def _request(query: str) -> list[str]:
     return [postgrest.BEGIN, "|", postgrest.tx_vars_statement("authenticated"), "|",
-            postgrest.read_statement(query), "|", postgrest.COMMIT, "|"]
+            postgrest.main_statement(query, "u")[0], "|", postgrest.COMMIT, "|"]
 
 
 def test_statements_are_sent_in_postgrests_order_each_awaited(tcp, heaviest, tmp_path):

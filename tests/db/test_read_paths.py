@@ -2,7 +2,7 @@
 the run, a quick run validates, cold mode restarts the server. (The proxy: test_netdelay*.)"""
 import pytest
 
-from bench.db import pg
+from bench.db import pg, schema
 from bench.experiments import common as checks
 from bench.experiments.runner import run_experiments
 from bench.measure import bundles, strategies
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.db
 
 @pytest.fixture(scope="module")
 def sample(xs_star):
+    schema.run_files(xs_star.dsn, ("schema/rpc.sql",))  # rpc_bundle's functions (read_paths applies them)
     return checks.sample_users(xs_star.dsn, 42, 1)
 
 

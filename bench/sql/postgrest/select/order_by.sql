@@ -1,0 +1,2 @@
+-- orderF: the node's order terms
+ORDER BY {terms}

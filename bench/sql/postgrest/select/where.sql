@@ -1,0 +1,2 @@
+-- the node's WHERE: its filters, then its join condition, joined by AND
+ WHERE {conditions}
