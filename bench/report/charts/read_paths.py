@@ -7,7 +7,7 @@ import pandas as pd
 
 from bench.report import calls, cells, palette
 
-ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
+ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json", "rpc_bundle")
 
 
 def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None = None, table: pd.DataFrame | None = None):
