@@ -24,6 +24,7 @@ run_dir = "../data/reference"
 from IPython.display import Markdown, display
 
 from bench.report import calls, page, plots
+from bench.report.method_notes import EMBED_NOTE
 from bench.results import store as results
 from bench.report.charts import clients as client_charts
 from bench.report.charts import method as charts
@@ -117,13 +118,36 @@ plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.p
 # - **Emulated round trips.** The proxy adds a fixed delay per direction; real networks add
 #   jitter, loss, TLS and connection setup. A real Supabase project also puts PgBouncer/Supavisor
 #   and PostgREST between client and database.
-# - **A Python client stands in for supabase-js and PostgREST.** The `rest` path sends what
-#   PostgREST sends to PostgreSQL per request, in its order, each statement awaited (BEGIN READ
-#   ONLY; the set_config select with Supabase Auth's claims; the main statement in PostgREST's
-#   read shape; COMMIT), at RTT 0 only: not PostgREST's own CPU time, its select and embed SQL
-#   (the memo's queries are wrapped instead), HTTP, Kong or a pooler.
+# - **A Python client and a Python tier stand in for supabase-js and PostgREST.** The `rest`
+#   path sends what PostgREST sends to PostgreSQL per request, in its order, each statement
+#   awaited: BEGIN READ ONLY; the set_config select with Supabase Auth's claims of the seeded user
+#   and the role's statement_timeout; PostgREST's own select, embed or function-call statement
+#   (`LIMIT 1000 OFFSET 0` on every node); COMMIT. See the next section for what still differs.
 # - **Synthetic data.** Faker values with heavy-tailed fan-out (see 01-dataset); real data may
 #   be more skewed, and real tables carry bloat and dead tuples this freshly loaded data lacks.
 # - **Warm cache unless stated.** Cold cells are the caching experiment's (08): the bundle's
 #   relations evicted from shared buffers and the OS page cache before each request, proved by
 #   blocks read; the read-path verdicts quote them.
+
+# %% [markdown]
+# ## What still differs from a real Supabase deployment
+#
+# - **Kong and TLS.** A supabase-js request passes Kong (API key check, header rewriting) over
+#   HTTPS before PostgREST; here the headers Kong forwards are sent as values, no proxy parses them.
+# - **PostgREST itself.** The tier that plays its part holds PostgREST's pool of 10 beside the
+#   database and runs PostgREST's statements, but it is not PostgREST's Haskell code: request
+#   parsing, JWT verification and schema-cache lookups cost what this tier's Python costs, which
+#   each request reports separately (`tier_us` less `tier_db_us`) so it is never taken for
+#   PostgreSQL's time.
+# - **The pooler.** Supabase reaches the database through Supavisor; the suite measures Debian's
+#   PgBouncer 1.18 in transaction mode with a pool of 15 (chapter 03) and runs every other cell
+#   without one. 1.18 loses named prepared statements between transactions, so pooled cells use
+#   unnamed statements; PgBouncer 1.21+ and Supavisor can keep them.
+# - **Hosted sizes.** Supabase sizes `max_connections`, PostgREST's pool and the pooler's pool by
+#   compute tier; the suite uses PostgREST's default pool of 10, the pooler's 15, and PostgreSQL's
+#   defaults on a 2-core host.
+# - **The versions.** The embedded server is PostgreSQL 18; Supabase runs 15 or 17. Chapter 09
+#   repeats the read paths, RLS forms and lock cells on Debian's PostgreSQL 15.
+
+# %%
+display(Markdown(EMBED_NOTE))
