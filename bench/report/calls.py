@@ -11,10 +11,12 @@ from bench.results import stats
 CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres")
 
 
-def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = None) -> pd.DataFrame:
-    """Per-request rows of one bundle, plain envelope, indexed, warm cache, at `scale` (default
-    the largest), every client (rows before issue 14 are the harness's: client psycopg)."""
-    t = table[(table.record == "request") & (table.bundle == bundle) & (table.envelope == "plain")
+def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = None,
+             envelope: str = "plain") -> pd.DataFrame:
+    """Per-request rows of one bundle, one envelope (default plain: a direct connection as the
+    table owner), indexed, warm cache, at `scale` (default the largest), every client (rows
+    before issue 14 are the harness's: client psycopg)."""
+    t = table[(table.record == "request") & (table.bundle == bundle) & (table.envelope == envelope)
               & (table.indexes == "indexed") & (table.cache == "warm")].copy()
     t["client"] = t["client"].fillna("psycopg") if "client" in t else "psycopg"
     if t.empty:

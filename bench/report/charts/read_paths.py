@@ -10,11 +10,14 @@ from bench.report import calls, cells, palette
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json", "rpc_bundle")
 
 
-def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None = None, table: pd.DataFrame | None = None):
-    """Median per strategy against the measured RTT (the harness); with the requests `table`, the
-    sentence calls the memo's two paths against the JOIN per RTT with their paired intervals."""
+def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None = None, table: pd.DataFrame | None = None,
+                   envelope: str = "plain"):
+    """Median per strategy against the measured RTT (the harness), through one envelope (plain: a
+    direct connection as the table owner; rest: PostgREST's requests as authenticated); with the
+    requests `table`, the sentence calls the memo's two paths against the JOIN per RTT with their
+    paired intervals."""
     scale = scale or cells.largest_scale(s)
-    d = s[(s.bundle == bundle) & (s.scale == scale) & (s.envelope == "plain") & (s.indexes == "indexed")]
+    d = s[(s.bundle == bundle) & (s.scale == scale) & (s.envelope == envelope) & (s.indexes == "indexed")]
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for strategy in ORDER:
         g = d[d.strategy == strategy].sort_values("rtt_measured_ms")
@@ -26,11 +29,11 @@ def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None =
     lead = (f"{palette.label(best.iloc[0])} is fastest at every RTT" if best.nunique() == 1 else
             "the fastest read changes with the RTT: " + ", ".join(
                 f"{palette.label(b)} at {r:g} ms" for r, b in best.items()))
-    ax.set_title(f"'{bundle}', scale {scale}, the suite's harness: {lead}", fontsize=10)
+    ax.set_title(f"'{bundle}', scale {scale}, {palette.label(envelope)}, the suite's harness:\n{lead}", fontsize=10)
     ax.legend(fontsize=8)
-    text = _rtt_sentence(d)
+    text = f"{palette.label(envelope)[0].upper()}{palette.label(envelope)[1:]}: " + _rtt_sentence(d)
     if table is not None:
-        req = calls.requests(table, bundle=bundle, scale=scale)
+        req = calls.requests(table, bundle=bundle, scale=scale, envelope=envelope)
         req = req[req.client == "psycopg"]
         for a, against in (("star_sequential", ("join_flat", "join_json")), ("star_parallel", ("join_json",))):
             c = calls.calls(req, a, against)
