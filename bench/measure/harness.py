@@ -31,6 +31,9 @@ def time_block(fn: Callable, src, bundle, users: Sequence, requests: int, warmup
             elapsed = clock() - t0
             out.append({"user_idx": k, "latency_us": elapsed / 1_000, "decode_us": fetch.decode_ns / 1_000,
                         "assemble_us": fetch.assemble_ns / 1_000, "rows": fetch.rows})
+            if getattr(fetch, "tier_us", None) is not None:  # through the PostgREST tier: its own parts, summed per fetch
+                out[-1].update(tier_us=fetch.tier_us, tier_db_us=fetch.tier_db_us, tier_wait_us=fetch.tier_wait_us,
+                               http_requests=fetch.http_requests)
             del fetch  # freeing a heavy user's rows is not part of the next request
     finally:
         gc.enable()
