@@ -77,14 +77,17 @@ def same_answer(dsn: str, bundle: bundles.Bundle, users: list, names) -> str:
     return bundles.checksum(texts)
 
 
-def rest_answers(dsn: str, bundle: bundles.Bundle, users: list, names, cap: int) -> list[dict]:
+def rest_answers(dsn: str, bundle: bundles.Bundle, users: list, names, cap: int, envelope: str = "rest",
+                 **source) -> list[dict]:
     """Through PostgREST every node is capped at db-max-rows (`cap`) with no ORDER BY: each
     strategy's answer must be the direct answer of names[0] with at most `cap` rows per part, any
-    of them. One `equivalence` row per user x strategy says whether the cap cut a part (which)."""
+    of them. One `equivalence` row per user x strategy says whether the cap cut a part (which).
+    `source`: how the requests go (default PostgREST's statements; rest="tier", tier=addr: HTTP
+    to the tier)."""
     with pg.connect(dsn) as conn:
         types = bundles.column_types(conn)
     out = []
-    with strategies.Source(dsn) as direct, strategies.Source(dsn, rest=True) as rest:
+    with strategies.Source(dsn) as direct, strategies.Source(dsn, **(source or {"rest": True})) as rest:
         for user in users:
             reference = bundles.canonical(strategy_fn(names[0])(direct, bundle, user).answer, types)
             for name in names:
@@ -93,7 +96,7 @@ def rest_answers(dsn: str, bundle: bundles.Bundle, users: list, names, cap: int)
                 if cut is None:
                     raise AnswerMismatch(f"bundle {bundle.name}, user {user}: {name} through PostgREST is not "
                                          f"the direct {names[0]} answer capped at {cap} rows per node")
-                out.append({"record": "equivalence", "envelope": "rest", "bundle": bundle.name, "strategy": name,
+                out.append({"record": "equivalence", "envelope": envelope, "bundle": bundle.name, "strategy": name,
                             "user_id": str(user), "capped": bool(cut), "capped_parts": ",".join(cut)})
     return out
 

@@ -20,6 +20,7 @@ strategy's warm-up, so that it fits the budget).
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from dataclasses import dataclass, replace
@@ -30,7 +31,7 @@ from bench.db import intent, pg, schema
 from bench.experiments import common as checks
 from bench.experiments import read_paths_clients
 from bench.experiments.common import Step, progress
-from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies
+from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies, tier
 from bench.measure.clients import PSYCOPG
 
 NAME = "read_paths"
@@ -43,9 +44,10 @@ class Matrix:
     strategies: tuple[str, ...] = (*strategies.STRATEGIES, "rpc_bundle")
     rtts_ms: tuple[float, ...] = (0.0, 0.5, 2.0, 10.0, 40.0)
     rest_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # the old envelope's cost; one client round trip per request
-    # PostgREST's path awaits each statement; it sits beside the database, so it runs on the
-    # undelayed link only until the tier that plays PostgREST's part exists (issue 15, item 3)
+    # PostgREST's statements sent by the client itself, each awaited: only where the client sits
+    # beside the database (RTT 0); across the delayed link the tier plays PostgREST's part
     postgrest_rtts_ms: tuple[float, ...] = (0.0,)
+    tier: bool = True  # HTTP requests to the tier (PostgREST's pool of 10 beside the database) at every RTT
     as_written: bool = True  # the memo's DDL (no user_id index), RTT 0 only
     reps: int = 5
     per_decile: int = 3
@@ -65,6 +67,7 @@ ENVELOPES = {  # how requests reach the database: directly, or as PostgREST send
     "rest": {"rest": True},  # PostgREST's statements, each awaited, Supabase Auth's claims
     "rest_service_role": {"rest": True, "role": "service_role"},  # BYPASSRLS: the same without RLS
     "rest_envelope": {"rest": "envelope"},  # the suite's older emulation: four statements pipelined
+    "tier": {"rest": "tier"},  # supabase-js requests over the delayed link to the tier beside the database
 }
 QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
                min_requests=6, max_requests=30, warmup=2)
@@ -78,20 +81,31 @@ def run(ctx) -> pd.DataFrame:
 
 
 def _run(ctx) -> pd.DataFrame:
-    mx = QUICK if ctx.quick else DEFAULT
+    with contextlib.ExitStack() as stack:
+        mx = QUICK if ctx.quick else DEFAULT
+        tcp = pg.tcp_dsn(ctx.dsn)
+        schema.run_files(ctx.dsn, ("schema/stats.sql", "schema/rpc.sql", "variants/indexed.sql"))  # seeded before them
+        intent.checkpoint("read_paths:indexed")
+        the_tier = stack.enter_context(tier.Process(tcp)) if mx.tier else None
+        return _measure(ctx, mx, tcp, the_tier)
+
+
+def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
     base = {"experiment": NAME, "scale": ctx.req.scale}
-    tcp = pg.tcp_dsn(ctx.dsn)
     sample = checks.sample_users(ctx.dsn, ctx.req.seed, mx.per_decile)
     users = [u["id"] for u in sample]
     out: list[dict] = []
     checksums: dict[str, str] = {}
-    schema.run_files(ctx.dsn, ("schema/stats.sql", "schema/rpc.sql", "variants/indexed.sql"))  # seeded before them
-    intent.checkpoint("read_paths:indexed")
+    tier_names = [s for s in mx.strategies if s in strategies.TIER_STRATEGIES]
     for name in mx.bundles:
         checksums[name] = checks.same_answer(tcp, bundles.load(name), users, mx.strategies)
         out.append({**base, "record": "equivalence", "bundle": name, "checksum": checksums[name]})
         out += [{**base, **r} for r in checks.rest_answers(tcp, bundles.load(name), users, mx.strategies,
                                                           postgrest_shapes.MAX_ROWS)]
+        if the_tier is not None:
+            out += [{**base, **r} for r in checks.rest_answers(tcp, bundles.load(name), users, tier_names,
+                                                              postgrest_shapes.MAX_ROWS, "tier", rest="tier",
+                                                              tier=("127.0.0.1", the_tier.port))]
         if name in mx.client_bundles:
             read_paths_clients.check_answers(tcp, bundles.load(name), users, checksums[name])
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
@@ -99,15 +113,20 @@ def _run(ctx) -> pd.DataFrame:
     orders = [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]  # per repetition, for everyone
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
-        with netdelay.link(tcp, rtt, overhead) as (dsn, added):
+        with netdelay.link(tcp, rtt, overhead) as (dsn, added), contextlib.ExitStack() as here_stack:
             if added:
                 out.append({**base, "record": "rtt", "rtt_ms": rtt, **added})
+            tier_addr = None
+            if the_tier is not None:  # the client's link to the tier is the delayed one; the tier's to PostgreSQL is not
+                port = here_stack.enter_context(netdelay.DelayProxy("127.0.0.1", the_tier.port, rtt, overhead)).port \
+                    if rtt else the_tier.port
+                tier_addr = ("127.0.0.1", port)
             envelopes = ("plain", *(("rest",) if rtt in mx.postgrest_rtts_ms else ()),
-                         *(("rest_envelope",) if rtt in mx.rest_rtts_ms else ()))
+                         *(("rest_envelope",) if rtt in mx.rest_rtts_ms else ()), *(("tier",) if tier_addr else ()))
             cond = {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"}
             counts: dict = {}
             here = replace(mx, bundles=mx.far_bundles) if rtt > mx.far_from_ms else mx
-            out += timed_cells(here, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts)
+            out += timed_cells(here, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts, tier_addr)
             if rtt in mx.client_rtts_ms and mx.client_bundles:
                 out += read_paths_clients.cells(mx, dsn, tcp, users, orders, counts, cond, checksums)
         progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
@@ -125,20 +144,21 @@ def _run(ctx) -> pd.DataFrame:
 
 def timed_cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
                 envelopes: tuple[str, ...], orders: list[list[int]] | None = None,
-                counts: dict | None = None) -> list[dict]:
+                counts: dict | None = None, tier_addr: tuple[str, int] | None = None) -> list[dict]:
     """Every strategy x bundle x envelope, `reps` times (repetition r takes users in orders[r],
     default: shuffled here); strategy order shuffled per repetition; one request count per
     bundle x envelope, the same for every strategy and repetition (filled into `counts`)."""
     out = []
     counts = {} if counts is None else counts
     orders = orders or [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]
-    sources = {env: strategies.Source(dsn, **ENVELOPES[env]) for env in envelopes}
+    sources = {env: strategies.Source(stats_dsn, **ENVELOPES[env], tier=tier_addr) if env == "tier"
+               else strategies.Source(dsn, **ENVELOPES[env]) for env in envelopes}
     try:
         for rep, order in enumerate(orders[:mx.reps]):
             for name in mx.bundles:
                 bundle = bundles.load(name)
                 for env, src in sources.items():
-                    lineup = list(mx.strategies)
+                    lineup = [x for x in mx.strategies if env != "tier" or x in strategies.TIER_STRATEGIES]
                     rng.shuffle(lineup)
                     if (name, env) not in counts:
                         counts[name, env] = _block_requests(mx, src, bundle, lineup, users, order)

@@ -91,6 +91,7 @@ class Lease:
 
     requests = strategies.Source.requests
     count_bytes = False
+    http = None  # a direct connection's lease: never through the tier
 
     def __init__(self, shared: SharedPool):
         self.shared = shared

@@ -92,7 +92,8 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "as-written": ("the memo's DDL (no user_id index)", "#6b3d0c"),
     "indexed": ("user_id indexed", "#3f8fc4"),
     "plain": ("direct connection, table owner", "#5a7d9a"),
-    "rest": ("through PostgREST's statements, as authenticated", "#d4a017"),
+    "rest": ("PostgREST's statements sent from beside the database, as authenticated", "#d4a017"),
+    "tier": ("through PostgREST: HTTP to a tier beside the database (pool 10), as authenticated", "#b15928"),
     "rest_envelope": ("the old envelope emulation (pipelined)", "#8c6d1f"),
     # how a request reached the database: direct or through PgBouncer (the pooler section)
     "path:direct": ("direct, pool 10, named prepared", "#1b9e77"),

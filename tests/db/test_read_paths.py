@@ -61,11 +61,18 @@ def test_quick_read_paths_run_is_valid_and_complete(xs_quick_run):
     assert results.validate(path) == []
     s = results.summary(path)
     cells = s[(s.indexes == "indexed") & (s.envelope == "plain")].groupby(["strategy", "bundle", "rtt_ms"]).size()
-    assert len(cells) == len(strategies.STRATEGIES) * len(bundles.PARTS) * 2  # RTT 0 and 2 in quick mode
+    from bench.experiments import read_paths
+
+    assert len(cells) == len(read_paths.QUICK.strategies) * len(bundles.PARTS) * 2  # RTT 0 and 2 in quick mode
+    tier = s[s.envelope == "tier"].groupby(["strategy", "bundle", "rtt_ms"]).size()  # PostgREST's path across the link
+    assert len(tier) == len(strategies.TIER_STRATEGIES) * len(bundles.PARTS) * 2
     run = results.load(path)
     assert [r["rtt_ms"] for r in run.meta["rtt_measured"]] == [2.0]
     table = run.table("read_paths")
     assert table[table.record == "equivalence"].checksum.nunique() == len(bundles.PARTS)
     assert (table[table.record == "pgbench"].pgbench_us > 0).all()
+    via = table[(table.record == "request") & (table.envelope == "tier")]
+    assert (via.tier_us >= via.tier_db_us).all() and (via.tier_db_us > 0).all()  # the tier's own time, apart
+    assert set(table[(table.record == "equivalence") & (table.envelope == "tier")].strategy) == set(strategies.TIER_STRATEGIES)
 
 
