@@ -59,10 +59,29 @@ page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex
 
 # %% [markdown]
 # ## Latency against the round trip (the headline)
+# The memo's flow as a Supabase app runs it: supabase-js requests over the delayed link to the
+# tier that plays PostgREST's part (its pool of 10 beside the database, no delay between it and
+# PostgreSQL), as `authenticated` with the memo's RLS policies, PostgREST's own statements, each
+# JSON body parsed by the client. Three parallel fetches are three requests in flight; the embed
+# is one. `star_pipelined` has no PostgREST counterpart and is not on this chart.
+
+# %%
+if (table.get("envelope") == "tier").any():
+    plots.publish("fig-readpaths-latency-rtt-postgrest", charts.latency_vs_rtt(s, "account", table=table,
+                                                                              envelope="tier"), run=run,
+                  caption="Median latency of the 'account' bundle through PostgREST's path against the measured round trip")
+    display(page.table(cells.tier_overhead(table), "per request through the tier: its own handling time less its "
+                       "statements' time on PostgreSQL (µs, medians over every request of the cell), RTT 0"))
+else:
+    display(Markdown("_This run has no requests through the PostgREST tier (runs before issue 15)._"))
+
+# %% [markdown]
+# The same sweep on a direct connection as the table owner, without PostgREST's statements or
+# RLS: what the schema itself costs per strategy.
 
 # %%
 plots.publish("fig-readpaths-latency-rtt", charts.latency_vs_rtt(s, "account", table=table), run=run,
-              caption="Median latency of the 'account' bundle per strategy against the measured round trip")
+              caption="Median latency of the 'account' bundle per strategy against the measured round trip, direct connection")
 
 # %%
 plots.publish("fig-readpaths-latency-rtt-chat", charts.latency_vs_rtt(s, "chat", table=table), run=run,

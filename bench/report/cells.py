@@ -189,3 +189,18 @@ ORM_PAGE = "orm_page"
 def by_scale(d: pd.DataFrame) -> pd.DataFrame:
     """Rows smallest scale first."""
     return d.assign(order=d.scale.map(config.SCALE_ORDER.index)).sort_values("order")
+
+
+def tier_overhead(table: pd.DataFrame, rtt_ms: float = 0.0) -> pd.DataFrame:
+    """Per bundle x strategy through the tier: the client's median latency, the tier's handling,
+    its statements' time and its own share (handling less statements, pool wait included), µs."""
+    t = table[(table.record == "request") & (table.envelope == "tier") & (table.rtt_ms == rtt_ms)].copy()
+    if t.empty:
+        return pd.DataFrame()
+    t["tier_own_us"] = t.tier_us - t.tier_db_us
+    g = t.groupby(["scale", "bundle", "strategy"])
+    out = g.agg(requests=("latency_us", "size"), latency_p50_us=("latency_us", "median"),
+                tier_p50_us=("tier_us", "median"), tier_db_p50_us=("tier_db_us", "median"),
+                tier_own_p50_us=("tier_own_us", "median"), http_requests=("http_requests", "median")).reset_index()
+    out["tier_own_share"] = (out.tier_own_p50_us / out.latency_p50_us).round(2)
+    return out
