@@ -157,8 +157,8 @@ if has:
 # (64 by default). The wide join below reads `auth.users` and every spoke with the chat domain.
 
 # %%
-if run.has("locks"):
-    fig, sentence = charts.locks(cells.load(run.table("locks"), "locks"))
+if run.has("locks") or (has and (table.record == "locks").any()):
+    fig, sentence = charts.locks(cells.lock_rows(run))
     plots.publish("fig-concurrency-locks-throughput", (fig, sentence + f" Measured on PostgreSQL "
                   f"{m['versions']['postgresql']}; the same cells on a PostgreSQL 15 server, where the locks past 16 "
                   "are not fast-path, are in the servers chapter (fig-servers-locks) when the run has one."), run=run,

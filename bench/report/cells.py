@@ -204,3 +204,11 @@ def tier_overhead(table: pd.DataFrame, rtt_ms: float = 0.0) -> pd.DataFrame:
                 tier_own_p50_us=("tier_own_us", "median"), http_requests=("http_requests", "median")).reset_index()
     out["tier_own_share"] = (out.tier_own_p50_us / out.latency_p50_us).round(2)
     return out
+
+
+def lock_rows(run) -> pd.DataFrame:
+    """The lock cells: the `locks` experiment's table, or in runs made before it was one, the
+    concurrency table's `locks` records."""
+    if not (run.has("locks") or run.has("concurrency")):
+        return pd.DataFrame(columns=["record", "strategy", "clients", "locks_planned", "lock_manager_wait_share"])
+    return load(run.table("locks") if run.has("locks") else run.table("concurrency"), "locks")
