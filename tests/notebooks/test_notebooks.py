@@ -69,7 +69,8 @@ def test_each_published_figure_is_an_image_in_the_executed_notebook(xs_site, ste
     assert not errors
     shown = images_after_anchors(nb)
     saved = [f for f in figindex.saved_by_notebook()[stem] if (xs_site / "site" / "figures" / f"{f}.png").exists()]
-    assert saved, f"{stem} saved no figure at xs"
+    optional = figindex.optional_ids()  # sections shown only when the run has their data (a second server)
+    assert saved or all(f in optional for f in figindex.saved_by_notebook()[stem]), f"{stem} saved no figure at xs"
     for fig in saved:  # a figure the quick run has no data for is neither saved nor shown
         assert shown.get(fig, 0) > 1000, f"{fig} is not shown as an image in {stem}"
 
