@@ -66,6 +66,7 @@ page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex
 # is one. `star_pipelined` has no PostgREST counterpart and is not on this chart.
 
 # %%
+# optional: tier
 if (table.get("envelope") == "tier").any():
     plots.publish("fig-readpaths-latency-rtt-postgrest", charts.latency_vs_rtt(s, "account", table=table,
                                                                               envelope="tier"), run=run,
