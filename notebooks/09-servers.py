@@ -55,6 +55,8 @@ if not reads.empty:
     plots.publish("fig-servers-reads", charts.reads(reads), run=run,
                   caption="Read strategies' latency and server time per request on each server, RTT 0")
     display(page.table(server_cells.ratio_table(reads), "each strategy's median over join_json's, per server and RTT"))
+else:
+    display(Markdown("_Not in this run: no read-path cells on a second server._"))
 
 # %% [markdown]
 # ## RLS policy forms on both servers
@@ -67,6 +69,8 @@ pol = server_cells.policy(runs)
 if not pol.empty:
     plots.publish("fig-servers-rls", charts.policy(pol), run=run,
                   caption="Server time of each RLS policy form on each server, with and without the user_id index")
+else:
+    display(Markdown("_Not in this run: no RLS policy cells on a second server._"))
 
 # %% [markdown]
 # ## The lock manager on both servers
@@ -82,6 +86,8 @@ if not lk.empty:
     display(page.table(lk[["server", "strategy", "clients", "throughput_rps", "latency_p50_us", "latency_p99_us",
                            "lock_manager_wait_share"]],
                        "throughput and latency of the two joins under closed-loop load, per server"))
+else:
+    display(Markdown("_Not in this run: no lock cells on a second server._"))
 
 # %% [markdown]
 # ## The verdicts on each server
