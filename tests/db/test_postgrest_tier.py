@@ -2,6 +2,7 @@
 connection at RTT 0 and behind the delay proxy, parallel requests in flight together (one round
 trip) and sequential ones in turn, a pool of at most ten, clear HTTP errors, a clean exit."""
 import socket
+import statistics
 import time
 
 import psutil
@@ -60,25 +61,32 @@ def test_star_pipelined_is_not_a_postgrest_request(tcp, proc, sample):
             strategies.star_pipelined(src, bundles.load("account"), sample[0]["id"])
 
 
-def _median_us(src, b, users, name, n=15):
-    recs = harness.time_block(strategies.STRATEGIES[name], src, b, users, n, 3)
-    return sorted(r["latency_us"] for r in recs)[n // 2]
+def _latencies_us(src, b, users, name, n=21):
+    return sorted(r["latency_us"] for r in harness.time_block(strategies.STRATEGIES[name], src, b, users, n, 3))
 
 
 def test_parallel_requests_cost_one_round_trip_sequential_three(tcp, proc, sample):
+    """Three requests in flight pay the link's round trip once, three in turn pay it three times.
+
+    Medians at two delays differ by noisy amounts on a shared machine, so the bounds are wide where
+    noise lives (0.5-2 d) and tight where the claim lives: serialised parallel requests would cost
+    ~3 d, as sequential ones do, and no request can beat one round trip (the fastest delayed one)."""
     b = bundles.load("account")
     users = [u["id"] for u in sample[:5]]
-    med = {}
+    lat = {}
     for rtt in (0.0, DELAY_MS):
         with netdelay.DelayProxy("127.0.0.1", proc.port, rtt) as proxy, \
                 strategies.Source(tcp, rest="tier", tier=("127.0.0.1", proxy.port)) as src:
             for name in ("star_parallel", "star_sequential", "join_json"):
-                med[name, rtt] = _median_us(src, b, users, name)
-    extra = {name: (med[name, DELAY_MS] - med[name, 0.0]) / 1000 for name in ("star_parallel", "star_sequential",
-                                                                               "join_json")}
-    assert 0.8 * DELAY_MS < extra["star_parallel"] < 2 * DELAY_MS, extra  # serialised would be ~3 d
+                lat[name, rtt] = _latencies_us(src, b, users, name)
+    names = ("star_parallel", "star_sequential", "join_json")
+    extra = {name: (statistics.median(lat[name, DELAY_MS]) - statistics.median(lat[name, 0.0])) / 1000
+             for name in names}
+    assert all(lat[name, DELAY_MS][0] / 1000 >= DELAY_MS for name in names), lat  # the link really delays
+    assert 0.5 * DELAY_MS < extra["star_parallel"] < 2 * DELAY_MS, extra  # serialised would be ~3 d
+    assert 0.5 * DELAY_MS < extra["join_json"] < 2 * DELAY_MS, extra
     assert extra["star_sequential"] > 2.5 * DELAY_MS, extra
-    assert 0.8 * DELAY_MS < extra["join_json"] < 2 * DELAY_MS, extra
+    assert extra["star_sequential"] > 2 * extra["star_parallel"], extra
 
 
 def _tier_backends(tcp) -> int:
