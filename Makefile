@@ -65,7 +65,7 @@ lab: setup ## JupyterLab on notebooks/ (each notebook opens on the committed ref
 	$(PY) -m jupyter lab notebooks/
 
 test: setup lint ## lint, then unit, database, notebook and browser tests at scale xs; ends on pytest's closing line
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 bench-seed: db ## seeding benchmark at SCALE: rows/s per table and the ratio to a raw COPY
 	$(PY) -m bench seed --scale $(SCALE) --benchmark
