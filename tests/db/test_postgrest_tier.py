@@ -2,7 +2,6 @@
 connection at RTT 0 and behind the delay proxy, parallel requests in flight together (one round
 trip) and sequential ones in turn, a pool of at most ten, clear HTTP errors, a clean exit."""
 import socket
-import statistics
 import time
 
 import psutil
@@ -61,31 +60,31 @@ def test_star_pipelined_is_not_a_postgrest_request(tcp, proc, sample):
             strategies.star_pipelined(src, bundles.load("account"), sample[0]["id"])
 
 
-def _latencies_us(src, b, users, name, n=21):
-    return sorted(r["latency_us"] for r in harness.time_block(strategies.STRATEGIES[name], src, b, users, n, 3))
+def _fastest_us(src, b, users, name, n=21):
+    return min(r["latency_us"] for r in harness.time_block(strategies.STRATEGIES[name], src, b, users, n, 3))
 
 
 def test_parallel_requests_cost_one_round_trip_sequential_three(tcp, proc, sample):
     """Three requests in flight pay the link's round trip once, three in turn pay it three times.
 
-    Medians at two delays differ by noisy amounts on a shared machine, so the bounds are wide where
-    noise lives (0.5-2 d) and tight where the claim lives: serialised parallel requests would cost
-    ~3 d, as sequential ones do, and no request can beat one round trip (the fastest delayed one)."""
+    A busy machine only ever adds time, so the fastest of 21 requests is the cost with least noise
+    (as ping reports its minimum). No request beats one round trip; the extra over RTT 0 may still be
+    below d (3.5-3.8 ms at d = 5 measured), because behind the delay the three requests reach the tier
+    apart and contend less for the two cores than at RTT 0, hence the 0.5 d floor on the extra."""
     b = bundles.load("account")
     users = [u["id"] for u in sample[:5]]
-    lat = {}
+    names = ("star_parallel", "star_sequential", "join_json")
+    fastest = {}
     for rtt in (0.0, DELAY_MS):
         with netdelay.DelayProxy("127.0.0.1", proc.port, rtt) as proxy, \
                 strategies.Source(tcp, rest="tier", tier=("127.0.0.1", proxy.port)) as src:
-            for name in ("star_parallel", "star_sequential", "join_json"):
-                lat[name, rtt] = _latencies_us(src, b, users, name)
-    names = ("star_parallel", "star_sequential", "join_json")
-    extra = {name: (statistics.median(lat[name, DELAY_MS]) - statistics.median(lat[name, 0.0])) / 1000
-             for name in names}
-    assert all(lat[name, DELAY_MS][0] / 1000 >= DELAY_MS for name in names), lat  # the link really delays
+            for name in names:
+                fastest[name, rtt] = _fastest_us(src, b, users, name)
+    extra = {name: (fastest[name, DELAY_MS] - fastest[name, 0.0]) / 1000 for name in names}
+    assert all(fastest[name, DELAY_MS] / 1000 >= DELAY_MS for name in names), fastest  # the link really delays
     assert 0.5 * DELAY_MS < extra["star_parallel"] < 2 * DELAY_MS, extra  # serialised would be ~3 d
-    assert 0.5 * DELAY_MS < extra["join_json"] < 2 * DELAY_MS, extra
     assert extra["star_sequential"] > 2.5 * DELAY_MS, extra
+    assert 0.5 * DELAY_MS < extra["join_json"] < 2 * DELAY_MS, extra
     assert extra["star_sequential"] > 2 * extra["star_parallel"], extra
 
 
