@@ -8,7 +8,8 @@ import pandas as pd
 from bench.report import cells
 from bench.results import stats
 
-CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres")
+TIER = "PostgREST tier"  # the harness's HTTP requests through the tier, as `authenticated`
+CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres", TIER)
 
 
 def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = None,
@@ -23,6 +24,16 @@ def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = N
         return t
     scale = scale or cells.largest_scale(t)
     return t[t.scale == scale]
+
+
+def with_tier(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
+    """The direct-connection rows of every client, and the tier's as one more client (TIER), at
+    the direct rows' scale: the memo's supabase-js flow is called beside the direct forms."""
+    plain = requests(table, bundle)
+    if plain.empty:
+        return plain
+    tier = requests(table, bundle, scale=plain.scale.iloc[0], envelope="tier")
+    return pd.concat([plain, tier.assign(client=TIER)], ignore_index=True)
 
 
 def calls(req: pd.DataFrame, a: str, against: tuple[str, ...], margin: float = stats.MARGIN) -> pd.DataFrame:

@@ -51,8 +51,18 @@ class Evidence:
 
     @cached_property
     def p50(self) -> pd.DataFrame:
-        """Median latency (ms) per measured RTT x strategy."""
+        """Median latency (ms) per measured RTT x strategy, direct connection as the table owner."""
         return self.reads.pivot_table(index="rtt_measured_ms", columns="strategy", values="p50_us").sort_index() / 1000
+
+    @cached_property
+    def tier_p50(self) -> pd.DataFrame:
+        """The same through the PostgREST tier as `authenticated` (the memo's supabase-js flow:
+        HTTP requests, JSON bodies, db-max-rows), at the scale of `reads`; empty where the run has
+        no tier cells."""
+        s = cells.read_paths(self.summary, self.table("read_paths"))
+        s = s[(s.bundle == "account") & (s.envelope == "tier") & (s.indexes == "indexed")]
+        s = s[s.scale == self.reads.scale.iloc[0]] if len(self.reads) else s.iloc[:0]
+        return s.pivot_table(index="rtt_measured_ms", columns="strategy", values="p50_us").sort_index() / 1000
 
 
 def _ms(v: float) -> str:
@@ -63,7 +73,7 @@ def _read_claim(ev: Evidence, a: str, against: tuple[str, ...]) -> tuple[pd.Data
     """a against the fastest of `against`, per client x RTT (bench.report.calls): the calls,
     the verdict (holds where a is called faster in every cell, only when in some, else not:
     a tie is not a win) and a sentence naming each client's calls."""
-    c = calls.calls(calls.requests(ev.table("read_paths")), a, against)
+    c = calls.calls(calls.with_tier(ev.table("read_paths")), a, against)
     faster = c.call == stats.FASTER
     verdict = HOLDS if len(c) and faster.all() else (ONLY_WHEN if faster.any() else DOES_NOT_HOLD)
     text = (f" Called per client and RTT ({a} / the faster of {', '.join(against)}: geometric mean over the paired "
@@ -71,6 +81,24 @@ def _read_claim(ev: Evidence, a: str, against: tuple[str, ...]) -> tuple[pd.Data
             f"{stats.MARGIN:.0%} with the interval clear of 1, else a tie): {calls.sentence(c)}; "
             f"{calls.across_clients(c)}.")
     return c, verdict, text
+
+
+def _through_tier(ev: Evidence, a: str, b: str, b_name: str) -> str:
+    """The memo's flow as supabase-js makes it: a over b through the PostgREST tier, at the
+    lowest and highest RTT; '' where the run has no tier cells of both."""
+    t = ev.tier_p50
+    if not {a, b} <= set(t.columns):
+        return ""
+    r = t[a] / t[b]
+    return (f" Through the PostgREST tier as `authenticated` (the memo's supabase-js flow: HTTP requests over the "
+            f"delayed link, the tier's pool of 10 beside the database, JSON bodies parsed, at most 1000 rows per "
+            f"node), {a} takes {r.iloc[0]:.2f}x {b_name} at RTT {t.index.min():.2g} ms ({_ms(t[a].iloc[0])} against "
+            f"{_ms(t[b].iloc[0])}) and {r.iloc[-1]:.2f}x at {t.index.max():.2g} ms ({_ms(t[a].iloc[-1])} against "
+            f"{_ms(t[b].iloc[-1])}).")
+
+
+def _tier_figure(ev: Evidence) -> list[str]:
+    return ["fig-readpaths-latency-rtt-postgrest"] if len(ev.tier_p50) else []
 
 
 def _no_joins(ev: Evidence) -> Verdict:
@@ -82,24 +110,28 @@ def _no_joins(ev: Evidence) -> Verdict:
               f"joined statement returning the same bundle (scale {ev.reads.scale.iloc[0]}, 'account' bundle, "
               f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms, the suite's harness): {_ms(seq.iloc[0])} against "
               f"{_ms(best_join.iloc[0])} at RTT 0, {_ms(seq.iloc[-1])} against {_ms(best_join.iloc[-1])} at "
-              f"{p.index.max():.2g} ms." + called)
+              f"{p.index.max():.2g} ms (direct connection, table owner)."
+              + _through_tier(ev, "star_sequential", "join_json", "one embedded request") + called)
     cold, cold_text = evolution.cold_reads(ev, "star_sequential", ("join_flat", "join_json"), stats.MARGIN)
     flips = (f"single-table fetches called faster: {calls.where(c, stats.FASTER)}; "
              f"a tie: {calls.where(c, stats.TIE)}; slower: {calls.where(c, stats.SLOWER)}")
     advice = (f"fetch a user's screen in one request that joins or embeds the spokes (PostgREST's embedding or an RPC): "
               f"the three sequential queries took {lo:.1f}x to {hi:.1f}x its time, RTT 0 to {p.index.max():.2g} ms")
     return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
-                   ["fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"], advice)
+                   [*_tier_figure(ev), "fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"], advice)
 
 
 def _parallel(ev: Evidence) -> Verdict:
     p = ev.p50
     par, seq, join = p["star_parallel"], p["star_sequential"], p["join_json"]
     c, verdict, called = _read_claim(ev, "star_parallel", ("join_json",))
-    answer = (f"Promise.all over three pooled connections takes {(par / join).iloc[0]:.1f}x the single PostgREST-shaped "
-              f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms (the suite's harness): it "
-              f"waits for its slowest fetch and spends three connections. Against the sequential fetches it is "
-              f"{(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms." + called)
+    answer = (_through_tier(ev, "star_parallel", "join_json", "the one embedded request").lstrip()
+              + (" On a direct connection as the table owner" if len(ev.tier_p50) else "On a direct connection as the table owner")
+              + f", Promise.all over three pooled connections takes {(par / join).iloc[0]:.1f}x the single "
+              f"PostgREST-shaped JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms (the suite's "
+              f"harness): it waits for its slowest fetch and spends three connections. Against the sequential fetches "
+              f"it is {(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms."
+              + called)
     crossings = cells.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
     flips = (f"parallel called faster than the JOIN: {calls.where(c, stats.FASTER)}; a tie: "
              f"{calls.where(c, stats.TIE)}; "
@@ -108,7 +140,7 @@ def _parallel(ev: Evidence) -> Verdict:
     advice = (f"replace Promise.all over three tables by one embedded request: it took {(par / join).iloc[0]:.1f}x the "
               f"JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms, on three connections instead of one")
     return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
-                   ["fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat",
+                   [*_tier_figure(ev), "fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat",
                     *(["fig-caching-latency-cache"] if cold is not None else [])], advice)
 
 

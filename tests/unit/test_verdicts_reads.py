@@ -1,5 +1,7 @@
 """The read-path and under-load verdicts flip when the data flips: synthetic runs written as
 real run folders, fed through verdicts.Evidence."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,3 +104,30 @@ def test_parallel_under_load_flips_and_ignores_client_bound_cells(tmp_path, par,
     else:
         call = "faster" if par[0] == 200 else ("slower" if par[0] == 50 else "tie")
         assert f"({call})" in v.answer
+
+
+def _tier(latency_ms: dict[str, float], seed: int = 1) -> pd.DataFrame:
+    """The harness's requests through the PostgREST tier (no pipelined form there)."""
+    t = _requests(latency_ms, seed=seed)
+    t = t[(t.record == "request") & (t.client == "psycopg") & (t.strategy != "star_pipelined")]
+    return t.assign(envelope="tier")
+
+
+def test_the_tier_is_called_as_one_more_client_and_leads_the_answer(tmp_path):
+    """Parallel fetches beat the JOIN on the direct connection but lose through the tier: the
+    verdict holds only when, the tier is named among the cells, and its figures come first."""
+    t = pd.concat([_requests({"star_parallel": 0.5}), _tier({"star_parallel": 2.0})], ignore_index=True)
+    v = verdicts._parallel(_run(tmp_path, {"read_paths": t}))
+    assert v.verdict == verdicts.ONLY_WHEN, v.answer
+    assert v.answer.startswith("Through the PostgREST tier as `authenticated`"), v.answer
+    ratio = float(re.search(r"star_parallel takes ([0-9.]+)x the one embedded request", v.answer).group(1))
+    assert 1.8 < ratio < 2.2, v.answer
+    assert re.search(r"PostgREST tier: RTT 0 ms [0-9.]+x \[[0-9.-]+\] slower", v.answer), v.answer
+    assert "faster than the JOIN: psycopg at RTT 0, 2 ms; node-postgres at RTT 0, 2 ms; a tie" in v.flips, v.flips
+    assert v.figures[0] == "fig-readpaths-latency-rtt-postgrest"
+
+
+def test_without_tier_cells_the_answer_says_direct_connection(tmp_path):
+    v = verdicts._no_joins(_run(tmp_path, {"read_paths": _requests({"star_sequential": 2.0})}))
+    assert "PostgREST tier" not in v.answer and "(direct connection, table owner)" in v.answer
+    assert "fig-readpaths-latency-rtt-postgrest" not in v.figures
