@@ -126,6 +126,17 @@ plots.publish("fig-readpaths-envelope-cost", charts.condition_cost(s, "envelope"
               caption="Median latency at RTT 0 directly and through PostgREST's statements and RLS")
 
 # %% [markdown]
+# What the faithful path changes against the old emulation, request by request: the median of
+# each user's median latency over the sampled users, and the heaviest sampled user alone (the
+# most audit rows: where the embed's `json_agg(...)::jsonb` and the 1000-row cap tell).
+
+# %%
+paths = cells.path_costs(table)
+display(page.table(paths, "ms per request, indexed, warm; PostgREST's statements sent by the client run at RTT 0 "
+                   "only (–); tier / old: the PostgREST tier over the old envelope") if len(paths)
+        else Markdown("_This run has no old-envelope and tier cells to set side by side._"))
+
+# %% [markdown]
 # ## The memo's DDL as written: no index on `user_id`
 
 # %%

@@ -206,6 +206,32 @@ def tier_overhead(table: pd.DataFrame, rtt_ms: float = 0.0) -> pd.DataFrame:
     return out
 
 
+PATHS = {"rest_envelope": "old envelope", "rest": "PostgREST's statements", "tier": "PostgREST tier"}
+
+
+def path_costs(table: pd.DataFrame, bundle: str = "account", rtts_ms=(0.0, 2.0)) -> pd.DataFrame:
+    """Per strategy x RTT, the per-request median (ms) through the suite's old envelope emulation,
+    PostgREST's statements sent by the client (RTT 0 only) and the PostgREST tier, for the median
+    sampled user (median over users of each user's median) and the heaviest sampled user (most
+    audit rows), with the tier over the old envelope: what the faithful path changes."""
+    t = by_client(table)
+    t = t[(t.record == "request") & (t.bundle == bundle) & (t.indexes == "indexed") & (t.cache == "warm")
+          & t.rtt_ms.isin(rtts_ms) & t.envelope.isin(list(PATHS))]
+    if not {"rest_envelope", "tier"} <= set(t.envelope):
+        return pd.DataFrame()
+    t = t[t.scale == largest_scale(t)]
+    heaviest = t.loc[t.audit_rows.idxmax()]
+    per_user = t.groupby(["strategy", "rtt_ms", "envelope", "user_id"]).latency_us.median() / 1000
+    who = {"median user": per_user.groupby(level=[0, 1, 2]).median(),
+           f"heaviest ({int(heaviest.audit_rows)} audit rows)": per_user.xs(heaviest.user_id, level="user_id")}
+    out = pd.concat({k: v.unstack("envelope") for k, v in who.items()}, names=["user"]).reset_index()
+    out = out[out.strategy.isin(t[t.envelope == "tier"].strategy.unique())]
+    out["tier / old"] = (out["tier"] / out["rest_envelope"]).round(2)
+    out = out.rename(columns={k: f"{v} (ms)" for k, v in PATHS.items()})
+    cols = ["user", "strategy", "rtt_ms", *(f"{v} (ms)" for k, v in PATHS.items() if f"{v} (ms)" in out), "tier / old"]
+    return out[cols].sort_values(["user", "rtt_ms", "strategy"], ascending=[False, True, True]).round(3)
+
+
 def lock_rows(run) -> pd.DataFrame:
     """The lock cells: the `locks` experiment's table, or in runs made before it was one, the
     concurrency table's `locks` records."""
