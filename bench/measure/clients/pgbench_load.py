@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -75,7 +75,8 @@ def windows(rows: list[list[str]], warmup_s: float, duration_s: float, reps: int
     t0 = max([end.min() + warmup_s, *warm])
     width = min(duration_s, end.max() - t0) / reps
     if width <= 0:
-        raise RuntimeError("pgbench ran too short for its warm-up: raise the cell's duration")
+        raise TooShort(f"pgbench ran too short for its warm-up ({end.max() - end.min():.1f} s of transactions, warm "
+                       f"after {t0 - end.min():.1f} s): raise the cell's duration")
     out = []
     for rep in range(reps):
         inside = (end > t0 + rep * width) & (end <= t0 + (rep + 1) * width)
@@ -91,8 +92,27 @@ def _values(cell: Cell) -> list[str]:
     return [f"'{u}'" for u in cell.users] if cell.protocol == "simple" else list(cell.users)
 
 
+class TooShort(RuntimeError):
+    """The warm-up took the whole pgbench run: no window is left to measure."""
+
+
+def warm_transactions(cell: Cell) -> int:
+    """Transactions each client runs before it is warm: under -M prepared one per user branch
+    (each statement is prepared on its first use); the unnamed protocols prepare nothing."""
+    return len(cell.users) if cell.protocol == "prepared" else 0
+
+
 def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
-    """One cell -> one record per window."""
+    """One cell -> one record per window. Where the warm-up took the whole run (many clients
+    sharing few server connections through a pooler, heavy users), the cell is run once more
+    with its measured duration doubled (recorded in `duration_s`), then it fails."""
+    try:
+        return _run(cell, server_dsn)
+    except TooShort:
+        return _run(replace(cell, duration_s=2 * cell.duration_s), server_dsn)
+
+
+def _run(cell: Cell, server_dsn: str | None) -> list[dict]:
     bundle = bundles.load(cell.bundle)
     order = list(range(len(cell.users)))
     server, client = ServerCPU(server_dsn or cell.dsn), ClientCPU()
@@ -108,7 +128,7 @@ def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
     client_cores = client_s / wall
     busy = server.machine_busy_s / wall
     out = []
-    for w in windows(rows, cell.warmup_s, cell.duration_s, cell.reps, warm_tx=len(cell.users)):
+    for w in windows(rows, cell.warmup_s, cell.duration_s, cell.reps, warm_tx=warm_transactions(cell)):
         row = {"client": PGBENCH, "strategy": cell.strategy, "bundle": cell.bundle, "mode": cell.mode,
                "clients": cell.clients, "connections": cell.connections, "rate": cell.rate, "budget": cell.budget,
                "duration_s": cell.duration_s, "protocol": cell.protocol, "rep": w["rep"], "requests": w["n"], "errors": 0,
