@@ -38,6 +38,22 @@ EVERY, LARGEST = "every", "largest"
 
 
 @dataclass(frozen=True)
+class LoadSettings:
+    """How every closed-loop load cell runs (concurrency, locks, pooler): the bundle it reads,
+    the users it cycles (drawn uniformly from the population), the measured seconds per
+    repetition after a warm-up, and from how many senders the load runs in two processes."""
+
+    bundle: str = "account"
+    users: int = 40
+    rep_s: float = 0.5
+    warmup_s: float = 0.3
+    workers_from: int = 16
+
+
+QUICK_LOAD = {"users": 10, "rep_s": 0.15, "warmup_s": 0.1, "workers_from": 1000}  # every --quick matrix's LoadSettings
+
+
+@dataclass(frozen=True)
 class Step:
     """Part of an experiment and the scales it runs at: `every` scale of the run, once at the
     run's `largest`, or named scales it needs besides the run's (seeded by the runner, skipped

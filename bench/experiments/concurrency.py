@@ -25,7 +25,7 @@ import pandas as pd
 
 from bench.db import pg, schema
 from bench.experiments import consistency
-from bench.experiments.common import LARGEST, Step, progress
+from bench.experiments.common import LARGEST, QUICK_LOAD, LoadSettings, Step, progress
 from bench.measure import bundles, loadrun, netdelay, strategies
 from bench.measure.clients import PSYCOPG, pgbench, pgbench_load
 from bench.sql import sql_text
@@ -34,8 +34,7 @@ NAME = "concurrency"
 
 
 @dataclass(frozen=True)
-class Matrix:
-    bundle: str = "account"
+class Matrix(LoadSettings):
     strategies: tuple[str, ...] = tuple(strategies.STRATEGIES)
     clients: tuple[int, ...] = (1, 4, 16, 48)  # closed loop
     rtts_ms: tuple[float, ...] = (0.0, 2.0)
@@ -46,14 +45,10 @@ class Matrix:
     budget_strategies: tuple[str, ...] = ("star_parallel", "star_sequential", "join_json")
     budget: int = 10  # PostgREST's default pool size
     reps: int = 3
-    rep_s: float = 0.5  # measured seconds per repetition
-    warmup_s: float = 0.3  # before each repetition
-    workers_from: int = 16  # senders (or open-loop cells) from which the load runs in two processes
     consistency_bundles: tuple[str, ...] = ("account", "chat")
     write_rates: tuple[float, ...] = (0.0, 50.0, 250.0)
     readers: int = 2
     consistency_s: float = 0.6
-    users: int = 40  # drawn uniformly from the population, cycled by every cell
     pgbench_clients: tuple[int, ...] = (1, 10)  # pgbench connections (no pool: at most the budget)
     pgbench_s: float = 1.2  # measured, split into `reps` windows, after the warm-up (-T 2)
     pgbench_warmup_s: float = 0.5  # at least; and until every connection has prepared each user's statements
@@ -62,8 +57,8 @@ class Matrix:
 DEFAULT = Matrix()
 QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
                open_senders=16, budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
-               rep_s=0.15, warmup_s=0.1, workers_from=1000, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
-               users=10, pgbench_clients=(1, 4), pgbench_s=0.6, pgbench_warmup_s=0.4)
+               **QUICK_LOAD, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
+               pgbench_clients=(1, 4), pgbench_s=0.6, pgbench_warmup_s=0.4)
 
 
 def run(ctx) -> pd.DataFrame:

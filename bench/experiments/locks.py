@@ -16,7 +16,7 @@ import pandas as pd
 import psycopg
 
 from bench.db import pg, schema
-from bench.experiments.common import LARGEST, Step, progress
+from bench.experiments.common import LARGEST, QUICK_LOAD, LoadSettings, Step, progress
 from bench.measure import loadrun
 from bench.measure.wire import Wire, lean
 from bench.sql import sql_text
@@ -25,19 +25,14 @@ NAME = "locks"
 
 
 @dataclass(frozen=True)
-class Matrix:
-    bundle: str = "account"
+class Matrix(LoadSettings):
     lock_clients: tuple[int, ...] = (1, 32)
     budget: int = 10  # PostgREST's default pool size, as in concurrency
     reps: int = 3
-    rep_s: float = 0.5
-    warmup_s: float = 0.3
-    workers_from: int = 16
-    users: int = 40
 
 
 DEFAULT = Matrix()
-QUICK = Matrix(lock_clients=(1, 8), reps=2, rep_s=0.15, warmup_s=0.1, workers_from=1000, users=10)
+QUICK = Matrix(lock_clients=(1, 8), reps=2, **QUICK_LOAD)
 
 QUERIES = {"narrow_join": "queries/account/join_json.sql", "wide_join": "queries/concurrency/wide_join.sql"}
 LOCKS = sql_text("queries/concurrency/relation_locks.sql")

@@ -47,7 +47,7 @@ import psutil
 from bench.db import pg, pgbouncer, schema
 from bench.experiments import common as checks
 from bench.experiments import pooler_prepared
-from bench.experiments.common import LARGEST, AnswerMismatch, Step, progress
+from bench.experiments.common import LARGEST, QUICK_LOAD, AnswerMismatch, LoadSettings, Step, progress
 from bench.measure import bundles, harness, loadrun, netdelay, strategies
 from bench.measure.clients import PGBENCH, PSYCOPG, pgbench, pgbench_load
 
@@ -56,8 +56,7 @@ PATHS = (("direct", "named"), ("direct", "unnamed"), ("pgbouncer", "unnamed"))
 
 
 @dataclass(frozen=True)
-class Matrix:
-    bundle: str = "account"
+class Matrix(LoadSettings):
     strategies: tuple[str, ...] = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
     rtts_ms: tuple[float, ...] = (0.0, 2.0)
     reps: int = 5
@@ -70,10 +69,6 @@ class Matrix:
     clients: tuple[int, ...] = (16, 48)
     budgets: tuple[int, ...] = (10, 15)  # direct: PostgREST's pool, and the pooler's server pool
     load_reps: int = 3
-    rep_s: float = 0.5
-    warmup_s: float = 0.3
-    workers_from: int = 16
-    users: int = 40
     protocols: tuple[str, ...] = ("extended", "simple")
     pgbench_s: float = 1.2
     pgbench_warmup_s: float = 0.5
@@ -82,7 +77,7 @@ class Matrix:
 DEFAULT = Matrix()
 QUICK = Matrix(strategies=DEFAULT.strategies, rtts_ms=(0.0, 2.0), reps=3, per_decile=1, block_budget_s=0.03,
                min_requests=5, max_requests=20, warmup=2, load_strategies=("star_parallel", "join_json"),
-               clients=(16,), budgets=(10,), load_reps=2, rep_s=0.15, warmup_s=0.1, workers_from=1000, users=10,
+               clients=(16,), budgets=(10,), load_reps=2, **QUICK_LOAD,
                protocols=("extended",), pgbench_s=0.6, pgbench_warmup_s=0.4)
 SKIPPED = "pgbouncer is not installed (apt-get install pgbouncer): no pooler cells in this run"
 

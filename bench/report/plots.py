@@ -1,6 +1,7 @@
 """House style and `publish`: every figure stamped, saved as SVG + PNG and shown on its page."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -50,11 +51,21 @@ def save_figure(fig, fig_id: str, run=None, caption: str = "", out_dir: Path | N
     with plt.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):  # reproducible element ids
         fig.savefig(paths[0], metadata={"Date": None})
     fig.savefig(paths[1], metadata={"Software": None})
-    index_path = out_dir / "index.json"
-    index = json.loads(index_path.read_text()) if index_path.exists() else {}
-    index[fig_id] = {"caption": caption, "run_id": getattr(run, "id", None)}
-    index_path.write_text(json.dumps(dict(sorted(index.items())), indent=2) + "\n")
+    _record(out_dir, fig_id, {"caption": caption, "run_id": getattr(run, "id", None)})
     return paths
+
+
+def _record(out_dir: Path, fig_id: str, entry: dict) -> None:
+    """index.json gains one entry; notebooks rendered side by side each hold the lock while they
+    read, change and replace it, so no entry is lost."""
+    index_path = out_dir / "index.json"
+    with open(out_dir / ".index.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        index = json.loads(index_path.read_text()) if index_path.exists() else {}
+        index[fig_id] = entry
+        tmp = index_path.with_name(f".index.json.{os.getpid()}")
+        tmp.write_text(json.dumps(dict(sorted(index.items())), indent=2) + "\n")
+        os.replace(tmp, index_path)
 
 
 def publish(fig_id: str, chart, run=None, caption: str = "") -> None:

@@ -8,10 +8,12 @@ written.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import jupytext
@@ -139,7 +141,7 @@ def render(names=None, params: dict | None = None, src_dir: Path | None = None, 
     previous = os.environ.get(FIGURES_ENV)
     os.environ[FIGURES_ENV] = str((out_dir / "figures").resolve())  # inherited by the kernels
     try:
-        pages = [render_one(src, params or {}, out_dir, ipynb_dir, timeout) for src in chosen]
+        pages = _render_all(chosen, params or {}, out_dir, ipynb_dir, timeout)
     finally:
         if previous is None:
             os.environ.pop(FIGURES_ENV, None)
@@ -153,6 +155,35 @@ def render(names=None, params: dict | None = None, src_dir: Path | None = None, 
     run = _run_of((params or {}).get("run_dir"), src_dir)
     return [p for p, _ in pages] + front.write_site(out_dir, dict(sorted(known.items())), run, {p.stem for p, _ in pages},
                                                     reference_pages)
+
+
+JOBS_ENV = "BENCH_RENDER_JOBS"
+
+
+def jobs() -> int:
+    """Notebooks executed side by side: one per core, at most 2 (each kernel is one busy process;
+    the pages are independent), or $BENCH_RENDER_JOBS."""
+    value = os.environ.get(JOBS_ENV, "")
+    if value and not (value.isdigit() and int(value) >= 1):
+        raise UsageError(f"{JOBS_ENV}={value!r}: give a whole number of notebooks to run at once (1 or more)")
+    return int(value) if value else max(1, min(2, os.cpu_count() or 1))
+
+
+def _render_all(chosen: list[Path], params: dict, out_dir: Path, ipynb_dir: Path, timeout: int) -> list[tuple[Path, str]]:
+    """render_one for each source, `jobs()` at a time in fresh processes (spawned: nothing of the
+    caller's state is shared), results in the sources' order; the first failure, in that order,
+    is raised once the running notebooks finish, and nothing later is started."""
+    n = min(jobs(), len(chosen))
+    if n <= 1:
+        return [render_one(src, params, out_dir, ipynb_dir, timeout) for src in chosen]
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(render_one, src, params, out_dir, ipynb_dir, timeout) for src in chosen]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
 
 
 def _run_of(run_dir, src_dir: Path):

@@ -36,3 +36,23 @@ def test_caption_required(tmp_path):
     fig, _ = plt.subplots()
     with pytest.raises(ValueError, match="caption"):
         plots.save_figure(fig, "fig-test-line", out_dir=tmp_path)
+
+
+def _record_many(out_dir, worker: int, n: int) -> None:
+    for i in range(n):
+        plots._record(out_dir, f"fig-w{worker}-n{i}", {"caption": f"{worker}/{i}", "run_id": None})
+
+
+def test_notebooks_rendered_side_by_side_lose_no_index_entry(tmp_path):
+    """render runs notebooks two at a time; each figure's entry in index.json survives the other's."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_record_many, args=(tmp_path, w, 60)) for w in range(3)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(60)
+        assert p.exitcode == 0
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert len(index) == 180 and index["fig-w2-n59"]["caption"] == "2/59"
