@@ -174,7 +174,7 @@ def _render_all(chosen: list[Path], params: dict, out_dir: Path, ipynb_dir: Path
     caller's state is shared), results in the sources' order; the first failure, in that order,
     is raised once the running notebooks finish, and nothing later is started."""
     n = min(jobs(), len(chosen))
-    if n <= 1:
+    if n <= 1 or not getattr(sys.modules["__main__"], "__file__", None):  # spawn re-imports __main__: not stdin's
         return [render_one(src, params, out_dir, ipynb_dir, timeout) for src in chosen]
     with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(render_one, src, params, out_dir, ipynb_dir, timeout) for src in chosen]
