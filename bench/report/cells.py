@@ -221,9 +221,9 @@ def path_costs(table: pd.DataFrame, bundle: str = "account", rtts_ms=(0.0, 2.0))
         return pd.DataFrame()
     t = t[t.scale == largest_scale(t)]
     heaviest = t.loc[t.audit_rows.idxmax()]
-    per_user = t.groupby(["strategy", "rtt_ms", "envelope", "user_id"]).latency_us.median() / 1000
+    per_user = t.groupby(["strategy", "rtt_ms", "envelope", "user_idx"]).latency_us.median() / 1000
     who = {"median user": per_user.groupby(level=[0, 1, 2]).median(),
-           f"heaviest ({int(heaviest.audit_rows)} audit rows)": per_user.xs(heaviest.user_id, level="user_id")}
+           f"heaviest ({int(heaviest.audit_rows)} audit rows)": per_user.xs(heaviest.user_idx, level="user_idx")}
     out = pd.concat({k: v.unstack("envelope") for k, v in who.items()}, names=["user"]).reset_index()
     out = out[out.strategy.isin(t[t.envelope == "tier"].strategy.unique())]
     out["tier / old"] = (out["tier"] / out["rest_envelope"]).round(2)

@@ -106,12 +106,13 @@ def _no_joins(ev: Evidence) -> Verdict:
     seq, best_join = p["star_sequential"], p[["join_flat", "join_json"]].min(axis=1)
     lo, hi = (seq / best_join).min(), (seq / best_join).max()
     c, verdict, called = _read_claim(ev, "star_sequential", ("join_flat", "join_json"))
-    answer = (f"The memo's three single-table queries, one after another, take {lo:.1f}x to {hi:.1f}x the time of one "
+    tier = _through_tier(ev, "star_sequential", "join_json", "one embedded request").lstrip()
+    answer = (tier + (" On a direct connection as the table owner (the suite's harness), the" if tier else "The")
+              + f" memo's three single-table queries, one after another, take {lo:.1f}x to {hi:.1f}x the time of one "
               f"joined statement returning the same bundle (scale {ev.reads.scale.iloc[0]}, 'account' bundle, "
-              f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms, the suite's harness): {_ms(seq.iloc[0])} against "
+              f"RTT {p.index.min():.2g} to {p.index.max():.2g} ms): {_ms(seq.iloc[0])} against "
               f"{_ms(best_join.iloc[0])} at RTT 0, {_ms(seq.iloc[-1])} against {_ms(best_join.iloc[-1])} at "
-              f"{p.index.max():.2g} ms (direct connection, table owner)."
-              + _through_tier(ev, "star_sequential", "join_json", "one embedded request") + called)
+              f"{p.index.max():.2g} ms (direct connection, table owner)." + called)
     cold, cold_text = evolution.cold_reads(ev, "star_sequential", ("join_flat", "join_json"), stats.MARGIN)
     flips = (f"single-table fetches called faster: {calls.where(c, stats.FASTER)}; "
              f"a tie: {calls.where(c, stats.TIE)}; slower: {calls.where(c, stats.SLOWER)}")

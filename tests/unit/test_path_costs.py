@@ -5,12 +5,12 @@ import pytest
 
 from bench.report import cells
 
-USERS = {"u1": 2, "u2": 10, "u3": 900}  # user -> audit rows
+USERS = {0: 2, 1: 10, 2: 900}  # user_idx (into the sample) -> audit rows
 
 
 def _rows(envelope: str, rtts, strategies, ms) -> list[dict]:
     return [{"record": "request", "bundle": "account", "indexes": "indexed", "cache": "warm", "scale": "s",
-             "client": "psycopg", "envelope": envelope, "rtt_ms": rtt, "strategy": s, "user_id": u, "audit_rows": a,
+             "client": "psycopg", "envelope": envelope, "rtt_ms": rtt, "strategy": s, "user_idx": u, "audit_rows": a,
              "rep": rep, "latency_us": 1000 * ms(s, rtt, a)}
             for rtt in rtts for s in strategies for u, a in USERS.items() for rep in range(3)]
 

@@ -109,7 +109,7 @@ def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str |
     req = req[req.scale == scale].copy()
     req["bin"] = pd.cut(req.audit_rows, FANOUT_BINS, labels=FANOUT_LABELS)
     med = req.groupby(["bin", "strategy"], observed=True).latency_us.median().unstack() / 1000
-    n = req.groupby("bin", observed=False).user_id.nunique()
+    n = req.groupby("bin", observed=False).user_idx.nunique()
     filled = [b for b in FANOUT_LABELS if b in med.index]
     span = list(FANOUT_LABELS[FANOUT_LABELS.index(filled[0]):FANOUT_LABELS.index(filled[-1]) + 1])
     med = med.reindex(span)  # empty bins stay on the axis, as gaps: the spacing is the bins'
