@@ -27,9 +27,9 @@ def latency_vs_rtt(s: pd.DataFrame, bundle: str = "account", scale: str | None =
     rtt_axes(ax, d.rtt_measured_ms, "median latency per bundle (ms, log)")
     best = d.pivot_table(index="rtt_ms", columns="strategy", values="p50_us").idxmin(axis=1)
     lead = (f"{palette.label(best.iloc[0])} is fastest at every RTT" if best.nunique() == 1 else
-            "the fastest read changes with the RTT: " + ", ".join(
-                f"{palette.label(b)} at {r:g} ms" for r, b in best.items()))
-    ax.set_title(f"'{bundle}', scale {scale}, {palette.label(envelope)}, the suite's harness:\n{lead}", fontsize=10)
+            "fastest: " + "; ".join(f"{palette.label(b)} {span}" for b, span in _runs(best)))
+    path = palette.label(envelope).split(":")[0]  # the short form of the path's label
+    ax.set_title(f"'{bundle}', scale {scale}, {path}, the suite's harness:\n{lead}", fontsize=10)
     ax.legend(fontsize=8)
     text = f"{palette.label(envelope)[0].upper()}{palette.label(envelope)[1:]}: " + _rtt_sentence(d)
     if table is not None:
@@ -48,6 +48,17 @@ def _called(c: pd.DataFrame, d: pd.DataFrame) -> str:
     return ", ".join(f"RTT {r.rtt_ms:g} ms {r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}] "
                      f"({(p50.loc[r.rtt_ms, r.a] - p50.loc[r.rtt_ms, r.b]) / 1000:+.2f} ms) {r.call}"
                      for r in c.itertuples())
+
+
+def _runs(best: pd.Series) -> list[tuple[str, str]]:
+    """Consecutive RTTs with the same fastest strategy, as (strategy, 'at 0 ms' | 'from 0.5 to 40 ms')."""
+    out: list[tuple[str, list[float]]] = []
+    for rtt, b in best.items():
+        if out and out[-1][0] == b:
+            out[-1][1].append(rtt)
+        else:
+            out.append((b, [rtt]))
+    return [(b, f"at {r[0]:g} ms" if len(r) == 1 else f"from {r[0]:g} to {r[-1]:g} ms") for b, r in out]
 
 
 def median_vs_rtt(ax, g: pd.DataFrame, colour: str, label: str) -> None:
@@ -224,9 +235,9 @@ def condition_cost(s: pd.DataFrame, column: str, base: str, other: str, bundle: 
     log_ms_axis(ax, "x")
     ax.set_xlim(right=right * 2.2)
     ax.set_xlabel("median latency at RTT 0 (ms, log; whiskers: range of the per-repetition medians)")
-    ax.set_title(f"{palette.label(other)} costs {ratio.min():.2f}x to {ratio.max():.2f}x\n{palette.label(base)}'s median "
-                 f"('{bundle}', scale {scale}, RTT 0)", fontsize=10)
-    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=2, frameon=False)
+    ax.set_title(f"The second way costs {ratio.min():.2f}x to {ratio.max():.2f}x the first's median per strategy\n"
+                 f"('{bundle}', scale {scale}, RTT 0; the two ways in the legend below)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)  # below: no label clipped
     fig.tight_layout()
     text = (f"{palette.label(other)} against {palette.label(base)} at RTT 0, scale {scale}, median per bundle: "
             + ", ".join(f"{palette.label(k)} {r:.2f}x ({dm:+.2f} ms)" for k, r, dm in zip(names, ratio, diff)) + ".")
