@@ -43,7 +43,7 @@ def reads(d: pd.DataFrame, rtt: float = 0.0):
     blind = without_server_time(d, servers)
     if blind:
         ax2.text(0.02, 0.97, "no server time on " + ", ".join(blind) + ":\npg_stat_statements not loaded there",
-                 transform=ax2.transAxes, va="top", fontsize=8, color="#555")
+                 transform=ax2.transAxes, va="top", fontsize=8, color=palette.colour("muted"))
     ax1.legend(fontsize=8)
     ratio = _ratios(d, servers)
     fig.suptitle(f"At RTT {rtt:g} ms {servers[1]} takes {ratio.min():.2f}-{ratio.max():.2f}x the time "
