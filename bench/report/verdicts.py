@@ -126,8 +126,8 @@ def _parallel(ev: Evidence) -> Verdict:
     p = ev.p50
     par, seq, join = p["star_parallel"], p["star_sequential"], p["join_json"]
     c, verdict, called = _read_claim(ev, "star_parallel", ("join_json",))
-    answer = (_through_tier(ev, "star_parallel", "join_json", "the one embedded request").lstrip()
-              + (" On a direct connection as the table owner" if len(ev.tier_p50) else "On a direct connection as the table owner")
+    tier = _through_tier(ev, "star_parallel", "join_json", "the one embedded request").lstrip()
+    answer = (tier + (" " if tier else "") + "On a direct connection as the table owner"
               + f", Promise.all over three pooled connections takes {(par / join).iloc[0]:.1f}x the single "
               f"PostgREST-shaped JOIN at RTT 0 and {(par / join).iloc[-1]:.2f}x at {p.index.max():.2g} ms (the suite's "
               f"harness): it waits for its slowest fetch and spends three connections. Against the sequential fetches "
