@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report import cells, palette
+from bench.report.charts import whiskers
 from bench.report.charts.read_paths import ORDER
 
 
@@ -93,8 +94,7 @@ def saturation_clients(c: pd.DataFrame):
                        hatch="///" if row.client_bound else None, edgecolor=palette.colour("hatch") if row.client_bound else None,
                        label=palette.label(f"client:{client}") if first else None)
                 first = False
-                ax.errorbar(x, row.throughput_rps, yerr=[[row.throughput_rps - row.throughput_lo],
-                                                         [row.throughput_hi - row.throughput_rps]],
+                ax.errorbar(x, row.throughput_rps, yerr=whiskers.spread(row.throughput_rps, row.throughput_lo, row.throughput_hi),
                             color=palette.colour("whisker"), lw=0.8, capsize=2)
         ax.set_xticks(range(len(names)), [palette.label(s) for s in names], rotation=25, ha="right", fontsize=8)
         ax.set_title(f"RTT {rtt:g} ms", fontsize=10)

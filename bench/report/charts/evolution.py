@@ -7,6 +7,7 @@ import pandas as pd
 
 from bench.report import evolution_cells as cells
 from bench.report import palette
+from bench.report.charts import whiskers
 
 SHORT = {"no_long_txn": "quiet hub", "long_txn": "long transaction", "long_txn_lock_timeout": "long transaction,\nlock_timeout + retry"}
 READ_STRATEGIES = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
@@ -115,7 +116,7 @@ def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
         c = m[m.cache == cache].set_index("strategy").reindex(names)
         off = x + (i - (len(caches) - 1) / 2) * width
         ax.bar(off, c.p50_us / 1000, width, color=palette.colour(cache), label=palette.label(cache))
-        ax.errorbar(off, c.p50_us / 1000, yerr=[(c.p50_us - c.lo_us) / 1000, (c.hi_us - c.p50_us) / 1000],
+        ax.errorbar(off, c.p50_us / 1000, yerr=whiskers.spread(c.p50_us, c.lo_us, c.hi_us, 1000),
                     fmt="none", ecolor=palette.colour("muted"), lw=0.8, capsize=2)
     ax.set_xticks(x, [palette.label(n) for n in names], fontsize=8)
     ax.set_ylim(bottom=0)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report import cells, palette
+from bench.report.charts import whiskers
 
 APPROACHES = ("three_requests", "transaction", "rpc", "trigger")
 PROBLEMS = ("user_without_profile", "profile_without_state", "user_without_role", "role_without_profile",
@@ -14,7 +15,7 @@ PROBLEMS = ("user_without_profile", "profile_without_state", "user_without_role"
 
 def _bars(ax, labels, values, colours, lo=None, hi=None, fmt="{:.2f}"):
     x = np.arange(len(labels))
-    yerr = None if lo is None else [np.asarray(values) - np.asarray(lo), np.asarray(hi) - np.asarray(values)]
+    yerr = None if lo is None else whiskers.spread(values, lo, hi)
     ax.bar(x, values, color=colours, yerr=yerr, capsize=3)
     tops = np.asarray(values, dtype=float) if hi is None else np.fmax(np.asarray(hi, dtype=float), values)
     for xi, v, top in zip(x, values, tops):  # the label above the whisker, never on it

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report import palette, pooler_cells
+from bench.report.charts import whiskers
 from bench.report.charts.read_paths import ORDER
 
 PATH_KEYS = ("path:direct", "path:direct_pool15", "path:direct_unnamed", "path:pgbouncer")
@@ -36,7 +37,7 @@ def reads(ratios: pd.DataFrame):
             if len(row):
                 row = row.iloc[0]
                 ax.bar(i, row.ratio, color=palette.colour(s), width=0.6)
-                ax.errorbar(i, row.ratio, yerr=[[row.ratio - row.lo], [row.hi - row.ratio]],
+                ax.errorbar(i, row.ratio, yerr=whiskers.spread(row.ratio, row.lo, row.hi),
                             color=palette.colour("whisker"), capsize=3, lw=1)
             un = d[(d.strategy == s) & (d.comparison == "unnamed_vs_named")]
             if len(un):
@@ -98,8 +99,8 @@ def load(cells: pd.DataFrame):
             for ax, y in ((axes[0], row.throughput_rps), (axes[1], row.latency_p99_us / 1000)):
                 ax.bar(x, y, width, color=palette.colour(key), hatch=hatch, edgecolor=palette.colour("hatch"),
                        label=palette.label(key) if i == 0 and ax is axes[0] else None)
-            axes[0].errorbar(x, row.throughput_rps, yerr=[[row.throughput_rps - row.throughput_lo],
-                             [row.throughput_hi - row.throughput_rps]], color=palette.colour("whisker"), lw=0.8)
+            axes[0].errorbar(x, row.throughput_rps, yerr=whiskers.spread(row.throughput_rps, row.throughput_lo,
+                             row.throughput_hi), color=palette.colour("whisker"), lw=0.8)
     axes[1].set_xticks(range(len(groups)), [f"{s}\n{int(c)} clients" for s, c in groups], fontsize=8)
     axes[0].set_ylabel("throughput (bundles/s)")
     axes[1].set_ylabel("p99 latency (ms)")

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report import calls, cells, palette
+from bench.report.charts import whiskers
 
 ORDER = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json", "rpc_bundle")
 
@@ -63,8 +64,7 @@ def _runs(best: pd.Series) -> list[tuple[str, str]]:
 
 def median_vs_rtt(ax, g: pd.DataFrame, colour: str, label: str) -> None:
     """One line: median latency (ms) against the measured RTT, error bars the per-repetition range."""
-    ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000,
-                                                         (g.p50_rep_hi_us - g.p50_us) / 1000],
+    ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=whiskers.spread(g.p50_us, g.p50_rep_lo_us, g.p50_rep_hi_us, 1000),
                 marker="o", ms=4, capsize=2, color=colour, label=label)
 
 

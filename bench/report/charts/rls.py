@@ -8,6 +8,7 @@ import pandas as pd
 from bench import config
 from bench.names import SPOKES
 from bench.report import cells, palette
+from bench.report.charts import whiskers
 from bench.report.charts.read_paths import ORDER
 
 FORM_LABELS = {
@@ -158,7 +159,7 @@ def strategies_with_rls(s: pd.DataFrame, server: pd.DataFrame, bundle: str = "ac
     for k, setting in enumerate(settings):
         g = d[d.setting == setting].set_index("strategy").reindex(strategies)
         ax.bar(np.arange(len(strategies)) + k * width, g.p50_us / 1000, width=width, color=colours[k], label=setting,
-               yerr=[(g.p50_us - g.p50_rep_lo_us) / 1000, (g.p50_rep_hi_us - g.p50_us) / 1000], capsize=2)
+               yerr=whiskers.spread(g.p50_us, g.p50_rep_lo_us, g.p50_rep_hi_us, 1000), capsize=2)
     ax.set_xticks(np.arange(len(strategies)) + 0.4 - width / 2, [palette.label(x) for x in strategies], fontsize=8)
     ax.set_ylabel("median latency per bundle (ms), RTT 0")
     p50 = d.pivot_table(index="strategy", columns="setting", values="p50_us")

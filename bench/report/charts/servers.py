@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report import palette
+from bench.report.charts import whiskers
 from bench.report.charts.read_paths import ORDER
 
 
@@ -32,7 +33,7 @@ def reads(d: pd.DataFrame, rtt: float = 0.0):
         g = d[d.server == server].set_index("strategy").reindex(names)
         x = np.arange(len(names)) + (k - (len(servers) - 1) / 2) * width
         ax1.bar(x, g.p50_us / 1000, width, color=colours[server], label=server)
-        ax1.errorbar(x, g.p50_us / 1000, yerr=[(g.p50_us - g.rep_lo_us) / 1000, (g.rep_hi_us - g.p50_us) / 1000],
+        ax1.errorbar(x, g.p50_us / 1000, yerr=whiskers.spread(g.p50_us, g.rep_lo_us, g.rep_hi_us, 1000),
                      fmt="none", color=palette.colour("whisker"), capsize=2, lw=0.8)
         ax2.bar(x, g.server_us / 1000, width, color=colours[server], label=server)
     for ax, what in ((ax1, "client's median per request (ms)"), (ax2, "server time per request (ms)")):
