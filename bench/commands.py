@@ -40,9 +40,9 @@ def db(args) -> int:
 
 def _db_pg15(action: str) -> int:
     """The Debian PostgreSQL 15 cluster; `url` prints the DSN a run takes as an external server."""
-    from bench.db.debian_cluster import DebianCluster
+    from bench.db.debian_cluster import suite_cluster
 
-    cluster = DebianCluster()
+    cluster = suite_cluster()
     if action == "stop":
         print("stopped" if cluster.stop() else "not running")
         return 0
@@ -107,9 +107,9 @@ def _servers(args) -> list[tuple[str, bool]]:
         if name == "embedded":
             out.append((pg.server_dsn(None), False))
         else:
-            from bench.db.debian_cluster import DebianCluster
+            from bench.db.debian_cluster import suite_cluster
 
-            cluster = DebianCluster()
+            cluster = suite_cluster()
             out.append((cluster.login_dsn(cluster.start()), True))  # treated as any external server
     return out
 

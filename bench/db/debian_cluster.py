@@ -4,9 +4,14 @@ cluster under data/pg15, on loopback only, started and stopped by the suite.
 The suite then treats it exactly as an external server given by DSN: nothing else in the suite
 knows that it started it. As root the server runs as Debian's `postgres` system user (the
 package creates it). Locked down as the embedded server: the socket directory is private
-(0700) with trust on it, TCP asks for scram-sha-256. Its settings are the package defaults:
-no `pg_stat_statements` preloaded unless `preload=True`, so it also stands for a managed
-server that lacks it.
+(0700) with trust on it, TCP asks for scram-sha-256.
+
+Settings: the suite's own cluster (`suite_cluster()`, data/pg15) starts with the embedded server's
+only measurement-relevant non-default settings (`pg.STATS_SETTINGS`: pg_stat_statements preloaded,
+track = all), so that 15 beside 18 compares two majors configured alike, not a server that pays
+for statement tracking on every statement beside one that does not. Other clusters (the tests')
+keep the package defaults: no pg_stat_statements, standing for a managed server that lacks it.
+Settings go on the command line (`-c`), so a cluster started with other settings is restarted.
 """
 from __future__ import annotations
 
@@ -58,11 +63,11 @@ class Cluster:
 
 
 class DebianCluster:
-    def __init__(self, home: Path | None = None, preload: bool = False):
+    def __init__(self, home: Path | None = None, settings: dict[str, str] | None = None):
         self.home = (home or HOME).resolve()
         self.pgdata = self.home / "cluster"
         self.log = self.home / "server.log"
-        self.preload = preload
+        self.settings = dict(settings or {})
         self.as_root = os.geteuid() == 0
 
     def start(self) -> Cluster:
@@ -70,18 +75,26 @@ class DebianCluster:
             raise UsageError(f"PostgreSQL {MAJOR} is not installed ({BIN}/postgres missing): "
                              f"apt-get install postgresql-{MAJOR}, or `make pg15`")
         running = self.status()
-        if running:
+        if running and self._has_settings(running):
             return running
+        if running:
+            self.stop()
         self._init()
         sock = self._socket_dir()
         port = _free_port()
-        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {sock}"
+        opts = " ".join([f"-c listen_addresses=127.0.0.1 -p {port} -k {sock}",
+                         *(f"-c {name}={value}" for name, value in self.settings.items())])
         self._run([str(BIN / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log), "-w", "-t", "60",
                    "-o", opts, "start"])
         running = self.status()
         if running is None:
             raise RuntimeError(f"PostgreSQL {MAJOR} did not come up; see {self.log}")
         return running
+
+    def _has_settings(self, running: Cluster) -> bool:
+        with psycopg.connect(running.superuser_dsn(), autocommit=True) as conn:
+            return all(conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()[0] == value
+                       for name, value in self.settings.items())
 
     def login_dsn(self, running: Cluster) -> str:
         """A TCP DSN of a superuser login role `bench` whose generated password lives in
@@ -136,10 +149,6 @@ class DebianCluster:
         self._run([str(BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth-local=trust",
                    "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"])
         (self.pgdata / "pg_hba.conf").write_text(HBA)
-        if self.preload:
-            with open(self.pgdata / "postgresql.conf", "a") as conf:
-                conf.write("\n# bench\nshared_preload_libraries = 'pg_stat_statements'\n"
-                           "pg_stat_statements.track = 'all'\n")
 
     def _socket_dir(self) -> Path:
         digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:10]
@@ -170,3 +179,8 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def suite_cluster() -> DebianCluster:
+    """The cluster `make pg15`, `db --server pg15` and `run --servers pg15` use (data/pg15)."""
+    return DebianCluster(settings=pg.STATS_SETTINGS)

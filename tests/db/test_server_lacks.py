@@ -83,3 +83,27 @@ def test_what_is_missing_is_said_once_and_recorded_never_invented(plain_login, t
     assert len(skipped) and skipped.reason.str.len().gt(0).all(), cache.record.value_counts()
     assert "latency_us" not in cache or cache.latency_us.isna().all(), "a cold cell timed without the rights to make it cold"
     assert not skipped.track_io_timing.any()  # a setting it may not change is not claimed on
+
+
+def test_the_suites_own_cluster_is_configured_as_the_embedded_server(tmp_path):
+    """data/pg15 (suite_cluster) runs with the embedded server's statement tracking, so 15 beside 18
+    compares majors configured alike; a cluster running without those settings is restarted with them."""
+    bare = debian_cluster.DebianCluster(home=config.DATA / "pg15-settings")
+    bare.destroy()
+    try:
+        first = bare.start()
+        with psycopg.connect(first.superuser_dsn()) as conn:
+            began = conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
+        tracked = debian_cluster.DebianCluster(home=bare.home, settings=debian_cluster.suite_cluster().settings)
+        second = tracked.start()
+        with psycopg.connect(second.superuser_dsn(), autocommit=True) as conn:
+            got = {name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]
+                   for name in tracked.settings}
+            conn.execute("CREATE EXTENSION pg_stat_statements")
+            conn.execute("SELECT count(*) FROM pg_stat_statements").fetchone()
+            restarted = conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0] > began
+        assert got == {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
+        assert restarted  # not the bare server handed back
+        assert tracked.start() == second  # already as asked: left running
+    finally:
+        bare.destroy()
