@@ -18,6 +18,14 @@
 # depends on the version, this page shows it, and the verdicts say on which server it holds.
 # The runs are separate folders (`run --servers embedded,pg15` puts the second in
 # `servers/<run-id>/` beside the first); `python -m bench compare A B` lists every cell side by side.
+#
+# Both servers run with the same one non-default setting that reaches a measurement,
+# `pg_stat_statements` preloaded with `track = all` (each run.json lists its server's settings);
+# the rest are each version's defaults, and the builds differ (the wheel's, Debian's). Read a
+# cross-server ratio with two cautions: the runs were measured one after the other, not
+# interleaved, on a shared machine, so drift between them lands in the ratio; and a ratio whose
+# per-repetition whiskers overlap is not a difference. Within each server, the strategies were
+# measured side by side, so the order of strategies is the firmer finding.
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"

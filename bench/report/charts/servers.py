@@ -69,9 +69,14 @@ def reads_sentence(d: pd.DataFrame, servers: list[str]) -> str:
     same = order[servers[0]] == order[servers[1]]
     fastest = {s: order[s][0] for s in servers}
     text = "; ".join(f"{s}: " + ", ".join(f"{n} {p.loc[n, s] / 1000:.2f} ms" for n in order[s]) for s in servers)
-    return (f"Median latency per request, fastest first — {text}. The strategies rank "
-            + ("the same on both servers" if same else "differently on the two servers")
-            + f" (fastest: {fastest[servers[0]]} on {servers[0]}, {fastest[servers[1]]} on {servers[1]}).")
+    if fastest[servers[0]] == fastest[servers[1]]:
+        rank = (f"The fastest read is {fastest[servers[0]]} on both servers; the order below it is "
+                + ("the same." if same else "not (these are single medians: a close pair may swap by noise)."))
+    else:
+        rank = f"The fastest read is {fastest[servers[0]]} on {servers[0]} and {fastest[servers[1]]} on {servers[1]}."
+    r = _ratios(d, servers).dropna()
+    return (f"Median latency per request, fastest first — {text}. {rank} Per strategy, {servers[1]} takes "
+            f"{r.min():.2f}x to {r.max():.2f}x the median of {servers[0]}.")
 
 
 def policy(d: pd.DataFrame):
