@@ -92,6 +92,8 @@ class DebianCluster:
         return running
 
     def _has_settings(self, running: Cluster) -> bool:
+        if not self.settings:
+            return True
         with psycopg.connect(running.superuser_dsn(), autocommit=True) as conn:
             return all(conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()[0] == value
                        for name, value in self.settings.items())

@@ -134,11 +134,11 @@ def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str |
     log_ms_axis(ax)
     ax.set_xlabel("the user's audit rows (sampled users, binned; a gap: no sampled user in that bin)")
     ax.set_ylabel("median latency (ms, log)")
-    top = med.dropna(how="all").iloc[-1]
-    heavy = med.dropna(how="all").index[-1]
-    light = med.dropna(how="all").iloc[0]
+    measured = med.dropna(how="all")
+    top, light = measured.iloc[-1], measured.iloc[0]
+    heavy, lightest = measured.index[-1], measured.index[0]
     growth = (top / light).dropna().sort_values()
-    ax.set_title(f"From {med.dropna(how='all').index[0]} to {heavy} audit rows, {palette.label(growth.index[-1])} "
+    ax.set_title(f"From {lightest} to {heavy} audit rows, {palette.label(growth.index[-1])} "
                  f"grows {growth.iloc[-1]:.1f}x and {palette.label(growth.index[0])} {growth.iloc[0]:.1f}x\n"
                  f"('{bundle}', RTT 0, scale {scale}, median of the sampled users per bin)", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
@@ -148,7 +148,7 @@ def latency_vs_fanout(table: pd.DataFrame, bundle: str = "account", scale: str |
             f"{flat_json:.2f}x join_json ({top['join_flat'] - top['join_json']:+.2f} ms) and "
             f"{top['join_flat'] / top['star_sequential']:.2f}x star_sequential"
             f"{' (its rows multiply roles x audit entries)' if flat_json > 1.1 else ''}; in the lightest "
-            f"({med.dropna(how='all').index[0]}), the single JOINs take "
+            f"({lightest}), the single JOINs take "
             f"{light['join_json'] / light['star_sequential']:.2f}x the sequential fetches "
             f"({light['join_json'] - light['star_sequential']:+.2f} ms). Medians of the sampled users in each bin, "
             f"{req.rep.nunique() if 'rep' in req else 1} repetitions pooled.")
