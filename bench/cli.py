@@ -24,8 +24,21 @@ def _dataset(p: argparse.ArgumentParser) -> None:
                    help="allow dropping a database of the same name that the suite did not create")
 
 
+MAX_SHOWN = 300  # characters of an error message: a 100 KB bad value is not echoed in full
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + f"... ({len(text):,} characters, cut)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {_short(message)}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks the star-schema memo on PostgreSQL.")
+    ap = _Parser(prog="python -m bench", description="Benchmarks the star-schema memo on PostgreSQL.")
     verbs = ap.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     db = verbs.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
@@ -85,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_short(str(exc))}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: out of memory (a low `ulimit -v`?); nothing was marked complete", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: nothing marked complete", file=sys.stderr)

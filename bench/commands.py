@@ -1,14 +1,49 @@
 """One function per CLI verb: resolve inputs, call the modules, print what a person needs."""
 from __future__ import annotations
 
+import math
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from bench import config
 from bench.config import UsageError
 from bench.db import pg, roles
+
+MIN_FREE_BYTES = 64 * 2**20  # a run folder at xs-m is a few MB; less room than this is refused before the run
+
+
+def _recover_server(server: str) -> None:
+    """Settings a killed command left on the embedded cluster (caching's small-buffers pass) reset first."""
+    from bench.db import intent
+
+    reset = intent.recover_server(server)
+    if reset:
+        print(f"server settings reset after an interrupted run: {', '.join(reset)} (server restarted)", file=sys.stderr)
+
+
+def _writable(out: Path) -> None:
+    """`run --out` checked before anything runs: a directory (or one that can be made) with room."""
+    out = Path(out)
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"--out {str(out)[:200]}: {str(probe)[:200]} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {str(out)[:200]} is not writable ({exc.strerror}); nothing was run") from None
+    free = shutil.disk_usage(probe).free
+    if free < MIN_FREE_BYTES:
+        raise UsageError(f"--out {str(out)[:200]} has {free // 2**20} MB free (a run needs at least "
+                         f"{MIN_FREE_BYTES // 2**20} MB); nothing was run")
 
 
 def db(args) -> int:
@@ -23,6 +58,8 @@ def db(args) -> int:
     emb = pg.Embedded()
     if args.action == "start":
         running = emb.start()
+        _recover_server(running.dsn())
+        running = emb.status() or running
         print(f"running: pid {running.pid}, port {running.port}, socket {running.socket_dir}")
     elif args.action == "stop":
         print("stopped" if emb.stop() else "not running")
@@ -76,6 +113,11 @@ def seed(args) -> int:
 
     req = _request(args)
     server = pg.server_dsn(args.dsn)
+    named = psycopg_dbname(server)
+    if args.fresh and named in {replace(req, scale=s).database for s in args.scale.split(",")}:
+        raise UsageError(f"--dsn connects to {named} itself, which --fresh would drop: give the server's "
+                         "maintenance database instead (dbname=postgres)")
+    _recover_server(server)
     roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     if args.benchmark:
         from bench.seeding.benchmark import benchmark, format_report
@@ -84,11 +126,28 @@ def seed(args) -> int:
         return 0
     for scale in args.scale.split(","):
         one = replace(req, scale=scale)
-        result = seeding.seed(server, one, force=args.force_foreign_db, fresh=args.fresh, progress=not args.no_progress)
+        try:
+            result = seeding.seed(server, one, force=args.force_foreign_db, fresh=args.fresh,
+                                  progress=not args.no_progress)
+        except psycopg_in_use() as exc:
+            raise UsageError(f"{one.database} is in use by another connection ({' '.join(str(exc).split())[:200]}); "
+                             "close it and retry") from None
         m = result.manifest
         how = "reused (manifest matches)" if result.reused else f"seeded in {m['seconds']} s"
         print(f"{one.database}: {how}; {sum(m['rows'].values()):,} rows; fingerprint {m['fingerprint'][:16]}")
     return 0
+
+
+def psycopg_dbname(dsn: str) -> str | None:
+    import psycopg
+
+    return psycopg.conninfo.conninfo_to_dict(dsn).get("dbname")
+
+
+def psycopg_in_use():
+    import psycopg
+
+    return psycopg.errors.ObjectInUse
 
 
 def _servers(args) -> list[tuple[str, bool]]:
@@ -117,11 +176,18 @@ def _servers(args) -> list[tuple[str, bool]]:
 def run(args) -> int:
     """One run folder per server: the first server's in --out, every other's in
     <out>/servers/<first-run-id>/, where the pages and verdicts find them."""
+    from bench.experiments.registry import REGISTRY
     from bench.experiments.runner import run_experiments
 
     req = _request(args)
+    unknown = [n for n in args.experiments if n.replace("-", "_") not in REGISTRY]
+    if unknown:  # before any server is started or reached
+        raise UsageError(f"unknown experiment {unknown[0]!r}: choose from {', '.join(REGISTRY)}")
+    _writable(args.out)
     dirs: list[Path] = []
     for server, by_dsn in _servers(args):
+        if not by_dsn:
+            _recover_server(server)
         root = args.out if not dirs else Path(args.out) / "servers" / dirs[0].name
         dirs.append(run_experiments(server, req, args.experiments, scales=args.scale.split(","),
                                     quick=args.quick, root=root, force=args.force_foreign_db,
@@ -160,8 +226,9 @@ def compare(args) -> int:
     from bench.results.compare import compare as side_by_side
     from bench.results.compare import format_comparison
 
-    if args.threshold < 0:
-        raise UsageError("--threshold must be a non-negative fraction, e.g. 0.1 for 10 %")
+    if not math.isfinite(args.threshold) or args.threshold < 0:
+        raise UsageError(f"--threshold must be a finite non-negative fraction, e.g. 0.1 for 10 % "
+                         f"(got {str(args.threshold)[:40]})")
     table = side_by_side(args.run_a, args.run_b, args.threshold)
     print(table.to_csv(index=False) if args.format == "csv" else format_comparison(table, args.run_a, args.run_b,
                                                                                     args.threshold), end="")

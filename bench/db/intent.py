@@ -11,9 +11,13 @@ anything is measured (`recover`); the runner writes no results folder while a ro
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sys
+from pathlib import Path
+
+from psycopg import sql
 
 from bench.db import pg, schema
 from bench.sql import sql_text
@@ -61,6 +65,17 @@ def changing(dsn: str, name: str, restore: tuple[str, ...]):
         clear(dsn, name)
 
 
+@contextlib.contextmanager
+def indexed(dsn: str, name: str, indexes: str, before: tuple[str, ...] = ()):
+    """The dataset with the user_id indexes (and `before` files) while the block runs, then as it
+    was seeded (`variants/<indexes>.sql`); recorded first, so a kill is restored by the next command.
+    `BENCH_KILL_AT=<name>:indexed` kills the process with the indexes in place."""
+    with changing(dsn, name, (f"variants/{indexes}.sql",)):
+        schema.run_files(dsn, (*before, "variants/indexed.sql"))
+        checkpoint(f"{name}:indexed")
+        yield
+
+
 def recover(dsn: str) -> list[str]:
     """Restore every change left recorded in the dataset (idempotent files); the names restored."""
     done = []
@@ -84,3 +99,68 @@ def checkpoint(name: str) -> None:
     """A named moment inside an in-place change; `BENCH_KILL_AT=name` SIGKILLs the process here."""
     if os.environ.get(KILL_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- server-level changes: settings of the embedded cluster (ALTER SYSTEM + restart) ------------------
+SERVER_MARKER = "bench_intent_settings.json"  # in the cluster's data directory, beside postgresql.auto.conf
+
+
+def _marker() -> Path:
+    return pg.Embedded().pgdata / SERVER_MARKER
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return "bench" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return True
+
+
+@contextlib.contextmanager
+def server_settings(server: str, settings: dict[str, str]):
+    """`bench.db.restart.with_settings` with its intent on disk first: a marker file in the data
+    directory naming the settings, removed only after they are reset and the server restarted.
+    A marker left by a killed process is undone by the next `db start`, seed or run (`recover_server`)."""
+    from bench.db import restart
+
+    marker = _marker()
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"settings": sorted(settings), "pid": os.getpid(),
+                               "command": " ".join(pg.redact_argv(sys.argv))[:500]}))
+    os.replace(tmp, marker)
+    try:
+        with restart.with_settings(server, settings) as now:
+            checkpoint("server:settings")
+            yield now
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def recover_server(server: str) -> list[str]:
+    """Reset the settings a killed process left on the embedded cluster (ALTER SYSTEM RESET, then a
+    restart); the setting names reset. Nothing on a server given by DSN (the suite never alters one)
+    or while the process that wrote the marker still runs."""
+    marker = _marker()
+    if not pg.is_embedded(server) or not marker.exists():
+        return []
+    try:
+        left = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        left = {"settings": ["shared_buffers"], "pid": -1}
+    if _alive(int(left.get("pid", -1))):
+        return []
+    names = [n for n in left.get("settings", []) if isinstance(n, str)]
+    with pg.connect(server, autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("ALTER SYSTEM RESET {}").format(sql.Identifier(name)))
+    pg.Embedded().restart()
+    marker.unlink(missing_ok=True)
+    return names

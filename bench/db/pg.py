@@ -335,12 +335,23 @@ def client_env(dsn: str) -> dict[str, str]:
     return env
 
 
+_reached: set[tuple] = set()  # (host, port) this process has connected to
+
+
 def connect(dsn: str, **kwargs) -> psycopg.Connection:
+    where = tuple(psycopg.conninfo.conninfo_to_dict(dsn).get(k) for k in ("host", "port"))
     try:
-        return psycopg.connect(dsn, connect_timeout=10, **kwargs)
+        conn = psycopg.connect(dsn, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
         first = " ".join(str(exc).split())[:300] or type(exc).__name__
+        if where in _reached and "does not exist" in first:  # the server answers: the database went (another command?)
+            raise UsageError(f"{first}; nothing was written: rerun when the command using it has finished") from None
+        if where in _reached:  # it answered earlier in this command: stopped or crashed since
+            raise UsageError(f"the PostgreSQL server went away during this command ({first}); nothing was "
+                             "written: start it again (`python -m bench db start`) and rerun") from None
         raise UsageError(f"cannot reach PostgreSQL ({first}); check the DSN or run `python -m bench db start`") from None
+    _reached.add(where)
+    return conn
 
 
 # -- the safety marker ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import pandas as pd
 import psycopg
 
-from bench.db import pg, restart, schema
+from bench.db import intent, pg, schema
 from bench.experiments import common
 from bench.experiments.common import LARGEST, Step, progress
 from bench.measure import blockstats, bundles, eviction, harness, strategies
@@ -78,10 +78,8 @@ def sample(conn, sampling: str, seed: int, n: int) -> list[str]:
 
 def run(ctx) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
-    try:
+    with intent.indexed(ctx.dsn, NAME, ctx.req.indexes, ("schema/stats.sql",)):  # then as seeded, even after kill -9
         return pd.DataFrame(_pass(ctx, mx, CONDITIONS, {"shared_buffers": _setting(ctx.dsn)}, explain=True))
-    finally:
-        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
 
 
 def small_buffers(ctx) -> pd.DataFrame:
@@ -89,11 +87,11 @@ def small_buffers(ctx) -> pd.DataFrame:
     if ctx.external:
         return pd.DataFrame([{"experiment": NAME, "scale": ctx.req.scale, "record": "skipped", "cache": "small_buffers",
                               "strategy": "all", "reason": "a server given by DSN is never restarted by the suite"}])
-    try:
-        with restart.with_settings(ctx.server, {"shared_buffers": SMALL_BUFFERS}) as now:
-            rows = _pass(ctx, QUICK if ctx.quick else SMALL, ("small_buffers",), {"shared_buffers": now["shared_buffers"]})
-    finally:
-        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))
+    # both changes recorded before they are made (a marker in the data directory for the setting,
+    # bench_meta.intent for the indexes): a killed pass is undone by the next db start, seed or run
+    with intent.server_settings(ctx.server, {"shared_buffers": SMALL_BUFFERS}) as now, \
+            intent.indexed(ctx.dsn, NAME, ctx.req.indexes, ("schema/stats.sql",)):
+        rows = _pass(ctx, QUICK if ctx.quick else SMALL, ("small_buffers",), {"shared_buffers": now["shared_buffers"]})
     progress(f"caching {ctx.req.scale}: shared_buffers {SMALL_BUFFERS} pass, server back to its settings")
     return pd.DataFrame(rows)
 

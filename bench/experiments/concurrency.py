@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.db import pg, schema
+from bench.db import intent, pg
 from bench.experiments import consistency
 from bench.experiments.common import LARGEST, QUICK_LOAD, LoadSettings, Step, progress
 from bench.measure import bundles, loadrun, netdelay, strategies
@@ -67,9 +67,8 @@ def run(ctx) -> pd.DataFrame:
     tcp = pg.tcp_dsn(ctx.dsn)
     users = load_users(ctx.dsn, ctx.req.seed, mx.users)
     rng = random.Random(ctx.req.seed)
-    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
     out: list[dict] = [{"record": "load_users", "position": k, "user_id": u} for k, u in enumerate(users)]
-    try:
+    with intent.indexed(ctx.dsn, NAME, ctx.req.indexes):  # then as seeded, even after kill -9
         with loadrun.Runner() as runner:
             out += _closed(mx, runner, tcp, users, rng, ctx.req.seed)
             best = max(r["throughput_rps"] for r in out if r.get("rtt_ms") == 0 and r.get("client") == PSYCOPG)
@@ -77,8 +76,6 @@ def run(ctx) -> pd.DataFrame:
             out += _budgets(mx, runner, tcp, users, rng, ctx.req.seed)
         out += consistency.cells(tcp, ctx.req.seed, mx.consistency_bundles, mx.write_rates, mx.readers,
                                  mx.consistency_s, progress)
-    finally:
-        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
     return pd.DataFrame([{**base, **r} for r in out])
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from bench.db import pg, schema
+from bench.db import intent, pg
 from bench.experiments import cross_service_orm as orm_part
 from bench.experiments.common import AnswerMismatch, Step, progress
 from bench.measure import cross, harness, strategies
@@ -69,13 +69,9 @@ def run(ctx) -> pd.DataFrame:
 def _indexed(ctx, relational: seed.Result):
     """Both datasets with the user_id indexes for the run (per-user lookups and the ORM's loaders
     need them), then as they were seeded."""
-    for dsn in (ctx.dsn, relational.dsn):
-        schema.run_files(dsn, ("variants/indexed.sql",))
-    try:
+    # recorded in each dataset first: a killed run is restored by the next seed or run of either
+    with intent.indexed(ctx.dsn, NAME, ctx.req.indexes), intent.indexed(relational.dsn, NAME, ctx.req.indexes):
         yield
-    finally:
-        for dsn in (ctx.dsn, relational.dsn):  # seeded (or reused) with the run's --indexes
-            schema.run_files(dsn, (f"variants/{ctx.req.indexes}.sql",))
 
 
 def _source_for(approach: str) -> str:

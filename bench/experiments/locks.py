@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import psycopg
 
-from bench.db import pg, schema
+from bench.db import intent, pg
 from bench.experiments.common import LARGEST, QUICK_LOAD, LoadSettings, Step, progress
 from bench.measure import loadrun
 from bench.measure.wire import Wire, lean
@@ -108,12 +108,8 @@ def run(ctx) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
     tcp = pg.tcp_dsn(ctx.dsn)
     users = load_users(ctx.dsn, ctx.req.seed, mx.users)
-    schema.run_files(ctx.dsn, ("variants/indexed.sql",))
-    try:
-        with loadrun.Runner() as runner:
-            out = cells(mx, runner, tcp, users, ctx.req.seed)
-    finally:
-        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))  # the dataset as it was seeded
+    with intent.indexed(ctx.dsn, NAME, ctx.req.indexes), loadrun.Runner() as runner:  # then as seeded, even after kill -9
+        out = cells(mx, runner, tcp, users, ctx.req.seed)
     progress(f"locks {ctx.req.scale}: {len(QUERIES)} joins x {len(mx.lock_clients)} client counts")
     return pd.DataFrame([{"experiment": NAME, "scale": ctx.req.scale, **r} for r in out])
 

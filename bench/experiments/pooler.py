@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import pandas as pd
 import psutil
 
-from bench.db import pg, pgbouncer, schema
+from bench.db import intent, pg, pgbouncer
 from bench.experiments import common as checks
 from bench.experiments import pooler_prepared
 from bench.experiments.common import LARGEST, QUICK_LOAD, AnswerMismatch, LoadSettings, Step, progress
@@ -89,7 +89,11 @@ def run(ctx) -> pd.DataFrame:
         return pd.DataFrame([{**base, "record": "skipped", "reason": SKIPPED}])
     mx = QUICK if ctx.quick else DEFAULT
     tcp = pg.tcp_dsn(ctx.dsn)
-    schema.run_files(ctx.dsn, ("schema/stats.sql", "variants/indexed.sql"))
+    with intent.indexed(ctx.dsn, NAME, ctx.req.indexes, ("schema/stats.sql",)):  # then as seeded, even after kill -9
+        return _run(mx, ctx, tcp, base)
+
+
+def _run(mx: Matrix, ctx, tcp: str, base: dict) -> pd.DataFrame:
     bouncer = pgbouncer.start(tcp)
     try:
         pooled = bouncer.dsn(tcp)
@@ -102,7 +106,6 @@ def run(ctx) -> pd.DataFrame:
         progress("pooler: load cells direct and through PgBouncer")
     finally:
         bouncer.stop()
-        schema.run_files(ctx.dsn, (f"variants/{ctx.req.indexes}.sql",))
     return pd.DataFrame([{**base, **r} for r in out])
 
 

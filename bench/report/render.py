@@ -131,8 +131,8 @@ def render(names=None, params: dict | None = None, src_dir: Path | None = None, 
     src_dir = Path(src_dir or config.NOTEBOOKS)
     out_dir = Path(out_dir or config.REPORTS)
     ipynb_dir = Path(ipynb_dir or src_dir)
+    chosen = sources(src_dir, names)  # unknown names refused before any folder is made
     out_dir.mkdir(parents=True, exist_ok=True)
-    chosen = sources(src_dir, names)
     has = _run_tables((params or {}).get("run_dir"), src_dir)
     if has is not None:
         for src in [c for c in chosen if not needs(c) <= has]:

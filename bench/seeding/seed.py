@@ -45,6 +45,8 @@ class Request:
 
     def check(self) -> None:
         config.scale(self.scale)
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {str(self.seed)[:40]}")
         if self.locale not in AVAILABLE_LOCALES:
             raise UsageError(f"unknown locale {self.locale!r}: choose a Faker locale such as en_US, de_DE or ja_JP")
         schema.check(self.variant, self.indexes)
