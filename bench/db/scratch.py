@@ -2,12 +2,13 @@
 copy is made with the dataset as its template, so the seeded dataset itself is never changed."""
 from __future__ import annotations
 
+import contextlib
 import time
 
 import psycopg
 from psycopg import sql
 
-from bench.db import pg
+from bench.db import dataset_lock, pg
 from bench.sql import sql_text
 
 TEMPLATE_TRIES = 10
@@ -15,6 +16,14 @@ TEMPLATE_TRIES = 10
 
 def _statement(file: str, **identifiers) -> sql.Composed:
     return sql.SQL(sql_text(f"evolution/{file}.sql")).format(**{k: sql.Identifier(v) for k, v in identifiers.items()})
+
+
+@contextlib.contextmanager
+def locked(server: str, name: str):
+    """One command at a time per scratch database (the advisory lock a dataset has): a second run
+    refuses in one line naming the process that holds it, instead of dropping its database."""
+    with dataset_lock.hold(server, name):
+        yield
 
 
 def copy_of(server: str, template_dsn: str, name: str) -> str:

@@ -79,6 +79,11 @@ def plan(reps: int = 1) -> list[tuple[str, str, int]]:
 def run(ctx) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
     base = {"experiment": NAME, "scale": ctx.req.scale}
+    with scratch.locked(ctx.server, SCRATCH):  # a second run refuses, naming this one
+        return _run(ctx, mx, base)
+
+
+def _run(ctx, mx, base: dict) -> pd.DataFrame:
     dsn = scratch.copy_of(ctx.server, ctx.dsn, SCRATCH)
     try:
         schema.run_files(dsn, ("variants/indexed.sql",))

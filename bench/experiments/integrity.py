@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bench.db import pg, schema
+from bench.db import scratch as scratch_db
 from bench.experiments import integrity_census as census
 from bench.experiments import integrity_costs as costs
 from bench.experiments import integrity_faults as faults
@@ -67,9 +68,17 @@ def scratch(server: str) -> str:
 
 
 def run(ctx) -> pd.DataFrame:
+    """In the scratch database, locked for the whole step (a second run refuses, naming this one)
+    and dropped after it succeeds."""
+    with scratch_db.locked(ctx.server, SCRATCH):
+        out = _run(ctx, scratch(ctx.server))
+        scratch_db.drop(ctx.server, SCRATCH)
+    return out
+
+
+def _run(ctx, dsn: str) -> pd.DataFrame:
     mx = QUICK if ctx.quick else DEFAULT
     base = {"experiment": NAME, "scale": ctx.req.scale}
-    dsn = scratch(ctx.server)
     out = run_faults(dsn, mx, ctx.req.seed, base)
     progress(f"integrity {ctx.req.scale}: faults")
     rng = random.Random(ctx.req.seed)
