@@ -69,9 +69,11 @@ def changing(dsn: str, name: str, restore: tuple[str, ...]):
 def indexed(dsn: str, name: str, indexes: str, before: tuple[str, ...] = ()):
     """The dataset with the user_id indexes (and `before` files) while the block runs, then as it
     was seeded (`variants/<indexes>.sql`); recorded first, so a kill is restored by the next command.
-    `BENCH_KILL_AT=<name>:indexed` kills the process with the indexes in place."""
+    The bundles' SQL functions (schema/rpc.sql, idempotent) are made too: an experiment run alone on
+    a fresh dataset has every strategy it may time. `BENCH_KILL_AT=<name>:indexed` kills the process
+    with the indexes in place."""
     with changing(dsn, name, (f"variants/{indexes}.sql",)):
-        schema.run_files(dsn, (*before, "variants/indexed.sql"))
+        schema.run_files(dsn, (*before, "schema/rpc.sql", "variants/indexed.sql"))
         checkpoint(f"{name}:indexed")
         yield
 

@@ -96,7 +96,8 @@ def _indexed(dsn: str, req):
     the memo's policies and the dataset's own index option again. The change is recorded in the
     dataset first (bench_meta.intent), so a killed run is restored by the next seed or run."""
     with intent.changing(dsn, NAME, restore_files(req.indexes)):
-        schema.run_files(dsn, ("schema/stats.sql", "variants/indexed.sql", "rls/functions.sql"))
+        # schema/rpc.sql: the bundles' functions this experiment calls, so it runs alone on a fresh dataset
+        schema.run_files(dsn, ("schema/stats.sql", "schema/rpc.sql", "variants/indexed.sql", "rls/functions.sql"))
         yield
 
 
