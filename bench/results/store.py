@@ -34,7 +34,8 @@ REQUIRED_COLUMNS = ("experiment", "strategy", "scale")
 CONDITIONS = ("bundle", "envelope", "indexes", "cache", "rtt_ms", "clients", "variant", "condition", "client")
 SUMMARY_COLUMNS = ("experiment", "strategy", "scale", "bundle", "envelope", "indexes", "cache", "rtt_ms", "clients",
                    "variant", "condition", "client", "n",
-                   "p50_us", "p95_us", "p99_us", "p50_rep_lo_us", "p50_rep_hi_us")
+                   "p50_us", "mean_us", "p95_us", "p99_us", "p50_rep_lo_us", "p50_rep_hi_us", "reps",
+                   "p50_rep_logmean", "p50_rep_logsd")
 
 
 def _sha256(path: Path) -> str:
@@ -133,9 +134,15 @@ def validate(run_dir: Path) -> list[str]:
 
 
 def _check_table(path: Path, listed: dict) -> list[str]:
+    if not isinstance(listed, dict):
+        return [f"run.json's tables[{path.stem!r}] is not an object (rows, sha256)"]
     if _sha256(path) != listed.get("sha256"):
         return [f"{path.name} changed after the run (sha256 differs)"]
-    df = pd.read_parquet(path)
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # 0 bytes, truncated, not parquet: said in one line, never a traceback
+        first = " ".join(str(exc).split())[:160] or type(exc).__name__
+        return [f"{path.name} does not read as a parquet table ({first})"]
     problems = []
     if len(df) != listed.get("rows"):
         problems.append(f"{path.name} has {len(df)} rows, run.json says {listed.get('rows')}")
@@ -240,8 +247,12 @@ def _cell(g: pd.DataFrame) -> pd.Series:
         reps = [stats.percentiles(stats.histogram(r))["p50_us"] for _, r in g.groupby("rep")["latency_us"]]
     else:
         reps = [pooled["p50_us"]]
-    return pd.Series({"n": int(len(g)), "p50_us": pooled["p50_us"], "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],
-                      "p50_rep_lo_us": min(reps), "p50_rep_hi_us": max(reps)})
+    logs = np.log(np.maximum(reps, 1.0))
+    return pd.Series({"n": int(len(g)), "p50_us": pooled["p50_us"], "mean_us": float(g["latency_us"].mean()),
+                      "p95_us": pooled["p95_us"], "p99_us": pooled["p99_us"],
+                      "p50_rep_lo_us": min(reps), "p50_rep_hi_us": max(reps), "reps": len(reps),
+                      "p50_rep_logmean": float(logs.mean()),  # the per-repetition medians, for `bench compare`'s interval
+                      "p50_rep_logsd": float(logs.std(ddof=1)) if len(logs) > 1 else float("nan")})
 
 
 def format_summary(df: pd.DataFrame, fmt: str = "table") -> str:
