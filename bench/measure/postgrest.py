@@ -161,10 +161,16 @@ class Tokens:
             else:
                 payload = claims(self.user(uid), self.role)
                 text, bearer = _json(payload), token(payload)
-            values = [SEARCH_PATH, *[v for kv in ROLE_SETTINGS.get(self.role, ()) for v in kv], self.role,
-                      text, "GET", path, _json(headers(bearer)), "{}"]
-            self.cache[key] = [v.encode() for v in values]
+            self.cache[key] = tx_params(self.role, text, "GET", path, bearer)
         return self.cache[key]
+
+
+def tx_params(role: str, claims_text: str, method: str, path: str, bearer: str) -> list[bytes]:
+    """The parameters of `tx_vars_statement(role)`: search_path, the role's settings, role, claims,
+    method, path, the request's headers (as they reach PostgREST through Kong) and cookies."""
+    values = [SEARCH_PATH, *[v for kv in ROLE_SETTINGS.get(role, ()) for v in kv], role,
+              claims_text, method, path, _json(headers(bearer)), "{}"]
+    return [v.encode() for v in values]
 
 
 def main_statement(query: str, user_id) -> tuple[str, list[bytes]]:

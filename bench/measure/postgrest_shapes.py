@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from psycopg import sql
@@ -98,49 +98,88 @@ def _qi(*names: str) -> sql.Composable:
     return sql.SQL(".").join(sql.Identifier(n) for n in names)
 
 
-def _node(p: _Params, bundle: str, table: str, alias: str | None, conditions: list[sql.Composable],
-          selects: list[sql.Composable] = (), joins: list[sql.Composable] = ()) -> sql.Composable:
+@dataclass(frozen=True)
+class Node:
+    """One node of a read plan: `table?select=<columns>,<embeds>&<col>=eq.<v>&order=...&limit=&offset=`."""
+
+    table: str
+    columns: tuple[str, ...] = ()  # () selects `*`
+    filters: tuple[tuple[str, str | None], ...] = ()  # (column, value) of `eq` filters; value UID: the user
+    order: tuple[tuple[str, str], ...] = ()  # (column, "ASC" | "DESC")
+    limit: int | None = None  # the request's limit; the range is min(limit, db-max-rows)
+    offset: int = 0
+    embeds: tuple[Embed, ...] = ()
+
+
+@dataclass(frozen=True)
+class Embed:
+    """A child embedded along a foreign key: child.column references parent.ref."""
+
+    node: Node
+    column: str
+    ref: str
+    to_one: bool  # the foreign key is the child's key: one object, not an array
+
+
+def _node(p: _Params, node: Node, alias: str | None = None, cond: sql.Composable | None = None,
+          depth: int = 1) -> sql.Composable:
+    """readPlanToQuery for `node` (an embedded child has its alias and join condition)."""
+    table = node.table
     qi = _qi(alias) if alias else _qi(SCHEMA, table)
     source = _qi(SCHEMA, table) if alias is None else sql.SQL("{} AS {}").format(_qi(SCHEMA, table), _qi(alias))
-    order = ORDER.get((bundle, table), ())
+    selects, joins = [], []
+    for emb in node.embeds:  # addRels: the child's alias `<child>_<depth>`, its aggregate `<parent>_<child>_<depth>`
+        child = emb.node.table
+        agg, child_alias = sql.Identifier(f"{table}_{child}_{depth}"), f"{child}_{depth}"
+        child_cond = sql.SQL("{} = {}").format(_qi(child_alias, emb.column), sql.SQL(".").join([qi, sql.Identifier(emb.ref)]))
+        inner = _node(p, emb.node, child_alias, child_cond, depth + 1)
+        kind = "one" if emb.to_one else "many"
+        joins.append(_fragment(f"select/embed_{kind}").format(agg=agg, child=inner))
+        selects.append(_fragment(f"select/embed_{kind}_select").format(agg=agg, name=sql.Identifier(child)))
+    conditions = [_fragment("select/filter_eq").format(column=sql.SQL(".").join([qi, sql.Identifier(c)]), value=p(v))
+                  for c, v in node.filters] + ([cond] if cond is not None else [])
+    columns = [sql.SQL(".").join([qi, sql.Identifier(c)]) for c in node.columns] or [sql.SQL("{}.*").format(qi)]
     terms = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.SQL(".").join([qi, sql.Identifier(c)]), sql.SQL(d))
-                               for c, d in order)
+                               for c, d in node.order)
+    limit = MAX_ROWS if node.limit is None else min(node.limit, MAX_ROWS)
     return _fragment("select/node").format(
-        select=sql.SQL(", ").join([sql.SQL("{}.*").format(qi), *selects]), source=source, joins=sql.Composed(joins),
+        select=sql.SQL(", ").join([*columns, *selects]), source=source, joins=sql.Composed(joins),
         where=_fragment("select/where").format(conditions=sql.SQL(" AND ").join(conditions)) if conditions else sql.SQL(""),
-        order=_fragment("select/order_by").format(terms=terms) if order else sql.SQL(""),
-        limit=p(str(min(LIMIT.get((bundle, table), MAX_ROWS), MAX_ROWS))), offset=p("0"))
+        order=_fragment("select/order_by").format(terms=terms) if node.order else sql.SQL(""),
+        limit=p(str(limit)), offset=p(str(node.offset)))
 
 
 def _wrap(node: sql.Composable) -> sql.Composable:
     return _fragment("read_body").format(source=node)
 
 
+def read(node: Node) -> Statement:
+    """A GET on a table (its embeds inside) as PostgREST's mainRead."""
+    p = _Params()
+    return p.statement(_wrap(_node(p, node)))
+
+
+def _memo_node(bundle: str, table: str, filters=()) -> Node:
+    return Node(table, filters=filters, order=ORDER.get((bundle, table), ()), limit=LIMIT.get((bundle, table)))
+
+
 @cache
 def single(bundle: str, part: str) -> Statement:
     """`.from(part).select('*').eq(col, uid)` as PostgREST's mainRead."""
-    p = _Params()
-    col = _qi(SCHEMA, part, FILTER.get(part, "user_id"))
-    node = _node(p, bundle, part, None, [_fragment("select/filter_eq").format(column=col, value=p(UID))])
-    return p.statement(_wrap(node))
+    return read(_memo_node(bundle, part, ((FILTER.get(part, "user_id"), UID),)))
+
+
+def embed_node(bundle: str) -> Node:
+    """`.from('profiles').select('*,<spoke>(*),...').eq('id', uid)`: every spoke under the profile."""
+    children = tuple(Embed(_memo_node(bundle, part), "user_id", "id", part in TO_ONE)
+                     for part in bundles.PARTS[bundle] if part != ROOT)
+    return replace(_memo_node(bundle, ROOT, ((FILTER[ROOT], UID),)), embeds=children)
 
 
 @cache
 def embed(bundle: str) -> Statement:
     """`.from('profiles').select('*,<spoke>(*),...').eq('id', uid)`: the spokes embedded in the profile."""
-    p = _Params()
-    selects, joins = [], []
-    for part in (q for q in bundles.PARTS[bundle] if q != ROOT):
-        agg, alias = sql.Identifier(f"{ROOT}_{part}_1"), f"{part}_1"
-        cond = sql.SQL("{} = {}").format(_qi(alias, "user_id"), _qi(SCHEMA, ROOT, "id"))
-        child = _node(p, bundle, part, alias, [cond])
-        kind = "one" if part in TO_ONE else "many"
-        joins.append(_fragment(f"select/embed_{kind}").format(agg=agg, child=child))
-        selects.append(_fragment(f"select/embed_{kind}_select").format(agg=agg, name=sql.Identifier(part)))
-    # hasql numbers parameters in text order: the embeds' ranges come before the root's filter
-    root = _node(p, bundle, ROOT, None, [_fragment("select/filter_eq").format(column=_qi(SCHEMA, ROOT, "id"),
-                                                                           value=p(UID))], selects, joins)
-    return p.statement(_wrap(root))
+    return read(embed_node(bundle))
 
 
 @cache
@@ -153,6 +192,35 @@ def rpc(bundle: str) -> Statement:
         select=sql.SQL("{}.*").format(_qi(fn)), source=sql.SQL("{} AS {}").format(_qi("pgrst_source"), _qi(fn)),
         joins=sql.SQL(""), where=sql.SQL(""), order=sql.SQL(""), limit=p(str(MAX_ROWS)), offset=p("0"))
     return p.statement(_fragment("call_body").format(call=call, source=source))
+
+
+def call(function: str, args: tuple[tuple[str, str, str | None], ...], body: str | None = None) -> Statement:
+    """A scalar function as PostgREST's mainCall. args: (name, type, value) in the function's order.
+    GET /rpc/<fn>?<arg>=<v> (body None): each value a parameter cast to its type; POST with a JSON
+    object `body`: the body one json parameter, the arguments read from it (pgrst_body)."""
+    p = _Params()
+    fn = _qi(SCHEMA, function)
+    if body is None:
+        pairs = sql.SQL(", ").join(sql.SQL("{} := {}::{}").format(sql.Identifier(n), p(v), sql.SQL(t))
+                                   for n, t, v in args)
+        call_sql = _fragment("select/call_direct").format(function=fn, args=pairs)
+    else:
+        call_sql = _fragment("select/call_body_args").format(
+            body=p(body), function=fn,
+            names=sql.SQL(", ").join(sql.Identifier(n) for n, _, _ in args),
+            typed=sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t, _ in args),
+            args=sql.SQL(", ").join(sql.SQL("{} := pgrst_body.{}").format(sql.Identifier(n), sql.Identifier(n))
+                                    for n, _, _ in args))
+    source = _fragment("select/node").format(
+        select=sql.SQL("{}.*").format(_qi(function)), source=sql.SQL("{} AS {}").format(_qi("pgrst_source"), _qi(function)),
+        joins=sql.SQL(""), where=sql.SQL(""), order=sql.SQL(""), limit=p(str(MAX_ROWS)), offset=p("0"))
+    return p.statement(_fragment("call_body").format(call=call_sql, source=source))
+
+
+def read_single(node: Node) -> Statement:
+    """A GET asking for one object (`.single()`): mainRead with asJsonSingleF."""
+    p = _Params()
+    return p.statement(_fragment("read_body_single").format(source=_node(p, node)))
 
 
 @cache

@@ -34,7 +34,7 @@ import psycopg
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
-from bench.measure import parallel, postgrest, postgrest_shapes, tier
+from bench.measure import parallel, postgrest, postgrest_shapes, postgrest_url, tier
 from bench.measure.bundles import FLAT_PREFIX, KEY, Answer, Bundle
 from bench.measure.wire import Wire, datarow_bytes, lean
 
@@ -153,8 +153,8 @@ def _bearer(src: Source, user_id) -> str:
 
 def _tier_fetch(src: Source, bundle: Bundle, user_id, rounds: list[list[str]]) -> dict:
     """Through the tier: each round's requests in flight together (one connection each), the
-    rounds in turn; every body parsed as it lands (decode). Keys: parts, or join_flat/join_json
-    (sent as a request on /profiles, the embed's root)."""
+    rounds in turn; every body parsed as it lands (decode). Keys: parts, `join_json` (the embed
+    on /profiles) or `rpc` (POST /rpc/<fn>): the URLs supabase-js sends (postgrest_url.memo_request)."""
     bearer = _bearer(src, user_id)
     out = {}
 
@@ -164,8 +164,10 @@ def _tier_fetch(src: Source, bundle: Bundle, user_id, rounds: list[list[str]]) -
         return cols, rows, time.perf_counter_ns() - t, len(resp.body) if src.count_bytes else 0, resp
 
     for keys in rounds:
-        jobs = {k: tier.request_bytes(bundle.name, k, user_id, bearer, k if k in bundle.single else "profiles")
-                for k in keys}
+        jobs = {}
+        for k in keys:
+            method, target, body = postgrest_url.memo_request(bundle.name, k, user_id)
+            jobs[k] = tier.request_bytes(method, target, bearer, body)
         out.update(src.http.exchange(jobs, take))
     return out
 
@@ -265,6 +267,8 @@ def star_pipelined(src: Source, bundle: Bundle, user_id) -> Fetch:
 def _join(src: Source, bundle: Bundle, user_id, key: str):
     """The JOIN's one request: (cols, rows, decode ns, bytes, [tier response])."""
     if src.http is not None:
+        if key == "join_flat":
+            _direct_only(src, key)  # no URL makes PostgREST send a flat JOIN
         *row, resp = _tier_fetch(src, bundle, user_id, [[key]])[key]
         return (*row, [resp])
     return (*_decode(src, src.wire, _send(src, src.wire, getattr(bundle, key), user_id)), [])
@@ -307,19 +311,27 @@ def join_json(src: Source, bundle: Bundle, user_id) -> Fetch:
 
 
 def rpc_bundle(src: Source, bundle: Bundle, user_id) -> Fetch:
-    """One SQL function returning the bundle (schema/rpc.sql): through PostgREST GET
-    /rpc/<fn>?uid=... (mainCall); on a direct connection the same function called bare."""
-    path = postgrest_shapes.path(bundle.name)
-    cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.rpc, user_id, path))
+    """One SQL function returning the bundle (schema/rpc.sql): through PostgREST's statements GET
+    /rpc/<fn>?uid=... (mainCall); through the tier supabase-js's `.rpc(fn, {uid})`, a POST with a
+    JSON body; on a direct connection the same function called bare."""
+    responses = []
+    if src.http is not None:
+        cols, rows, dec, nbytes, resp = _tier_fetch(src, bundle, user_id, [["rpc"]])["rpc"]
+        responses.append(resp)
+    else:
+        path = postgrest_shapes.path(bundle.name)
+        cols, rows, dec, nbytes = _decode(src, src.wire, _send(src, src.wire, bundle.rpc, user_id, path))
     t = time.perf_counter_ns()
     answer = postgrest_shapes.rpc_answer(bundle, cols, rows)
-    return Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes)
+    return _with_tier(Fetch(answer, len(rows), dec, time.perf_counter_ns() - t, nbytes), responses)
 
 
 STRATEGIES = {f.__name__: f for f in (star_sequential, star_parallel, star_pipelined, join_flat, join_json)}
 # not in the default matrices; rpc_bundle needs schema/rpc.sql (read_paths applies it and names it)
 ALTERNATIVES = {f.__name__: f for f in (star_parallel_threads, rpc_bundle)}
-TIER_STRATEGIES = tuple(s for s in STRATEGIES if s != "star_pipelined")  # those with a PostgREST counterpart
+# the requests a Supabase user can make on the star (PostgREST refuses the embed there, PGRST200,
+# and generates no flat JOIN); on the relational variant join_json (the embed) runs through it too
+TIER_STRATEGIES = ("star_sequential", "star_parallel", "rpc_bundle")
 
 
 def shape(strategy: str, bundle: Bundle) -> Shape:

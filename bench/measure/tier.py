@@ -37,18 +37,27 @@ class Response:
 
 
 class Process:
-    """`with Process(dsn) as tier:` a tier on 127.0.0.1:tier.port, its pool on `dsn`."""
+    """`with Process(dsn) as tier:` a tier on 127.0.0.1:tier.port, its pool on `dsn`; verified
+    tokens kept `jwt_cache_s` seconds (0: every request verifies its token). The DSN travels on
+    the child's stdin, never on its command line (`ps` shows a command line to every user)."""
 
-    def __init__(self, dsn: str, pool_size: int = 10):
+    def __init__(self, dsn: str, pool_size: int = 10, jwt_cache_s: float | None = None):
         self.dsn, self.pool_size, self.port = dsn, pool_size, 0
+        self.jwt_cache_s = jwt_cache_s
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Process:
         root = str(Path(__file__).resolve().parents[1])
-        code = ("import sys; sys.path.insert(0, sys.argv[1]); from bench.measure.tier_server import main; "
-                "main(sys.argv[2], int(sys.argv[3]))")
-        self.proc = subprocess.Popen([sys.executable, "-c", code, root, self.dsn, str(self.pool_size)],
+        code = "import sys; sys.path.insert(0, sys.argv[1]); from bench.measure.tier_server import main; main()"
+        self.proc = subprocess.Popen([sys.executable, "-c", code, root],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        cfg = {"dsn": self.dsn, "pool_size": self.pool_size,
+               **({} if self.jwt_cache_s is None else {"jwt_cache_s": self.jwt_cache_s})}
+        try:
+            self.proc.stdin.write(json.dumps(cfg) + "\n")
+            self.proc.stdin.flush()  # stdin stays open: its EOF tells the child to stop
+        except BrokenPipeError:
+            pass
         line = self.proc.stdout.readline().strip()
         if not line.isdigit():
             self.__exit__()
@@ -59,7 +68,10 @@ class Process:
     def __exit__(self, *exc) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            proc.stdin.close()  # the child sees EOF and exits, closing its pool
+            try:
+                proc.stdin.close()  # the child sees EOF and exits, closing its pool
+            except BrokenPipeError:
+                pass
             try:
                 proc.wait(5)
             except subprocess.TimeoutExpired:
@@ -72,13 +84,20 @@ class Process:
         return self.proc.pid if self.proc else None
 
 
-def request_bytes(bundle: str, key: str, user_id, bearer: str, table: str | None = None) -> bytes:
-    """A supabase-js GET for one node: `/<table>?select=*&user_id=eq.<uid>`, Kong's headers."""
-    table = table or key
-    lines = [f"GET /{table}?select=*&user_id=eq.{user_id} HTTP/1.1"]
-    lines += [f"{k}: {v}" for k, v in postgrest.headers(bearer).items()]
-    lines.append(f"x-bench-query: {bundle}/{key}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+def request_bytes(method: str, target: str, bearer: str | None, body: bytes = b"", accept: str | None = None) -> bytes:
+    """A supabase-js request as it reaches PostgREST through Kong: `GET /rest/v1/<table>?...` or
+    `POST /rest/v1/rpc/<fn>` with a JSON body (and content-profile), Kong's headers."""
+    hdrs = postgrest.headers(bearer or postgrest.ANON_KEY)
+    if bearer is None:
+        del hdrs["authorization"]
+    if accept:
+        hdrs["accept"] = accept
+    if method != "GET":
+        hdrs["content-profile"] = hdrs["accept-profile"]
+        hdrs["content-type"] = "application/json"
+    hdrs["content-length"] = str(len(body))
+    lines = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in hdrs.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 class _Conn:
@@ -197,7 +216,10 @@ class Client:
 
 
 def body_rows(body: bytes) -> tuple[tuple[str, ...], list[tuple]]:
-    """A JSON body (an array of objects) -> column names and rows, as a client uses them."""
+    """A JSON body (an array of objects, or one object: an RPC's scalar, `.single()`) -> column
+    names and rows, as a client uses them."""
     items = json.loads(body)
+    if isinstance(items, dict):
+        items = [items]
     cols = tuple(items[0]) if items else ()
     return cols, [tuple(item.values()) for item in items]

@@ -11,10 +11,17 @@ main statement's `body` column as PostgreSQL sent it (JSON text, not re-encoded)
 `x-tier-us: <handling µs>;<statement µs>;<pool wait µs>` so the client can tell the tier's own
 cost from PostgreSQL's.
 
-The request names its SQL with `x-bench-query: <bundle>/<part | join_flat | join_json>`: the
-tier does not plan queries from the URL as PostgREST does; the suite's statements are fixed.
-The user comes from the URL's `eq.` filter, the claims from the bearer token's payload (its
-HS256 signature verified, as PostgREST verifies it), the role from the claims' `role`.
+The tier plans each request from its URL as PostgREST does (`postgrest_url`: the grammar subset
+the memo and its alternatives use, a schema cache read from the catalog at start, PostgREST's
+error bodies for what it refuses, PGRST200 for an embed with no foreign key between exposed
+tables). The claims come from the bearer token's payload (its HS256 signature verified, as
+PostgREST verifies it; no Authorization header is the anon role), the role from the claims'
+`role`. Verified tokens are cached as PostgREST's JWT cache does (`jwt_cache_s`, its
+jwt-cache-max-lifetime; 0 verifies every request), so the cost can be measured both ways.
+The token's `exp` is not checked: the suite's tokens carry a fixed issue time (postgrest.IAT).
+
+The parent passes the DSN and settings as one JSON line on the child's stdin (never on its
+command line, where `ps` would show a password); stdin stays open, and its EOF stops the tier.
 """
 from __future__ import annotations
 
@@ -22,36 +29,33 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import selectors
 import socket
 import sys
 import time
-from collections import deque
-from urllib.parse import parse_qsl, urlsplit
+from collections import OrderedDict, deque
 
 import psycopg
+from psycopg import pq
 
-from bench.measure import bundles, postgrest
-from bench.measure.wire import Wire
+from bench.measure import postgrest, postgrest_url
+from bench.measure.postgrest_url import ApiError
+from bench.measure.wire import OK, Wire
 
 POOL_SIZE = 10  # PostgREST's db-pool default
 APP_NAME = "bench_tier"  # application_name of the pool's connections (pg_stat_activity)
 MAX_HEAD = 64 << 10
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
+JWT_CACHE_S = 3600.0  # jwt-cache-max-lifetime (s); 0: every request verifies its token
+JWT_CACHE_ENTRIES = 1000  # PostgREST 14's jwt-cache-max-entries default
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           406: "Not Acceptable", 500: "Internal Server Error", 503: "Service Unavailable"}
+JSON_OID = 114
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-class Tokens(postgrest.Tokens):
-    """PostgREST's tx-var parameters from the request's own claims (no lookup: the token is the
-    claims). The cache is per user and path, as the client side's; claims_text is set per request."""
-
-    def user(self, uid: str) -> dict:  # pragma: no cover - never called: claims_text is always set
-        raise HttpError(500, "the tier looks up no users")
+class HttpError(ApiError):
+    def __init__(self, status: int, message: str, code: str = "BENCH"):
+        super().__init__(status, code, message)
 
 
 def _unb64(text: str) -> bytes:
@@ -63,25 +67,57 @@ def verify(bearer: str) -> str:
     try:
         head, body, sig = bearer.split(".")
     except ValueError:
-        raise HttpError(401, "JWSError: the bearer token is not a JWT") from None
+        raise HttpError(401, f"Expected 3 parts in JWT; got {len(bearer.split('.'))}", "PGRST301") from None
     want = hmac.new(postgrest.SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest()
     try:
         if not hmac.compare_digest(want, _unb64(sig)):
-            raise HttpError(401, "JWSError JWSInvalidSignature")
+            raise HttpError(401, "JWT cryptographic operation failed", "PGRST301")
         return _unb64(body).decode()
     except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
-        raise HttpError(401, "JWSError: the bearer token is not valid base64url") from None
+        raise HttpError(401, "JWT couldn't be decoded", "PGRST301") from None
+
+
+class JwtCache:
+    """Verified tokens -> (claims text, role), each kept `lifetime_s` (0: none kept), at most
+    `entries`, the oldest dropped first; hits and misses counted."""
+
+    def __init__(self, lifetime_s: float = JWT_CACHE_S, entries: int = JWT_CACHE_ENTRIES):
+        self.lifetime_s, self.entries = lifetime_s, entries
+        self.kept: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def claims(self, bearer: str) -> tuple[str, str]:
+        now = time.monotonic()
+        hit = self.kept.get(bearer) if self.lifetime_s > 0 else None
+        if hit is not None and hit[0] > now:
+            self.hits += 1
+            return hit[1], hit[2]
+        self.misses += 1
+        text = verify(bearer)
+        try:
+            role = json.loads(text).get("role") or "anon"
+        except (ValueError, AttributeError):
+            raise HttpError(401, "Parsing claims failed", "PGRST303") from None
+        if self.lifetime_s > 0:
+            self.kept[bearer] = (now + self.lifetime_s, text, role)
+            self.kept.move_to_end(bearer)
+            while len(self.kept) > self.entries:
+                self.kept.popitem(last=False)
+        return text, role
 
 
 class Request:
-    __slots__ = ("conn", "method", "path", "headers", "arrived", "acquired", "db_ns", "sent", "job", "results")
+    __slots__ = ("conn", "method", "path", "headers", "body", "arrived", "acquired", "db_ns", "sent", "job",
+                 "results", "plan")
 
     def __init__(self, conn, method: str, target: str, headers: dict, arrived: int):
         self.conn, self.method, self.headers, self.arrived = conn, method, headers, arrived
         self.path = target
+        self.body = b""
         self.acquired = self.db_ns = self.sent = 0
         self.job: list = []
         self.results: list = []
+        self.plan: postgrest_url.Plan | None = None
 
 
 def parse_head(conn, head: bytes, arrived: int) -> Request:
@@ -100,13 +136,15 @@ def parse_head(conn, head: bytes, arrived: int) -> Request:
 
 
 class Tier:
-    def __init__(self, dsn: str, pool_size: int = POOL_SIZE):
+    def __init__(self, dsn: str, pool_size: int = POOL_SIZE, jwt_cache_s: float = JWT_CACHE_S):
         self.dsn = dsn
         self.free = deque()
         for _ in range(pool_size):
             conn = psycopg.connect(dsn, autocommit=True, application_name=APP_NAME)
             self.free.append(Wire(conn))
-        self.tokens: dict[str, Tokens] = {}
+        self.cache = postgrest_url.SchemaCache.load(self.free[0].conn)
+        self.jwt = JwtCache(jwt_cache_s)
+        self.tx_params: dict[tuple, list[bytes]] = {}  # (claims, method, path) -> the tx vars' parameters
         self.waiting: deque[Request] = deque()
         self.sel = selectors.DefaultSelector()
         self.listener = socket.create_server(("127.0.0.1", 0), backlog=512)
@@ -144,31 +182,27 @@ class Tier:
 
     # -- the request: statements on a pooled connection
     def prepare(self, req: Request) -> None:
-        if req.method != "GET":
-            raise HttpError(400, f"only GET is served, not {req.method}")
-        url = urlsplit(req.path)
-        query = req.headers.get("x-bench-query", "")
-        bundle_name, _, key = query.partition("/")
-        try:
-            bundle = bundles.load(bundle_name)
-        except KeyError:
-            raise HttpError(404, f"unknown x-bench-query {query!r}: <bundle>/<part|join_flat|join_json>") from None
-        sql_text = bundle.single.get(key) or (getattr(bundle, key) if key in ("join_flat", "join_json") else None)
-        if sql_text is None:
-            raise HttpError(404, f"bundle {bundle_name!r} has no part {key!r}")
-        uid = next((v[3:] for _, v in parse_qsl(url.query) if v.startswith("eq.")), None)
-        if not uid:
-            raise HttpError(400, "the request names no user (a filter such as user_id=eq.<uuid>)")
+        """Authenticate (as PostgREST does first), plan from the URL, and queue the statements."""
         auth = req.headers.get("authorization", "")
-        if not auth.lower().startswith("bearer "):
-            raise HttpError(401, "no bearer token (Authorization: Bearer <JWT>)")
-        claims_text = verify(auth[7:])
-        role = json.loads(claims_text).get("role") or "anon"
-        tokens = self.tokens.get(role)
-        if tokens is None:
-            tokens = self.tokens[role] = Tokens(self.dsn, role, claims_text)
-        tokens.claims_text = claims_text
-        req.job = postgrest.request(tokens, sql_text, uid, url.path)
+        if not auth:
+            claims_text, role, bearer = '{"role":"anon"}', "anon", ""
+        elif auth[:7].lower() == "bearer ":
+            bearer = auth[7:].strip()
+            if not bearer:
+                raise HttpError(401, "Empty JWT is sent in Authorization header", "PGRST301")
+            claims_text, role = self.jwt.claims(bearer)
+        else:
+            raise HttpError(401, "Expected 3 parts in JWT; got 1", "PGRST301")
+        req.plan = plan = postgrest_url.plan(self.cache, req.method, req.path, req.headers, req.body)
+        key = (claims_text, plan.method, plan.path)
+        params = self.tx_params.get(key)
+        if params is None:
+            if len(self.tx_params) > 4096:
+                self.tx_params.clear()
+            params = self.tx_params[key] = postgrest.tx_params(role, claims_text, plan.method, plan.path, bearer)
+        st = plan.statement
+        req.job = [[(postgrest.BEGIN, [])], [(postgrest.tx_vars_statement(role), params)],
+                   [(st.text, [v.encode() for v in st.params])], [(postgrest.COMMIT, [])]]
 
     def dispatch(self) -> None:
         while self.waiting and self.free:
@@ -182,6 +216,8 @@ class Tier:
     def send_next(self, req: Request, wire: Wire) -> None:
         req.sent = time.perf_counter_ns()
         try:
+            if len(req.job) == 2:  # the main statement (its body parameter json for POST /rpc)
+                _prepare(wire, req.job[0][0][0], [JSON_OID] if req.plan.json_body else None)
             pending = wire.send(req.job.pop(0))
         except psycopg.Error as exc:
             return self.finish(req, wire, error=exc)
@@ -194,9 +230,19 @@ class Tier:
                 return
             self.sel.unregister(pending.fileno())
             req.db_ns += time.perf_counter_ns() - req.sent
+            failed = next((r for r in pending._results if r.status not in OK), None)
+            if failed is not None:
+                wire.pgconn.exit_pipeline_mode()
+                return self.finish(req, wire, error=result_error(failed))
             req.results.extend(pending.results())
         except psycopg.Error as exc:
             return self.finish(req, wire, error=exc)
+        if len(req.results) == postgrest.MAIN_AT + 1 and req.plan.singular:
+            res = req.results[postgrest.MAIN_AT]
+            rows = int(res.get_value(0, 1) or 0) if res.ntuples else 0
+            if rows != 1:  # PGRST116: the transaction is rolled back, as PostgREST condemns it
+                return self.finish(req, wire, error=ApiError(406, "PGRST116", "Cannot coerce the result to a single "
+                                                             "JSON object", f"The result contains {rows} rows"))
         if req.job:
             return self.send_next(req, wire)
         self.finish(req, wire)
@@ -215,12 +261,32 @@ class Tier:
             wire.conn.pgconn.exec_(b"ROLLBACK")  # a failed request leaves its transaction behind
         self.free.append(wire)  # back to the pool before the response travels
         if error is not None:
-            return req.conn.respond(req, 500, error_body(str(error)))
+            err = error if isinstance(error, ApiError) else ApiError(500, "BENCH", str(error))
+            return req.conn.respond(req, err.status, err.body())
         req.conn.respond(req, 200, body)
 
 
-def error_body(message: str) -> bytes:
-    return json.dumps({"code": "BENCH", "message": message, "details": None, "hint": None}).encode()
+def _prepare(wire: Wire, text: str, oids: list[int] | None) -> None:
+    """Prepare `text` on the wire (with its parameters' types where given: hasql sends a body as
+    json); a failure (an unknown column: 42703) is PostgreSQL's error as PostgREST reports it."""
+    if text not in wire.names:
+        name = f"bench_{len(wire.names)}".encode()
+        res = wire.pgconn.prepare(name, text.encode(), oids)
+        if res.status not in OK:
+            raise result_error(res)
+        wire.names[text] = name
+
+
+def result_error(res) -> ApiError:
+    """A failed PGresult as PostgREST answers it: the SQLSTATE as the code, its HTTP status
+    (Error.hs mapSQLtoHTTP, the codes a read can meet), PostgreSQL's message, detail and hint."""
+    field = lambda f: (res.error_field(f) or b"").decode(errors="replace") or None  # noqa: E731
+    state = field(pq.DiagnosticField.SQLSTATE) or ""
+    status = {"42P01": 404, "42883": 404, "42501": 401, "42P17": 500, "P0001": 400}.get(state)
+    if status is None:
+        status = 503 if state[:2] in ("08", "53") else 500 if state[:2] in ("25", "2D", "40", "XX", "P0") else 400
+    return ApiError(status, state or "BENCH", field(pq.DiagnosticField.MESSAGE_PRIMARY) or "statement failed",
+                    field(pq.DiagnosticField.MESSAGE_DETAIL), field(pq.DiagnosticField.MESSAGE_HINT))
 
 
 class HttpConn:
@@ -250,26 +316,33 @@ class HttpConn:
         end = self.inbuf.find(b"\r\n\r\n")
         if end < 0:
             if len(self.inbuf) > MAX_HEAD:
-                self.fail(400, "request head too large")
+                self.inbuf.clear()
+                self.fail(HttpError(400, "request head too large"))
             return
-        head = bytes(self.inbuf[:end])
-        del self.inbuf[:end + 4]
-        self.busy = True
-        arrived = time.perf_counter_ns()
         try:
-            req = parse_head(self, head, arrived)
-            if int(req.headers.get("content-length", "0") or 0):
-                raise HttpError(400, "a GET carries no body")
+            req = parse_head(self, bytes(self.inbuf[:end]), 0)
+            length = int(req.headers.get("content-length", "0") or 0)
+        except (HttpError, ValueError) as exc:
+            del self.inbuf[:end + 4]
+            return self.fail(exc if isinstance(exc, ApiError) else HttpError(400, f"bad Content-Length: {exc}"))
+        if len(self.inbuf) < end + 4 + length:
+            return  # the body is still on its way
+        req.body = bytes(self.inbuf[end + 4:end + 4 + length])
+        del self.inbuf[:end + 4 + length]
+        self.busy = True
+        req.arrived = arrived = time.perf_counter_ns()
+        try:
             self.tier.prepare(req)
-        except HttpError as exc:
-            return self.fail(exc.status, str(exc), arrived)
+        except ApiError as exc:
+            return self.fail(exc, arrived)
         except Exception as exc:  # noqa: BLE001 - any bad request gets an answer, not a hang
-            return self.fail(400, f"{type(exc).__name__}: {exc}", arrived)
+            return self.fail(HttpError(400, f"{type(exc).__name__}: {exc}"), arrived)
         self.tier.waiting.append(req)
 
-    def fail(self, status: int, message: str, arrived: int | None = None) -> None:
+    def fail(self, error: ApiError, arrived: int | None = None) -> None:
+        self.busy = True
         req = Request(self, "GET", "", {}, arrived or time.perf_counter_ns())
-        self.respond(req, status, error_body(message))
+        self.respond(req, error.status, error.body())
 
     def respond(self, req: Request, status: int, body: bytes) -> None:
         now = time.perf_counter_ns()
@@ -305,9 +378,22 @@ class HttpConn:
             self.sock.close()
 
 
-def main(dsn: str, pool_size: int) -> None:
-    Tier(dsn, pool_size).serve()
+def _config_line() -> dict:
+    """The parent's one JSON line on stdin (read unbuffered: the rest of stdin is the control channel)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(sys.stdin.fileno(), 1)
+        if not chunk:
+            raise SystemExit("the tier got no settings on stdin")
+        data += chunk
+    return json.loads(data)
+
+
+def main() -> None:
+    """{"dsn": ..., "pool_size": n, "jwt_cache_s": s} arrives on stdin; the port goes to stdout."""
+    cfg = _config_line()
+    Tier(cfg["dsn"], int(cfg.get("pool_size", POOL_SIZE)), float(cfg.get("jwt_cache_s", JWT_CACHE_S))).serve()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else POOL_SIZE)
+    main()

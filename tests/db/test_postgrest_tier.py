@@ -7,9 +7,9 @@ import time
 import psutil
 import pytest
 
-from bench.db import pg
+from bench.db import pg, schema
 from bench.experiments import common as checks
-from bench.measure import bundles, harness, netdelay, strategies, tier, tier_server
+from bench.measure import bundles, harness, netdelay, postgrest_url, strategies, tier, tier_server
 
 pytestmark = pytest.mark.db
 
@@ -18,6 +18,7 @@ DELAY_MS = 5.0
 
 @pytest.fixture(scope="module")
 def tcp(xs_star):
+    schema.run_files(xs_star.dsn, ("schema/rpc.sql",))  # rpc_bundle: the request a Supabase user makes on the star
     return pg.tcp_dsn(xs_star.dsn)
 
 
@@ -35,7 +36,7 @@ def proc(tcp):
 def _canon(tcp, src, b, user):
     with pg.connect(tcp) as conn:
         types = bundles.column_types(conn)
-    return {name: bundles.canonical(strategies.STRATEGIES[name](src, b, user["id"]).answer, types)
+    return {name: bundles.canonical(checks.strategy_fn(name)(src, b, user["id"]).answer, types)
             for name in strategies.TIER_STRATEGIES}
 
 
@@ -54,14 +55,15 @@ def test_the_tier_returns_the_direct_answer(tcp, proc, sample, bundle, rtt):
     assert fetch.http_requests == 3 and fetch.tier_us >= fetch.tier_db_us > 0
 
 
-def test_star_pipelined_is_not_a_postgrest_request(tcp, proc, sample):
+def test_star_pipelined_and_the_flat_join_are_not_postgrest_requests(tcp, proc, sample):
     with strategies.Source(tcp, rest="tier", tier=("127.0.0.1", proc.port)) as src:
-        with pytest.raises(ValueError, match="direct connection"):
-            strategies.star_pipelined(src, bundles.load("account"), sample[0]["id"])
+        for name in ("star_pipelined", "join_flat"):
+            with pytest.raises(ValueError, match="direct connection"):
+                strategies.STRATEGIES[name](src, bundles.load("account"), sample[0]["id"])
 
 
 def _fastest_us(src, b, users, name, n=21):
-    return min(r["latency_us"] for r in harness.time_block(strategies.STRATEGIES[name], src, b, users, n, 3))
+    return min(r["latency_us"] for r in harness.time_block(checks.strategy_fn(name), src, b, users, n, 3))
 
 
 def test_parallel_requests_cost_one_round_trip_sequential_three(tcp, proc, sample):
@@ -73,7 +75,7 @@ def test_parallel_requests_cost_one_round_trip_sequential_three(tcp, proc, sampl
     apart and contend less for the two cores than at RTT 0, hence the 0.5 d floor on the extra."""
     b = bundles.load("account")
     users = [u["id"] for u in sample[:5]]
-    names = ("star_parallel", "star_sequential", "join_json")
+    names = ("star_parallel", "star_sequential", "rpc_bundle")
     fastest = {}
     for rtt in (0.0, DELAY_MS):
         with netdelay.DelayProxy("127.0.0.1", proc.port, rtt) as proxy, \
@@ -84,7 +86,7 @@ def test_parallel_requests_cost_one_round_trip_sequential_three(tcp, proc, sampl
     assert all(fastest[name, DELAY_MS] / 1000 >= DELAY_MS for name in names), fastest  # the link really delays
     assert 0.5 * DELAY_MS < extra["star_parallel"] < 2 * DELAY_MS, extra  # serialised would be ~3 d
     assert extra["star_sequential"] > 2.5 * DELAY_MS, extra
-    assert 0.5 * DELAY_MS < extra["join_json"] < 2 * DELAY_MS, extra
+    assert 0.5 * DELAY_MS < extra["rpc_bundle"] < 2 * DELAY_MS, extra
     assert extra["star_sequential"] > 2 * extra["star_parallel"], extra
 
 
@@ -100,7 +102,8 @@ def test_the_pool_never_exceeds_ten_and_queues_the_rest(tcp, sample):
     with tier.Process(tcp) as t:
         with strategies.Source(tcp, rest="tier", tier=("127.0.0.1", t.port)) as src:
             bearer = strategies._bearer(src, sample[0]["id"])
-            jobs = {k: tier.request_bytes("account", "auth_audit_log", sample[0]["id"], bearer) for k in range(25)}
+            url = postgrest_url.memo_request("account", "auth_audit_log", sample[0]["id"])
+            jobs = {k: tier.request_bytes(*url[:2], bearer) for k in range(25)}
             seen = _tier_backends(tcp) - others
             responses = src.http.exchange(jobs)  # 25 requests in flight at once
             assert _tier_backends(tcp) - others == seen == tier_server.POOL_SIZE
@@ -133,12 +136,11 @@ def _length(out: bytes) -> int:
 
 
 @pytest.mark.parametrize("request_bytes, status, message", [
-    (b"GET /profiles?user_id=eq.x HTTP/1.1\r\nx-bench-query: nope/profiles\r\n\r\n", 404, b"unknown x-bench-query"),
-    (b"GET /profiles HTTP/1.1\r\nx-bench-query: account/profiles\r\n\r\n", 400, b"names no user"),
-    (b"GET /profiles?user_id=eq.x HTTP/1.1\r\nx-bench-query: account/profiles\r\n\r\n", 401, b"no bearer token"),
-    (b"GET /profiles?user_id=eq.x HTTP/1.1\r\nx-bench-query: account/profiles\r\nauthorization: Bearer a.b.c\r\n\r\n",
-     401, b"JWSError"),
-    (b"POST /profiles?user_id=eq.x HTTP/1.1\r\n\r\n", 400, b"only GET"),
+    (b"GET /rest/v1/nope?select=*&user_id=eq.x HTTP/1.1\r\n\r\n", 404, b'"PGRST205"'),
+    (b"GET /rest/v1/profiles?select=*&id=eq.x HTTP/1.1\r\nauthorization: Bearer a.b\r\n\r\n", 401, b'"PGRST301"'),
+    (b"GET /rest/v1/profiles?select=*&id=eq.x HTTP/1.1\r\nauthorization: Bearer a.b.c\r\n\r\n", 401, b'"PGRST301"'),
+    (b"POST /rest/v1/profiles?select=* HTTP/1.1\r\ncontent-length: 2\r\n\r\n{}", 400, b"outside the tier's subset"),
+    (b"GET /rest/v1/profiles?select=*&id=gt.x HTTP/1.1\r\n\r\n", 400, b"only eq."),
 ])
 def test_a_bad_request_gets_an_http_error_not_a_hang(proc, request_bytes, status, message):
     out = _raw(proc.port, request_bytes)
@@ -148,8 +150,8 @@ def test_a_bad_request_gets_an_http_error_not_a_hang(proc, request_bytes, status
 def test_a_failing_statement_is_an_error_and_the_pool_recovers(tcp, proc, sample):
     with strategies.Source(tcp, rest="tier", tier=("127.0.0.1", proc.port)) as src:
         bearer = strategies._bearer(src, sample[0]["id"])
-        bad = tier.request_bytes("account", "profiles", "not-a-uuid", bearer)
-        with pytest.raises(tier.TierError, match="HTTP 500.*uuid"):
+        bad = tier.request_bytes(*postgrest_url.memo_request("account", "profiles", "not-a-uuid")[:2], bearer)
+        with pytest.raises(tier.TierError, match='HTTP 400.*"22P02".*uuid'):
             src.http.exchange({"bad": bad})
-        fetch = strategies.join_json(src, bundles.load("account"), sample[0]["id"])  # the tier still serves
+        fetch = strategies.rpc_bundle(src, bundles.load("account"), sample[0]["id"])  # the tier still serves
     assert fetch.http_requests == 1
