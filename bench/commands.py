@@ -59,6 +59,8 @@ def db(args) -> int:
     if args.action == "start":
         running = emb.start()
         _recover_server(running.dsn())
+        with pg.connect(running.dsn(), autocommit=True) as conn:  # plaintext passwords tracked by older versions
+            roles.forget_password_statements(conn)
         running = emb.status() or running
         print(f"running: pid {running.pid}, port {running.port}, socket {running.socket_dir}")
     elif args.action == "stop":

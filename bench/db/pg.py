@@ -25,6 +25,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,8 +196,10 @@ class Embedded:
         with psycopg.connect(running.dsn(), autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'authenticator'").fetchone() is None:
                 conn.execute("CREATE ROLE authenticator LOGIN NOINHERIT")  # as schema/auth.sql makes it
+            from bench.db.roles import set_password  # a SCRAM verifier: no plaintext in pg_stat_statements
+
             for role, password in passwords.items():
-                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+                set_password(conn, role, password)
             (self.pgdata / "pg_hba.conf").write_text(HBA)
             conn.execute("SELECT pg_reload_conf()")
         running.socket_dir.chmod(0o700)
@@ -250,11 +253,17 @@ def _ensure_system_user() -> None:
 
 
 def ensure_traversable(path: Path) -> None:
-    """Let the server's system user reach `path`: o+x on every parent directory."""
+    """Let the server's system user reach `path`: o+x on every parent directory that lacks it,
+    said once in one line (as root the server runs as another user, which must traverse them)."""
+    changed = []
     for parent in path.parents:
         mode = parent.stat().st_mode
         if not mode & 0o001:
             parent.chmod(mode | 0o001)
+            changed.append(str(parent))
+    if changed:
+        print(f"note: added o+x (search only) to {', '.join(changed)[:300]} so the server's system user "
+              f"{SYSTEM_USER!r} can reach {path}", file=sys.stderr)
 
 
 def _free_port() -> int:
