@@ -219,7 +219,7 @@ class Tier:
             if len(req.job) == 2:  # the main statement (its body parameter json for POST /rpc)
                 _prepare(wire, req.job[0][0][0], [JSON_OID] if req.plan.json_body else None)
             pending = wire.send(req.job.pop(0))
-        except psycopg.Error as exc:
+        except (psycopg.Error, ApiError) as exc:
             return self.finish(req, wire, error=exc)
         self.sel.register(pending.fileno(), selectors.EVENT_READ, (req, wire, pending))
 
