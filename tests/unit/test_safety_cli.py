@@ -113,3 +113,8 @@ def test_unwritable_out_is_refused_before_the_run(tmp_path):
 def test_a_long_bad_value_is_cut():
     line = _one_error_line(_bench("run", "x" * 100_000, "--scale", "xs", "--dsn", "host=/nonexistent"))
     assert len(line) < 1000
+
+
+def test_fresh_refuses_a_dsn_connected_to_the_dataset_itself():
+    line = _one_error_line(_bench("seed", "--scale", "xs", "--fresh", "--dsn", "host=/nonexistent dbname=bench_star_xs"))
+    assert "bench_star_xs" in line and "dbname=postgres" in line
