@@ -50,8 +50,8 @@ SMALL_BUFFERS = "16MB"
 @dataclass(frozen=True)
 class Matrix:
     bundle: str = "account"
-    reps: int = 5
-    users: int = 10  # per repetition and sampling
+    reps: int = 7  # a t interval over 5 repetitions of 10 cold requests straddled most margins
+    users: int = 24  # per repetition and sampling
     warmup: int = 1  # untimed passes over a repetition's users before a warm cell
 
 
@@ -131,7 +131,7 @@ def _pass(ctx, mx: Matrix, conditions: tuple[str, ...], tags: dict, explain: boo
                 for rep in range(mx.reps):
                     part = users[rep * mx.users:(rep + 1) * mx.users]
                     cond = {**base, "condition": sampling, "rep": rep}
-                    lineup = [(c, s) for c in conditions for s in STRATEGY_NAMES]
+                    lineup = [(c, s) for c in conditions for s in (*STRATEGY_NAMES, *common.sham_of(STRATEGY_NAMES))]
                     rng.shuffle(lineup)
                     for cache, name in lineup:
                         out += cell(src, ctl, ev, bundle, name, cache, part, mx, {**cond, "cache": cache, "strategy": name})
@@ -144,13 +144,14 @@ def _pass(ctx, mx: Matrix, conditions: tuple[str, ...], tags: dict, explain: boo
 def cell(src, ctl, ev: eviction.Evictor, bundle, name: str, cache: str, users: list[str], mx: Matrix,
          cond: dict) -> list[dict]:
     """One strategy x condition over `users`: request rows, then the cell's block counts."""
-    fn = strategies.STRATEGIES[name]
+    fn, kind = common.strategy_fn(name), common.label(name)
+    cond = {**cond, "strategy": kind["strategy"]}
     out = []
     if cache in ("warm", "small_buffers"):
         harness.time_block(fn, src, bundle, users, 0, mx.warmup * len(users))  # untimed: fetch the pages
         blockstats.reset(ctl)  # the warm-up's reads are not the warm cell's
         records = harness.time_block(fn, src, bundle, users, len(users), 0)
-        out += [{**cond, "record": "request", "user_id": users[r.pop("user_idx")], **r} for r in records]
+        out += [{**cond, "record": kind["record"], "user_id": users[r.pop("user_idx")], **r} for r in records]
     else:
         ev.checkpoint()
         blockstats.reset(ctl)
@@ -159,11 +160,13 @@ def cell(src, ctl, ev: eviction.Evictor, bundle, name: str, cache: str, users: l
             t0 = time.perf_counter_ns()
             fetch = fn(src, bundle, uid)
             elapsed = (time.perf_counter_ns() - t0) / 1_000
-            out.append({**cond, "record": "request", "user_id": uid, "latency_us": elapsed, "rows": fetch.rows,
+            out.append({**cond, "record": kind["record"], "user_id": uid, "latency_us": elapsed, "rows": fetch.rows,
                         "decode_us": fetch.decode_ns / 1_000, "assemble_us": fetch.assemble_ns / 1_000,
                         "buffers_evicted": done.buffers_evicted, "buffers_flushed": done.buffers_flushed,
                         "buffers_skipped": done.buffers_skipped, "files_dropped": done.files_dropped,
                         "os_cache": done.os_cache})
+    if kind["record"] == "sham":
+        return out
     blocks = blockstats.read(ctl)
     n = len(users)
     out.append({**cond, "record": "buffers", "requests": n, "calls": blocks.calls,

@@ -117,9 +117,31 @@ def rest_answers(dsn: str, bundle: bundles.Bundle, users: list, names, cap: int,
     return out
 
 
+# The sham: a twin of one strategy (the same statements, the same connection) under another
+# label, interleaved with the others in every timed block. Nothing differs between the two, so
+# every call between them is a false one: the run measures its own false-call rate. Its rows
+# carry record "sham" and the twin's strategy id, so nothing that reads requests sees them.
+SHAM = "sham:"
+SHAM_TWINS = ("join_json", "rpc_bundle")  # the one-request form of the lineup (PostgREST on the star: the RPC)
+
+
+def sham_of(lineup) -> list[str]:
+    """The sham to add to a lineup: a twin of its one-request form ([] when it has none)."""
+    twin = next((s for s in SHAM_TWINS if s in lineup), None)
+    return [SHAM + twin] if twin else []
+
+
 def strategy_fn(name: str):
-    """A strategy by id: the default ones and the alternatives."""
+    """A strategy by id: the default ones, the alternatives, and a sham (its twin's function)."""
+    name = name.removeprefix(SHAM)
     return strategies.STRATEGIES.get(name) or strategies.ALTERNATIVES[name]
+
+
+def label(strategy: str) -> dict:
+    """The record and strategy columns of a timed row: a sham is its twin under record "sham"."""
+    if strategy.startswith(SHAM):
+        return {"record": "sham", "strategy": strategy.removeprefix(SHAM)}
+    return {"record": "request", "strategy": strategy}
 
 
 def wire_bytes(dsn: str, bundle: bundles.Bundle, sample: list[dict], names) -> list[dict]:

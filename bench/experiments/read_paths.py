@@ -31,7 +31,7 @@ from bench.db import intent, pg, schema
 from bench.experiments import common as checks
 from bench.experiments import read_paths_clients
 from bench.experiments.common import Step, progress
-from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies, tier
+from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies, tier, topology
 from bench.measure.clients import PSYCOPG
 
 NAME = "read_paths"
@@ -55,6 +55,7 @@ class Matrix:
     min_requests: int = 12
     max_requests: int = 150
     warmup: int = 3
+    sham: bool = True  # a twin of the one-request form in every block (checks.sham_of): the run's false-call rate
     client_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # where pgbench and node-postgres run too
     client_bundles: tuple[str, ...] = ("account",)
     far_from_ms: float = 10.0  # beyond this RTT only the far bundles run (a 40 ms block costs ~30x one at RTT 0)
@@ -87,6 +88,7 @@ def _run(ctx) -> pd.DataFrame:
         schema.run_files(ctx.dsn, ("schema/stats.sql", "schema/rpc.sql", "variants/indexed.sql"))  # seeded before them
         intent.checkpoint("read_paths:indexed")
         the_tier = stack.enter_context(tier.Process(tcp)) if mx.tier else None
+        topology.to_server(the_tier.pid if the_tier else None)  # PostgREST sits beside the database
         return _measure(ctx, mx, tcp, the_tier)
 
 
@@ -126,7 +128,12 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
             cond = {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"}
             counts: dict = {}
             here = replace(mx, bundles=mx.far_bundles) if rtt > mx.far_from_ms else mx
+            cpu0, wall0, before = netdelay.DelayProxy.live_cpu_s(), time.perf_counter(), len(out)
             out += timed_cells(here, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts, tier_addr)
+            if rtt:  # what the delay proxies cost the client's core while the harness's blocks ran
+                out.append({**base, "record": "proxy", "rtt_ms": rtt, "proxy_cpu_s": netdelay.DelayProxy.live_cpu_s() - cpu0,
+                            "wall_s": time.perf_counter() - wall0,
+                            "requests": sum(r["record"] in ("request", "sham") for r in out[before:])})
             if rtt in mx.client_rtts_ms and mx.client_bundles:
                 out += read_paths_clients.cells(mx, dsn, tcp, users, orders, counts, cond, checksums)
         progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
@@ -159,6 +166,7 @@ def timed_cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.R
                 bundle = bundles.load(name)
                 for env, src in sources.items():
                     lineup = [x for x in mx.strategies if env != "tier" or x in strategies.TIER_STRATEGIES]
+                    lineup += checks.sham_of(lineup) if mx.sham else []
                     rng.shuffle(lineup)
                     if (name, env) not in counts:
                         counts[name, env] = _block_requests(mx, src, bundle, lineup, users, order)
@@ -191,10 +199,13 @@ def _block(mx, src, bundle, strategy, users, order, n, stats_dsn, cond) -> list[
     checks.reset_statements(stats_dsn)
     records = harness.time_block(fn, src, bundle, users, n, 0, order)
     server = checks.server_time(stats_dsn)
-    shape = strategies.shape(strategy, bundle)
-    row = {**cond, "strategy": strategy, "statements": shape.statements, "round_trips": shape.round_trips,
+    kind = checks.label(strategy)
+    shape = strategies.shape(kind["strategy"], bundle)
+    row = {**cond, "strategy": kind["strategy"], "statements": shape.statements, "round_trips": shape.round_trips,
            "connections": shape.connections}
-    out = [{**row, "record": "request", **r} for r in records]
+    out = [{**row, "record": kind["record"], **r} for r in records]
+    if kind["record"] == "sham":
+        return out
     out.append({**row, "record": "server", "requests": n,
                 "server_us": server[0] / n if server else None,  # per request, all its statements
                 "server_calls": server[1] / n if server else None})  # statements per request, as the server saw them

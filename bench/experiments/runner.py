@@ -17,6 +17,7 @@ from bench.db import capabilities, dataset_lock, intent, pg, roles
 from bench.db.environment import collect_environment
 from bench.experiments.common import EVERY, LARGEST, Context, Step, progress
 from bench.experiments.registry import REGISTRY
+from bench.measure import topology
 from bench.results import store as results
 from bench.seeding import seed
 
@@ -48,10 +49,10 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         raise UsageError(f"unknown experiment {unknown[0]!r}: choose from {', '.join(REGISTRY)}")
     chosen = [REGISTRY[n] for n in (names or REGISTRY)]
     scales = config.ordered(scales or [req.scale])
-    topology = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
+    reached = "external server via DSN, TCP" if explicit_dsn else "embedded PostgreSQL on this host, TCP loopback"
     roles.require_compatible(server)  # cluster-wide roles: checked before anything is made
     with pg.connect(server, autocommit=True) as conn:  # as the run starts: the code and server it ran with
-        env = collect_environment(conn, topology=topology)
+        env = collect_environment(conn, topology=reached)
     caps = capabilities.probe(server)
     if capabilities.one_line(caps):
         progress(capabilities.one_line(caps))
@@ -60,6 +61,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     manifests, contexts, restored = {}, {}, {}
     steps: list[dict] = []  # wall time per step, in run.json: where a run's time goes
     with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
+        pinning = held.enter_context(topology.pinned(server, topology.wanted()))  # client and server apart (run.json)
         for scale, module, step in schedule(chosen, scales, quick, extra_scales):
             if scale not in contexts:
                 r = replace(req, scale=scale)
@@ -91,7 +93,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
         meta = {**env, "scale": ",".join(scales), "seed": req.seed, "locale": req.locale, "variant": req.variant,
                 "indexes": req.indexes, "fingerprint": fingerprint, "fingerprints": prints, "manifests": manifests,
                 "quick": quick, "experiments": [m.NAME for m in chosen], "extra_scales": extra_scales,
-                "restored_before": restored, "step_seconds": steps,  # in-place changes of killed runs undone before measuring
+                "restored_before": restored, "step_seconds": steps, "pinning": pinning,  # in-place changes of killed runs undone before measuring
                 "cache": "warm (warm-up excluded); the caching experiment's cold cells evict the bundle's relations "
                          "from shared buffers and the OS page cache before each request (see its evidence rows)"}
         for ctx in contexts.values():  # no results from a dataset left changed in place

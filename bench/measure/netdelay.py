@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import heapq
+import os
 import select
 import socket
 import statistics
@@ -224,6 +225,16 @@ class DelayProxy:
         self.port = 0
         self._proc: subprocess.Popen | None = None
 
+    LIVE: set = set()  # the proxies running now, whose CPU `live_cpu_s` sums
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the proxy process has used so far."""
+        return cpu_seconds(self._proc.pid) if self._proc else 0.0
+
+    @classmethod
+    def live_cpu_s(cls) -> float:
+        return sum(p.cpu_s() for p in list(cls.LIVE))
+
     def __enter__(self) -> DelayProxy:
         one_way_ns = max(0, round((self.rtt_ms - self.overhead_ms) * 500_000)) if self.rtt_ms > 0 else 0
         code = "import sys; sys.path.insert(0, sys.argv[1]); from bench.measure.netdelay import _serve; " \
@@ -236,9 +247,11 @@ class DelayProxy:
             self.__exit__()
             raise RuntimeError("the delay proxy did not start (its error is printed above)")
         self.port = int(line)
+        DelayProxy.LIVE.add(self)
         return self
 
     def __exit__(self, *exc) -> None:
+        DelayProxy.LIVE.discard(self)
         proc, self._proc = self._proc, None
         if proc is not None:
             proc.stdin.close()  # the child sees EOF, closes every socket and exits
@@ -308,6 +321,16 @@ def accuracy_table(direct_dsn: str, rtts_ms=(0.0, 0.5, 2.0, 10.0, 40.0), n: int 
         m["error_pct"] = 100 * m["error_ms"] / rtt if rtt else None
         rows.append({**m, "overhead_ms": overhead})
     return rows
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ def fidelity(req: pd.DataFrame) -> str:
 
 
 def headline(req: pd.DataFrame) -> str:
-    lines = [f"headline ratios per client (call: beyond {stats.MARGIN:.0%} with the interval clear of 1, else tie)"]
+    lines = [f"headline ratios per client (call: beyond {stats.MARGIN:.0%} with the interval clear of 1; equivalent inside it; else undecided)"]
     for a, b in (("join_flat", "star_sequential"), ("join_json", "star_parallel")):
         c = calls.calls(req, a, (b,))
         for r in c.itertuples():

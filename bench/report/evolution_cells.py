@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report.cells import largest_scale
+from bench.results import stats
 
 RECIPES = ("recipe_star", "recipe_relational")
 SPOKE_CHANGES = ("add_column_default", "set_not_null", "index_plain", "index_concurrently", "fk_plain",
@@ -165,19 +166,19 @@ def present(m: pd.DataFrame) -> list[str]:
 
 
 def cold_call(table: pd.DataFrame, a: str, against: tuple[str, ...], margin: float) -> tuple[str, float, str] | None:
-    """`a` against the fastest of `against` in the cold cells (uniform sampling): the call
-    ('faster'/'slower' where the per-repetition ranges do not overlap and the ratio of medians is
-    beyond `margin`, else 'tie'), the ratio, and the strategy it was set against."""
-    m = cache_medians(table)
-    cold = m[m.cache == "cold"].set_index("strategy")
-    if a not in cold.index or not any(b in cold.index for b in against):
+    """`a` against the fastest of `against` in the cold cells (uniform sampling), by the suite's
+    one rule: the repetitions are paired (the same users in the same order for every strategy of a
+    repetition), so the call is `stats.paired` on the per-repetition medians; returns the call,
+    the ratio and the strategy it was set against."""
+    d = cache_requests(table)
+    d = d[d.cache == "cold"]
+    present = [b for b in against if (d.strategy == b).any()]
+    if not (d.strategy == a).any() or not present:
         return None
-    b = min((x for x in against if x in cold.index), key=lambda x: cold.loc[x, "p50_us"])
-    x, y = cold.loc[a], cold.loc[b]
-    ratio = x.p50_us / y.p50_us
-    call = ("faster" if x.hi_us < y.lo_us and ratio < 1 / (1 + margin) else
-            "slower" if y.hi_us < x.lo_us and ratio > 1 + margin else "tie")
-    return call, ratio, b
+    b = min(present, key=lambda x: d[d.strategy == x].latency_us.median())
+    med = d[d.strategy.isin([a, b])].groupby(["rep", "strategy"]).latency_us.median().unstack("strategy")
+    c = stats.paired(med[a].to_numpy(), med[b].to_numpy(), margin)
+    return c.call, c.ratio, b
 
 
 def tie(a: pd.Series, b: pd.Series) -> bool:

@@ -15,8 +15,10 @@ TERMS = {  # term -> explanation (the anchor is the slug of the term)
            "the suite's own TCP delay proxy; the pages show the delay it measurably added.",
     "p50": "The median: half of the requests were faster. p95 / p99: 95 % / 99 % of the requests were faster. "
            "Percentiles come from HdrHistograms of all samples, never from averaged percentiles.",
-    "tie": "A difference inside the noise: the repetitions overlap or the difference is below the stated margin, "
-           "so neither side is called faster.",
+    "equivalent": "The whole 95 % interval of the ratio lies inside the margin (10 %): no difference worth the "
+                  "name, decided.",
+    "undecided": "The 95 % interval of the ratio straddles the margin: the data cannot say which side is faster, "
+                 "so neither is called faster (never a win or a loss).",
     "multixact": "A PostgreSQL record of several transactions locking one row at once (e.g. many inserts into "
                  "spokes, each taking FOR KEY SHARE on the same auth.users row). Many of them cost I/O and vacuum work.",
     "fast-path": "PostgreSQL takes up to 16 relation locks per backend in a cheap per-backend array (the fast "

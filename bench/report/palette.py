@@ -73,7 +73,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     # outcomes
     "good": ("held / as intended", "#2ca02c"),
     "bad": ("failed / leaked", "#b2182b"),
-    "tie": ("tie (inside the noise)", "#bbbbbb"),
+    "tie": ("equivalent or undecided (inside the margin or the noise)", "#bbbbbb"),
     "right": ("the memo is right", "#c7e9c0"),
     "only": ("right only under a condition", "#fdd49e"),
     "wrong": ("the memo is wrong", "#fcbba1"),

@@ -77,8 +77,9 @@ def _read_claim(ev: Evidence, a: str, against: tuple[str, ...]) -> tuple[pd.Data
     faster = c.call == stats.FASTER
     verdict = HOLDS if len(c) and faster.all() else (ONLY_WHEN if faster.any() else DOES_NOT_HOLD)
     text = (f" Called per client and RTT ({a} / the faster of {', '.join(against)}: geometric mean over the paired "
-            f"repetitions of the ratio of medians [95 % bootstrap interval]; 'faster'/'slower' only beyond "
-            f"{stats.MARGIN:.0%} with the interval clear of 1, else a tie): {calls.sentence(c)}; "
+            f"repetitions of the ratio of medians [95 % t interval]; 'faster'/'slower' only beyond "
+            f"{stats.MARGIN:.0%} with the interval clear of 1, 'equivalent' with the whole interval inside "
+            f"{stats.MARGIN:.0%}, else undecided): {calls.sentence(c)}; "
             f"{calls.across_clients(c)}.")
     return c, verdict, text
 
@@ -115,7 +116,8 @@ def _no_joins(ev: Evidence) -> Verdict:
               f"{p.index.max():.2g} ms (direct connection, table owner)." + called)
     cold, cold_text = evolution.cold_reads(ev, "star_sequential", ("join_flat", "join_json"), stats.MARGIN)
     flips = (f"single-table fetches called faster: {calls.where(c, stats.FASTER)}; "
-             f"a tie: {calls.where(c, stats.TIE)}; slower: {calls.where(c, stats.SLOWER)}")
+             f"equivalent: {calls.where(c, stats.EQUIVALENT)}; undecided: {calls.where(c, stats.UNDECIDED)}; "
+             f"slower: {calls.where(c, stats.SLOWER)}")
     advice = (f"fetch a user's screen in one request that joins or embeds the spokes (PostgREST's embedding or an RPC): "
               f"the three sequential queries took {lo:.1f}x to {hi:.1f}x its time, RTT 0 to {p.index.max():.2g} ms")
     return Verdict(answer + cold_text, _with_cold(verdict, cold), flips + _cold_flip(cold),
@@ -134,8 +136,8 @@ def _parallel(ev: Evidence) -> Verdict:
               f"it is {(par / seq).iloc[0]:.2f}x at RTT 0 and {(par / seq).iloc[-1]:.2f}x at {p.index.max():.2g} ms."
               + called)
     crossings = cells.crossovers(ev.reads, pairs=(("star_parallel", "join_json"), ("star_parallel", "star_sequential")))
-    flips = (f"parallel called faster than the JOIN: {calls.where(c, stats.FASTER)}; a tie: "
-             f"{calls.where(c, stats.TIE)}; "
+    flips = (f"parallel called faster than the JOIN: {calls.where(c, stats.FASTER)}; equivalent: "
+             f"{calls.where(c, stats.EQUIVALENT)}; undecided: {calls.where(c, stats.UNDECIDED)}; "
              + ("; ".join(crossings) if crossings else "no crossover with the JOIN in the measured range"))
     cold, cold_text = evolution.cold_reads(ev, "star_parallel", ("join_json",), stats.MARGIN)
     advice = (f"replace Promise.all over three tables by one embedded request: it took {(par / join).iloc[0]:.1f}x the "

@@ -1,4 +1,4 @@
-"""`bench compare`: ratios per cell, a change called only beyond the repetitions' noise."""
+"""`bench compare`: ratios per cell, called by the suite's one rule (Welch t interval, equivalence)."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,7 +29,7 @@ def test_changes_are_called_only_beyond_noise(tmp_path):
     m = compare.compare(a, b).set_index("strategy")
     assert m.loc["doubled", "change"] == compare.SLOWER and m.loc["doubled", "ratio"] == pytest.approx(2.0, rel=0.05)
     assert m.loc["steady", "change"] == compare.SAME
-    assert m.loc["noisy", "change"] == compare.SAME  # 1.3x, but the repetitions overlap
+    assert m.loc["noisy", "change"] == compare.UNDECIDED  # 1.3x, but the repetitions overlap: neither way
     assert m.loc["gone", "change"] == "only in A" and m.loc["new", "change"] == "only in B"
     m2 = compare.compare(b, a).set_index("strategy")
     assert m2.loc["doubled", "change"] == compare.FASTER
@@ -42,18 +42,21 @@ def test_compare_rejects_an_invalid_run(tmp_path, capsys):
     assert err.startswith("error:") and "validate" in err and len(err.strip().splitlines()) == 1
 
 
-def test_aa_margins_count_only_cells_in_both_runs_apart_and_beyond_each_margin():
+def test_aa_margins_count_only_cells_in_both_runs_called_beyond_each_margin():
     import pandas as pd
 
     from bench.results.compare import aa_margins
-    m = pd.DataFrame({
-        "ratio": [1.02, 1.12, 1.25, 0.7, 1.4, 1.0],
-        "p50_rep_lo_us_a": [100, 100, 100, 100, 100, 100], "p50_rep_hi_us_a": [110, 110, 110, 110, 110, 110],
-        "p50_rep_lo_us_b": [112, 120, 130, 60, 100, 0], "p50_rep_hi_us_b": [115, 125, 135, 80, 150, 0],
-        "change": ["~", "slower", "slower", "faster", "~", "only in A"]})
+    log = np.log
+    m = pd.DataFrame({  # per-repetition medians: 5 each side, log sd 0.02 (tight) or 0.5 (noisy)
+        "ratio": [1.02, 1.15, 1.30, 0.7, 1.4, 1.0],
+        "p50_rep_logmean_a": [log(100)] * 6, "p50_rep_logmean_b": [log(x * 100) for x in (1.02, 1.15, 1.30, 0.7, 1.4, 1)],
+        "p50_rep_logsd_a": [0.02] * 6, "p50_rep_logsd_b": [0.02, 0.02, 0.02, 0.02, 0.5, 0.02],
+        "reps_a": [5] * 6, "reps_b": [5] * 6, "side": ["both"] * 5 + ["left_only"],
+        "change": ["~", "slower", "slower", "faster", "undecided", "only in A"]})
     t = aa_margins(m, margins=(0.10, 0.20, 0.50)).set_index("margin")
     assert (t.cells == 5).all()  # the cell only in A is not a cell of the comparison
-    assert list(t.changed) == [3, 2, 0]  # 1.4x overlaps its range: never called; 1.02x is within every margin
+    assert list(t.changed) == [3, 2, 0]  # 1.4x is too noisy to call; 1.02x is within every margin
+    assert t.loc[0.10, "undecided_share"] == pytest.approx(1 / 5)
 
 
 def test_cell_keys_match_whatever_dtype_each_run_gave_them():

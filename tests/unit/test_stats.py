@@ -1,4 +1,5 @@
-"""A difference is called only outside the noise and beyond the margin; otherwise a tie."""
+"""Equivalence calls (CLAIMS.md rule 3): faster or slower beyond the margin with the interval clear
+of 1; equivalent with the whole interval inside the margin; undecided where it straddles it."""
 import numpy as np
 import pytest
 
@@ -7,8 +8,8 @@ from bench.results import stats
 BASE = np.array([1.00, 1.04, 0.97, 1.02, 0.99])
 
 
-@pytest.mark.parametrize("factor, expected", [(0.5, stats.FASTER), (2.0, stats.SLOWER), (1.0, stats.TIE),
-                                              (1.05, stats.TIE), (0.96, stats.TIE)])
+@pytest.mark.parametrize("factor, expected", [(0.5, stats.FASTER), (2.0, stats.SLOWER), (1.0, stats.EQUIVALENT),
+                                              (1.05, stats.EQUIVALENT), (0.96, stats.EQUIVALENT)])
 def test_paired_calls_flip_with_the_data(factor, expected):
     rng = np.random.default_rng(1)
     a = BASE * factor * (1 + rng.normal(0, 0.01, len(BASE)))
@@ -17,17 +18,37 @@ def test_paired_calls_flip_with_the_data(factor, expected):
     assert c.lo <= c.ratio <= c.hi
 
 
-def test_a_large_but_noisy_difference_is_a_tie():
-    a = np.array([0.5, 1.6, 0.6, 1.5, 0.55])  # median ratio ~0.6, but the repetitions straddle 1
-    assert stats.paired(a, np.ones(5)).call == stats.TIE
+def test_a_large_but_noisy_difference_is_undecided():
+    a = np.array([0.5, 1.6, 0.6, 1.5, 0.55])  # geometric mean ~0.8, but the repetitions straddle 1
+    assert stats.paired(a, np.ones(5)).call == stats.UNDECIDED
+
+
+def test_a_small_difference_measured_too_loosely_is_undecided_not_equivalent():
+    a = np.array([1.02, 0.90, 1.15, 0.95, 1.08])  # centred near 1, but the interval reaches past 10 %
+    c = stats.paired(a, np.ones(5))
+    assert c.hi > 1 + stats.MARGIN and c.call == stats.UNDECIDED
+
+
+def test_the_t_interval_is_wider_than_the_spread_of_five_repetitions():
+    d = np.log([1.30, 0.96, 1.71, 1.10, 1.25])
+    ratio, lo, hi = stats.log_interval(d)
+    assert lo < np.exp(d.mean()) < hi
+    assert lo < 1 < hi  # the percentile bootstrap called this cell slower; a t interval cannot
+    assert stats.t975(4) == pytest.approx(2.776) and stats.t975(200) == pytest.approx(1.96)
 
 
 def test_too_few_repetitions_are_never_called():
-    assert stats.paired([0.1, 0.1], [1, 1]).call == stats.TIE
-    assert stats.unpaired([10, 11], [100, 101], lower_is_better=False).call == stats.TIE
+    assert stats.paired([0.1, 0.1], [1, 1]).call == stats.UNDECIDED
+    assert stats.unpaired([10, 11], [100, 101], lower_is_better=False).call == stats.UNDECIDED
 
 
 @pytest.mark.parametrize("a, expected", [([200, 210, 205], stats.FASTER), ([50, 52, 51], stats.SLOWER),
-                                         ([95, 130, 110], stats.TIE), ([104, 105, 106], stats.TIE)])
-def test_unpaired_throughput_needs_apart_ranges_and_the_margin(a, expected):
+                                         ([95, 130, 110], stats.UNDECIDED), ([100, 101, 99], stats.EQUIVALENT)])
+def test_unpaired_throughput_is_called_by_the_same_rule(a, expected):
     assert stats.unpaired(a, [98, 100, 102], lower_is_better=False).call == expected
+
+
+def test_the_sham_rate_counts_only_faster_and_slower_as_false_calls():
+    r = stats.sham_rate([stats.FASTER, stats.EQUIVALENT, stats.EQUIVALENT, stats.UNDECIDED])
+    assert (r["pairs"], r["false_calls"], r["false_call_rate"]) == (4, 1, 0.25)
+    assert r["equivalent_rate"] == 0.5 and r["undecided_rate"] == 0.25

@@ -99,7 +99,7 @@ def test_caching_verdict_says_why_when_the_server_could_not_evict():
     assert v.verdict == NOT_COVERED and "pg_buffercache" in v.answer
 
 
-@pytest.mark.parametrize("parallel_us,call", [(1_000.0, "faster"), (2_000.0, "tie"), (4_000.0, "slower")])
+@pytest.mark.parametrize("parallel_us,call", [(1_000.0, "faster"), (2_000.0, "equivalent"), (4_000.0, "slower")])
 def test_read_path_cold_condition_is_called_from_the_cold_cells(parallel_us, call):
     got, sentence = verdicts.cold_reads(Evidence(caching=_caching(24.0, parallel_us)), "star_parallel",
                                         ("join_json",), 0.10)

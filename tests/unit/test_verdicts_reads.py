@@ -52,7 +52,7 @@ def test_no_joins_verdict_flips_with_the_data(tmp_path, seq, expected):
     ev = _run(tmp_path, {"read_paths": _requests({"star_sequential": seq})})
     v = verdicts._no_joins(ev)
     assert v.verdict == expected, v.answer
-    call = {0.5: "faster", 2.0: "slower", 1.0: "tie"}[seq]
+    call = {0.5: "faster", 2.0: "slower", 1.0: "equivalent"}[seq]
     assert v.answer.count(f"] {call}") == 6, v.answer  # 3 clients x 2 RTTs
 
 
@@ -62,7 +62,7 @@ def test_parallel_verdict_flips_with_the_data(tmp_path, par, expected):
     ev = _run(tmp_path, {"read_paths": _requests({"star_parallel": par})})
     v = verdicts._parallel(ev)
     assert v.verdict == expected, v.answer
-    call = {0.5: "faster", 2.0: "slower", 1.02: "tie"}[par]
+    call = {0.5: "faster", 2.0: "slower", 1.02: "equivalent"}[par]
     assert v.answer.count(f"] {call}") == 4, v.answer  # pgbench has no parallel form
 
 
@@ -102,7 +102,7 @@ def test_parallel_under_load_flips_and_ignores_client_bound_cells(tmp_path, par,
     if bound:
         assert "no throughput verdict" in v.answer
     else:
-        call = "faster" if par[0] == 200 else ("slower" if par[0] == 50 else "tie")
+        call = "faster" if par[0] == 200 else ("slower" if par[0] == 50 else "undecided")
         assert f"({call})" in v.answer
 
 
@@ -123,7 +123,7 @@ def test_the_tier_is_called_as_one_more_client_and_leads_the_answer(tmp_path):
     ratio = float(re.search(r"star_parallel takes ([0-9.]+)x the one embedded request", v.answer).group(1))
     assert 1.8 < ratio < 2.2, v.answer
     assert re.search(r"PostgREST tier: RTT 0 ms [0-9.]+x \[[0-9.-]+\] slower", v.answer), v.answer
-    assert "faster than the JOIN: psycopg at RTT 0, 2 ms; node-postgres at RTT 0, 2 ms; a tie" in v.flips, v.flips
+    assert "faster than the JOIN: psycopg at RTT 0, 2 ms; node-postgres at RTT 0, 2 ms; equivalent" in v.flips, v.flips
     assert v.figures[0] == "fig-readpaths-latency-rtt-postgrest"
 
 
