@@ -13,9 +13,12 @@ def test_bad_ids_are_rejected(tmp_path, bad):
         plots.save_figure(fig, bad, caption="c", out_dir=tmp_path)
 
 
+META = {"run_id": "20261124T000000Z-host-abcdef0", "git_sha": "abcdef0123", "fingerprint": "0123456789abcdef",
+        "machine": {"cores": 2, "cpu_model": "CPU"}, "versions": {"postgresql": "18.6"}, "scale": "s,m"}
+
+
 def test_figure_is_stamped_written_and_indexed(tmp_path):
-    meta = {"run_id": "20261124T000000Z-host-abcdef0", "git_sha": "abcdef0123", "fingerprint": "0123456789abcdef",
-            "machine": {"cores": 2, "cpu_model": "CPU"}}
+    meta = META
 
     def draw():
         fig, ax = plt.subplots()
@@ -23,9 +26,10 @@ def test_figure_is_stamped_written_and_indexed(tmp_path):
         return fig
 
     paths = plots.save_figure(draw(), "fig-test-line", run=meta, caption="A line", out_dir=tmp_path)
-    assert [p.suffix for p in paths] == [".svg", ".png"]
+    assert [p.suffix for p in paths] == [".svg", ".png", ".csv"]
     svg = paths[0].read_text()
     assert "20261124T000000Z-host-abcdef0" in svg and "0123456789ab" in svg
+    assert "PostgreSQL 18.6" in svg and "scale s,m" in svg
     assert json.loads((tmp_path / "index.json").read_text())["fig-test-line"]["caption"] == "A line"
     first = paths[0].read_bytes()
     plots.save_figure(draw(), "fig-test-line", run=meta, caption="A line", out_dir=tmp_path)
@@ -56,3 +60,42 @@ def test_notebooks_rendered_side_by_side_lose_no_index_entry(tmp_path):
         assert p.exitcode == 0
     index = json.loads((tmp_path / "index.json").read_text())
     assert len(index) == 180 and index["fig-w2-n59"]["caption"] == "2/59"
+
+
+def test_footer_names_the_scale_in_the_title_and_the_surface(tmp_path):
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    ax.set_title("A finding ('account', scale m, RTT 0)")
+    svg = plots.save_figure(fig, "fig-test-line", run=META, caption="c", out_dir=tmp_path,
+                            surface="through PostgREST")[0].read_text()
+    assert "PostgreSQL 18.6 · scale m · through PostgREST" in svg
+
+
+def test_csv_holds_what_the_figure_plots(tmp_path):
+    import pandas as pd
+
+    fig, (a1, a2) = plt.subplots(1, 2)
+    a1.errorbar([0, 2], [5, 7], yerr=[[1, 1], [2, 2]], label="line a")
+    a1.axhline(1)  # a reference line is not data
+    a1.set_title("left")
+    a2.bar([0, 1], [3, 4], label="bars", hatch="//")
+    a2.set_xticks([0, 1], ["one", "two"])
+    a2.annotate("timed out", (1, 4))
+    csv = plots.save_figure(fig, "fig-test-data", run=META, caption="c", out_dir=tmp_path)[2]
+    d = pd.read_csv(csv)
+    pts = d[d.series == "line a"]
+    assert pts[["x", "y", "lo", "hi"]].values.tolist() == [[0, 5, 4, 7], [2, 7, 6, 9]]
+    assert (pts.panel == "left").all() and len(d[d.kind == "line"]) == 0
+    bars = d[d.kind == "bar"]
+    assert bars.x_label.tolist() == ["one", "two"] and bars.value.tolist() == [3, 4]
+    assert (bars.text == "hatched").all()
+    assert d[d.kind == "text"].text.tolist() == ["timed out"]
+
+
+def test_a_title_wider_than_the_figure_is_wrapped_not_cut(tmp_path):
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.set_title("A very long finding that states a number and then another and yet more words, " * 3)
+    plots.save_figure(fig, "fig-test-title", run=META, caption="c", out_dir=tmp_path)
+    fig.canvas.draw()
+    box = ax.title.get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
