@@ -43,7 +43,7 @@ from bench.report.charts import read_paths as charts
 run = results.load(run_dir)
 table = run.table("read_paths")
 s = cells.read_paths(results.summary(run.path), table)
-plots.apply_style()
+plots.apply_style(surface="direct connection, table owner")
 display(Markdown(page.run_header(
     run, f"{int((table.record == 'request').sum()):,} timed requests.")))
 
@@ -70,6 +70,7 @@ page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex
 if (table.get("envelope") == "tier").any():
     plots.publish("fig-readpaths-latency-rtt-postgrest", charts.latency_vs_rtt(s, "account", table=table,
                                                                               envelope="tier"), run=run,
+                  surface="through the PostgREST tier, as authenticated",
                   caption="Median latency of the 'account' bundle through PostgREST's path against the measured round trip")
     display(page.table(cells.tier_overhead(table), "per request through the tier: its own handling time less its "
                        "statements' time on PostgreSQL (µs, medians over every request of the cell), RTT 0"))
@@ -123,6 +124,7 @@ plots.publish("fig-readpaths-decomposition-time", charts.decomposition(s, table,
 
 # %%
 plots.publish("fig-readpaths-envelope-cost", charts.condition_cost(s, "envelope", "plain", "rest"), run=run,
+              surface="direct connection against PostgREST's statements as authenticated",
               caption="Median latency at RTT 0 directly and through PostgREST's statements and RLS")
 
 # %% [markdown]
@@ -162,8 +164,10 @@ page.table(charts.fidelity(table))
 # client.
 
 # %%
-plots.publish("fig-readpaths-clients", client_charts.headline(calls.requests(table)), run=run,
-              caption="star_sequential and star_parallel over the faster joined statement, per client and RTT, "
+plots.publish("fig-readpaths-clients", client_charts.headline(calls.with_tier(table)), run=run,
+              surface="direct connection (three clients) and the PostgREST tier",
+              caption="star_sequential and star_parallel over the faster one-request form, per client (and through the "
+              "PostgREST tier) and RTT, "
               "with 95 % paired intervals")
 
 # %% [markdown]

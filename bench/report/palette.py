@@ -73,6 +73,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     # outcomes
     "good": ("held / as intended", "#2ca02c"),
     "bad": ("failed / leaked", "#b2182b"),
+    "partial": ("failed in some of its checks", "#f4a582"),
     "tie": ("equivalent or undecided (inside the margin or the noise)", "#bbbbbb"),
     "right": ("the memo is right", "#c7e9c0"),
     "only": ("right only under a condition", "#fdd49e"),
@@ -113,7 +114,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "long_txn": ("a long transaction holds the table", "#67000d"),
     "long_txn_lock_timeout": ("the same, lock_timeout 100 ms + retry", "#fd8d3c"),
     # isolation of a multi-table read (torn reads)
-    "isolation:read committed": ("read committed, a snapshot per query", "#e41a1c"),
+    "isolation:read committed": ("read committed, a snapshot per query", "#e6ab02"),
     "isolation:repeatable read": ("repeatable read, one snapshot", "#377eb8"),
     "isolation:exported snapshot": ("one exported snapshot", "#4daf4a"),
     "isolation:one statement": ("one statement", "#984ea3"),

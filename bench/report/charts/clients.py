@@ -1,8 +1,10 @@
 """Figures of the read-path clients (02-read-paths, 06-method): each returns (fig, sentence).
 
 Every bar is a paired ratio (bench.report.calls: per-repetition medians of the same users in the
-same order, geometric mean, 95 % bootstrap interval as the whisker); the shaded band is the tie
-margin, inside which no difference is called.
+same order, geometric mean, 95 % t interval as the whisker); the shaded band is the equivalence
+margin: an interval wholly inside it is called equivalent, one that straddles its edge undecided.
+The PostgREST tier is one more client (calls.TIER): its one-request forms are the embed
+(join_json, in older runs) or the RPC (rpc_bundle), whichever it ran.
 """
 from __future__ import annotations
 
@@ -11,18 +13,40 @@ import numpy as np
 import pandas as pd
 
 from bench.report import calls, palette
+from bench.report.charts.read_paths import short
 from bench.results import stats
 
 HEADLINES = (("star_sequential", ("join_flat", "join_json")), ("star_parallel", ("join_json",)))
+TIER_AGAINST = ("join_flat", "join_json", "rpc_bundle")  # through PostgREST: the embed or the RPC, as the tier ran them
+
+
+def headline_calls(req: pd.DataFrame, a: str, against: tuple[str, ...]) -> pd.DataFrame:
+    """`a` against the faster of `against` for the direct clients; through the tier against its
+    faster one-request form (the tier runs star_sequential, star_parallel and rpc_bundle; older
+    runs the embed, join_json)."""
+    tier = req.client == calls.TIER if "client" in req else pd.Series(False, index=req.index)
+    direct = calls.calls(req[~tier], a, against)
+    via = calls.calls(req[tier], a, tuple(x for x in TIER_AGAINST if x in against or x == "rpc_bundle"))
+    parts = [x for x in (direct, via) if len(x)]
+    return pd.concat(parts, ignore_index=True) if parts else direct
+
+
+def _client_key(client: str) -> str:
+    return "tier" if client == calls.TIER else f"client:{client}"
 
 
 def _ratio_bars(ax, rows: pd.DataFrame, y0: float, height: float) -> None:
     for k, r in enumerate(rows.itertuples()):
         y = y0 + k * height
-        ax.barh(y, r.ratio - 1, height * 0.9, left=1, color=palette.colour(f"client:{r.client}"),
-                label=palette.label(f"client:{r.client}"))
+        ax.barh(y, r.ratio - 1, height * 0.9, left=1, color=palette.colour(_client_key(r.client)),
+                label=_client_label(r.client))
         ax.errorbar(r.ratio, y, xerr=[[r.ratio - r.lo], [r.hi - r.ratio]], color=palette.colour("whisker"), lw=0.8, capsize=2)
         ax.text(max(r.hi, r.ratio) * 1.02, y, f"{r.ratio:.2f}x {r.call}", va="center", fontsize=7)
+
+
+def _client_label(client: str) -> str:
+    return "PostgREST tier (supabase-js requests, as authenticated)" if client == calls.TIER else \
+        palette.label(f"client:{client}")
 
 
 def _margin(ax) -> None:
@@ -38,8 +62,9 @@ def _ratio_axis(ax) -> None:
 
 
 def headline(req: pd.DataFrame):
-    """The memo's two read paths over the joined statement, per client and RTT."""
-    panels = [(a, calls.calls(req, a, against)) for a, against in HEADLINES]
+    """The memo's two read paths over the one-request form, per client and RTT; `req` from
+    calls.with_tier (the direct clients and the PostgREST tier) or calls.requests."""
+    panels = [(a, headline_calls(req, a, against)) for a, against in HEADLINES]
     panels = [(a, c) for a, c in panels if len(c)]
     if not panels:
         return None, "No read-path cells with a star strategy and a joined statement."
@@ -50,15 +75,18 @@ def headline(req: pd.DataFrame):
         n = c.client.nunique()
         ticks = []
         for i, rtt in enumerate(rtts):
-            rows = c[c.rtt_ms == rtt].sort_values("client")
+            rank = {k: i for i, k in enumerate(calls.CLIENT_ORDER)}
+            rows = c[c.rtt_ms == rtt].sort_values("client", key=lambda s: s.map(rank))
             _ratio_bars(ax, rows, i - 0.4, 0.8 / n)
             ticks.append(i - 0.4 + 0.4 * (len(rows) - 1) / n)
         _margin(ax)
         _ratio_axis(ax)
         ax.set_yticks(ticks, [f"RTT {r:g} ms" for r in rtts])
         ax.invert_yaxis()
-        ax.set_xlabel(f"{palette.label(a)} over the faster joined statement (>1: the star is slower)")
-        ax.set_title(f"{palette.label(a)}: " + " / ".join(sorted(set(c.call))) + " against the JOIN", fontsize=10)
+        ax.set_xlabel(f"{short(a)} over the faster one-request form (>1: the star is slower)")
+        counts = c.call.value_counts()
+        ax.set_title(f"{short(a)} against one request: " + ", ".join(
+            f"{k} in {counts[k]}" for k in stats.CALLS if k in counts) + f" of {len(c)} cells", fontsize=10)
         calls_by_client = {k: sorted(set(g.call)) for k, g in c.groupby("client")}
         parts.append(f"{palette.label(a)}: " + "; ".join(f"{k} {'/'.join(v)}" for k, v in calls_by_client.items()))
     handles, labels = axes[0][0].get_legend_handles_labels()
@@ -67,9 +95,10 @@ def headline(req: pd.DataFrame):
     split = sorted({(a, r) for a, c in panels for r, g in c.groupby("rtt_ms") if g.call.nunique() > 1})
     lead = ("Every client gives the same call" if not split else
             "The call depends on the client for " + ", ".join(f"{a} at RTT {r:g} ms" for a, r in split))
-    fig.suptitle(f"{lead} (grey band: a tie, within {stats.MARGIN:.0%}; whiskers: 95 % paired intervals)",
+    scale = ", ".join(sorted(set(req.scale))) if "scale" in req else "?"
+    fig.suptitle(f"{lead}\n(scale {scale}; grey band: the {stats.MARGIN:.0%} equivalence margin; whiskers: 95 % paired intervals)",
                  fontsize=10.5)
-    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
     return fig, "Calls per client across the RTTs: " + ". ".join(parts) + "."
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from bench.report import evolution_cells as cells
 from bench.report import palette
 from bench.report.charts import whiskers
+from bench.results import stats
 
 SHORT = {"no_long_txn": "quiet hub", "long_txn": "long transaction", "long_txn_lock_timeout": "long transaction,\nlock_timeout + retry"}
 READ_STRATEGIES = ("star_sequential", "star_parallel", "star_pipelined", "join_flat", "join_json")
@@ -124,12 +125,19 @@ def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     cold = m[m.cache == "cold"].set_index("strategy")
     scale = cells.records(table, "request").scale.iloc[0]
-    tied = cells.tie(cold.loc["star_parallel"], cold.loc["join_json"])
-    ax.set_title(f"Cold, parallel fetching {'ties with' if tied else 'differs from'} one JOIN "
-                 f"(scale {scale}, {sampling} sampling; whiskers: range of per-repetition medians)", fontsize=10)
+    called = cells.cold_call(table, "star_parallel", ("join_json",), stats.MARGIN) if sampling == "uniform" else None
+    if called is None:
+        lead = "Cold, parallel fetching against one JOIN: no paired cold cells to call"
+        tail = "."
+    else:
+        call, ratio, b = called
+        lead = (f"Cold, parallel fetching takes {ratio:.2f}x one JOIN's time: {call}"
+                f"{'' if call in (stats.EQUIVALENT, stats.UNDECIDED) else ' than ' + palette.label(b)}")
+        tail = (f"; star_parallel over {b}, paired per repetition: {ratio:.2f}x, {call} (margin "
+                f"{stats.MARGIN:.0%}).")
+    ax.set_title(f"{lead}\n(scale {scale}, {sampling} sampling; whiskers: range of per-repetition medians)", fontsize=10)
     text = f"Cold at scale {scale} ({sampling} sampling), median per bundle: " + ", ".join(
-        f"{palette.label(n)} {_ms(cold.loc[n, 'p50_us'])}" for n in names) + (
-        "; star_parallel and the JOIN's per-repetition ranges " + ("overlap: a tie." if tied else "do not overlap."))
+        f"{palette.label(n)} {_ms(cold.loc[n, 'p50_us'])}" for n in names) + tail
     return fig, text
 
 

@@ -61,7 +61,7 @@ def reads_sentence(ratios: pd.DataFrame) -> str:
     parts = []
     for rtt, g in ratios[ratios.comparison == "pooler_vs_direct"].groupby("rtt_ms"):
         parts.append(f"at RTT {rtt:g} ms: " + ", ".join(
-            f"{s} {_times(r.ratio)} [{r.lo:.2f}-{r.hi:.2f}] ({r.call if r.call != 'tie' else 'a tie'})"
+            f"{s} {_times(r.ratio)} [{r.lo:.2f}-{r.hi:.2f}] ({r.call})"
             for s, r in g.set_index("strategy").reindex([s for s in ORDER if s in set(g.strategy)]).iterrows()))
     own = ratios[ratios.comparison == "pooler_own"]
     tail = ""
