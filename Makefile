@@ -58,7 +58,7 @@ reference: seed pg15 ## re-make the committed reference run (SCALES, default s,m
 	rm -rf data/reference.new
 	$(PY) -m bench run --scale $(SCALES) --out data/reference.new
 	run="$$(ls -1d data/reference.new/2* | tail -n 1)"; \
-	$(PY) -m bench run read_paths --scale s --out "data/reference.new/aa/$$(basename "$$run")" && \
+	$(PY) -m bench run read_paths --scale $(lastword $(subst $(comma), ,$(SCALES))) --no-extra-scales --out "data/reference.new/aa/$$(basename "$$run")" && \
 	$(PY) -m bench run read_paths rls locks --servers pg15 --scale $(lastword $(subst $(comma), ,$(SCALES))) --no-extra-scales \
 	  --out "data/reference.new/servers/$$(basename "$$run")"
 	rm -rf data/reference && mv data/reference.new data/reference

@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from bench.db import intent, pg, schema
+from bench.experiments import adaptive, read_paths_clients
 from bench.experiments import common as checks
-from bench.experiments import read_paths_clients
 from bench.experiments.common import Step, progress
 from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies, tier, topology
 from bench.measure.clients import PSYCOPG
@@ -43,13 +43,14 @@ class Matrix:
     # rpc_bundle: the function a Supabase user writes on the star (schema/rpc.sql, applied by the run)
     strategies: tuple[str, ...] = (*strategies.STRATEGIES, "rpc_bundle")
     rtts_ms: tuple[float, ...] = (0.0, 0.5, 2.0, 10.0, 40.0)
-    rest_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # the old envelope's cost; one client round trip per request
+    rest_rtts_ms: tuple[float, ...] = (0.0,)  # the old envelope's cost beside the tier's (no verdict reads it)
     # PostgREST's statements sent by the client itself, each awaited: only where the client sits
     # beside the database (RTT 0); across the delayed link the tier plays PostgREST's part
     postgrest_rtts_ms: tuple[float, ...] = (0.0,)
     tier: bool = True  # HTTP requests to the tier (PostgREST's pool of 10 beside the database) at every RTT
     as_written: bool = True  # the memo's DDL (no user_id index), RTT 0 only
-    reps: int = 5
+    reps: int = 5  # the first look: each block's comparisons called after this many repetitions
+    max_reps: int = 10  # then one more at a time while one is undecided, up to this many (adaptive)
     per_decile: int = 3
     block_budget_s: float = 0.15  # per strategy x bundle x rep: requests = budget / latency, clamped
     min_requests: int = 12
@@ -58,7 +59,7 @@ class Matrix:
     sham: bool = True  # a twin of the one-request form in every block (checks.sham_of): the run's false-call rate
     client_rtts_ms: tuple[float, ...] = (0.0, 2.0)  # where pgbench and node-postgres run too
     client_bundles: tuple[str, ...] = ("account",)
-    far_from_ms: float = 10.0  # beyond this RTT only the far bundles run (a 40 ms block costs ~30x one at RTT 0)
+    far_from_ms: float = 2.0  # beyond this RTT only the far bundles run (no verdict reads the others there)
     far_bundles: tuple[str, ...] = ("account",)
 
 
@@ -70,7 +71,7 @@ ENVELOPES = {  # how requests reach the database: directly, or as PostgREST send
     "rest_envelope": {"rest": "envelope"},  # the suite's older emulation: four statements pipelined
     "tier": {"rest": "tier"},  # supabase-js requests over the delayed link to the tier beside the database
 }
-QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, per_decile=1, block_budget_s=0.05,
+QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, max_reps=3, per_decile=1, block_budget_s=0.05,
                min_requests=6, max_requests=30, warmup=2)
 
 
@@ -112,7 +113,7 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
             read_paths_clients.check_answers(tcp, bundles.load(name), users, checksums[name])
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
     rng = random.Random(ctx.req.seed)
-    orders = [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]  # per repetition, for everyone
+    orders: list[list[int]] = []  # per repetition, for everyone (timed_cells adds them as it needs them)
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
     for rtt in mx.rtts_ms:
         with netdelay.link(tcp, rtt, overhead) as (dsn, added), contextlib.ExitStack() as here_stack:
@@ -127,19 +128,21 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
                          *(("rest_envelope",) if rtt in mx.rest_rtts_ms else ()), *(("tier",) if tier_addr else ()))
             cond = {**base, "rtt_ms": rtt, "indexes": "indexed", "cache": "warm"}
             counts: dict = {}
+            taken: dict = {}
             here = replace(mx, bundles=mx.far_bundles) if rtt > mx.far_from_ms else mx
             cpu0, wall0, before = netdelay.DelayProxy.live_cpu_s(), time.perf_counter(), len(out)
-            out += timed_cells(here, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts, tier_addr)
+            out += timed_cells(here, dsn, ctx.dsn, users, rng, cond, envelopes, orders, counts, tier_addr, taken)
             if rtt:  # what the delay proxies cost the client's core while the harness's blocks ran
                 out.append({**base, "record": "proxy", "rtt_ms": rtt, "proxy_cpu_s": netdelay.DelayProxy.live_cpu_s() - cpu0,
                             "wall_s": time.perf_counter() - wall0,
                             "requests": sum(r["record"] in ("request", "sham") for r in out[before:])})
             if rtt in mx.client_rtts_ms and mx.client_bundles:
-                out += read_paths_clients.cells(mx, dsn, tcp, users, orders, counts, cond, checksums)
+                reps = max((n for (b, _), n in taken.items() if b in mx.client_bundles), default=mx.reps)
+                out += read_paths_clients.cells(mx, dsn, tcp, users, orders[:reps], counts, cond, checksums)
         progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))
-        slow = Matrix(reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
+        slow = Matrix(reps=mx.reps, max_reps=mx.reps, per_decile=mx.per_decile, block_budget_s=mx.block_budget_s,
                       min_requests=4, max_requests=mx.min_requests, warmup=1, bundles=mx.bundles)
         out += timed_cells(slow, tcp, ctx.dsn, users, rng, {**base, "rtt_ms": 0.0, "indexes": "as-written", "cache": "warm"},
                            ("plain",), orders)
@@ -151,31 +154,46 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
 
 def timed_cells(mx: Matrix, dsn: str, stats_dsn: str, users: list, rng: random.Random, cond: dict,
                 envelopes: tuple[str, ...], orders: list[list[int]] | None = None,
-                counts: dict | None = None, tier_addr: tuple[str, int] | None = None) -> list[dict]:
-    """Every strategy x bundle x envelope, `reps` times (repetition r takes users in orders[r],
-    default: shuffled here); strategy order shuffled per repetition; one request count per
-    bundle x envelope, the same for every strategy and repetition (filled into `counts`)."""
+                counts: dict | None = None, tier_addr: tuple[str, int] | None = None,
+                reps_taken: dict | None = None) -> list[dict]:
+    """Every strategy x bundle x envelope, at least `reps` times and, while a comparison in the
+    block is undecided, one repetition more at a time up to `max_reps` (`adaptive`; how many each
+    block took goes into `reps_taken`). Repetition r takes users in orders[r] (extended here as
+    needed: shared with the other clients); strategy order shuffled per repetition; one request
+    count per bundle x envelope, the same for every strategy and repetition (filled into `counts`)."""
     out = []
     counts = {} if counts is None else counts
-    orders = orders or [rng.sample(range(len(users)), len(users)) for _ in range(mx.reps)]
+    reps_taken = {} if reps_taken is None else reps_taken
+    orders = [] if orders is None else orders
     sources = {env: strategies.Source(stats_dsn, **ENVELOPES[env], tier=tier_addr) if env == "tier"
                else strategies.Source(dsn, **ENVELOPES[env]) for env in envelopes}
+    rows: dict = {(name, env): [] for name in mx.bundles for env in sources}
+    active = list(rows)
     try:
-        for rep, order in enumerate(orders[:mx.reps]):
-            for name in mx.bundles:
-                bundle = bundles.load(name)
-                for env, src in sources.items():
-                    lineup = [x for x in mx.strategies if env != "tier" or x in strategies.TIER_STRATEGIES]
-                    lineup += checks.sham_of(lineup) if mx.sham else []
-                    rng.shuffle(lineup)
-                    if (name, env) not in counts:
-                        counts[name, env] = _block_requests(mx, src, bundle, lineup, users, order)
-                    for strategy in lineup:
-                        out += _block(mx, src, bundle, strategy, users, order, counts[name, env], stats_dsn,
-                                      {**cond, "bundle": name, "envelope": env, "rep": rep, "client": PSYCOPG})
+        for rep in range(max(mx.reps, mx.max_reps)):
+            while len(orders) <= rep:
+                orders.append(rng.sample(range(len(users)), len(users)))
+            order = orders[rep]
+            for name, env in active:
+                bundle, src = bundles.load(name), sources[env]
+                lineup = [x for x in mx.strategies if env != "tier" or x in strategies.TIER_STRATEGIES]
+                lineup += checks.sham_of(lineup) if mx.sham else []
+                rng.shuffle(lineup)
+                if (name, env) not in counts:
+                    counts[name, env] = _block_requests(mx, src, bundle, lineup, users, order)
+                for strategy in lineup:
+                    rows[name, env] += _block(mx, src, bundle, strategy, users, order, counts[name, env], stats_dsn,
+                                              {**cond, "bundle": name, "envelope": env, "rep": rep, "client": PSYCOPG})
+                reps_taken[name, env] = rep + 1
+            if rep + 1 >= mx.reps:  # enough for a first look: keep only the blocks still undecided
+                active = [k for k in active if adaptive.undecided(rows[k])]
+            if not active:
+                break
     finally:
         for src in sources.values():
             src.close()
+    for key, got in rows.items():
+        out += [{**r, "reps_taken": reps_taken.get(key)} for r in got]
     return out
 
 

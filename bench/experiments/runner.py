@@ -61,6 +61,7 @@ def run_experiments(server: str, req: seed.Request, names: list[str], *, scales:
     manifests, contexts, restored = {}, {}, {}
     steps: list[dict] = []  # wall time per step, in run.json: where a run's time goes
     with contextlib.ExitStack() as held:  # each dataset locked from its seed until the results are written
+        held.enter_context(topology.awake(topology.awake_wanted()))  # no idle core halts while we measure
         pinning = held.enter_context(topology.pinned(server, topology.wanted()))  # client and server apart (run.json)
         for scale, module, step in schedule(chosen, scales, quick, extra_scales):
             if scale not in contexts:

@@ -19,6 +19,8 @@ from pathlib import Path
 from bench.db import pg
 
 ENV = "BENCH_PIN"  # "0": never pin (for the with/without comparison)
+AWAKE_ENV = "BENCH_AWAKE"  # "0": let idle cores halt (for the with/without comparison)
+PM_QOS = Path("/dev/cpu_dma_latency")
 
 _state: dict = {"server": None, "client": None, "why": "not asked"}
 
@@ -96,6 +98,31 @@ def pinned(dsn: str, want: bool = True):
         _state.update(server=None, client=None, why="the run ended")
 
 
+@contextlib.contextmanager
+def awake(want: bool = True):
+    """Idle cores kept polling, not halting, for the block: a latency request of 0 µs held on
+    /dev/cpu_dma_latency (the kernel's PM QoS; root only). A halted vCPU wakes tens to hundreds
+    of microseconds late, and the server side idles between requests spaced by the client's
+    round trip, so without this its own handling time grows with the round trip."""
+    if not want:
+        _state["awake"] = "no: BENCH_AWAKE=0"
+        yield False
+        return
+    try:
+        fd = os.open(PM_QOS, os.O_WRONLY)
+    except OSError as exc:
+        _state["awake"] = f"no: {PM_QOS} not writable ({exc.strerror})"
+        yield False
+        return
+    try:
+        os.write(fd, (0).to_bytes(4, "little"))
+        _state["awake"] = f"yes: {PM_QOS} held at 0 us (idle cores poll instead of halting)"
+        yield True
+    finally:
+        os.close(fd)  # the request ends with the file
+        _state["awake"] = "the run ended"
+
+
 def to_server(pid: int | None) -> None:
     """Move a process of the server's side (the tier) onto the server's cores, when pinned."""
     if pid and _state.get("server"):
@@ -104,12 +131,17 @@ def to_server(pid: int | None) -> None:
 
 def describe() -> dict:
     """For run.json: {"pinned": bool, "server_cores": [...], "client_cores": [...], "why": ...}."""
+    idle = {"idle_cores_kept_awake": _state.get("awake", "not asked")}
     if _state.get("server"):
-        return {"pinned": True, "server_cores": _state["server"], "client_cores": _state["client"],
+        return {**idle, "pinned": True, "server_cores": _state["server"], "client_cores": _state["client"],
                 "server_side": "PostgreSQL (postmaster and every backend) and the PostgREST tier",
                 "client_side": "the harness, the delay proxy, pgbench and node"}
-    return {"pinned": False, "why": _state.get("why", "")}
+    return {**idle, "pinned": False, "why": _state.get("why", "")}
 
 
 def wanted() -> bool:
     return os.environ.get(ENV, "1") != "0"
+
+
+def awake_wanted() -> bool:
+    return os.environ.get(AWAKE_ENV, "1") != "0"

@@ -1,5 +1,7 @@
 """Read paths at xs: strategies agree (edge users included), a deliberately wrong strategy fails
 the run, a quick run validates, cold mode restarts the server. (The proxy: test_netdelay*.)"""
+import os
+
 import pytest
 
 from bench.db import pg, schema
@@ -76,3 +78,32 @@ def test_quick_read_paths_run_is_valid_and_complete(xs_quick_run):
     assert set(table[(table.record == "equivalence") & (table.envelope == "tier")].strategy) == set(strategies.TIER_STRATEGIES)
 
 
+
+
+@pytest.mark.slow
+def test_every_timed_block_carries_a_sham_and_run_json_says_how_client_and_server_were_placed(xs_quick_run):
+    from bench.report import sham
+
+    run = results.load(xs_quick_run)
+    table = run.table("read_paths")
+    timed = table[table.record == "request"]
+    blocks = timed.groupby(["envelope", "bundle", "rtt_ms", "indexes", "rep", "client"]).size().index
+    twins = table[table.record == "sham"]
+    shammed = set(twins.groupby(["envelope", "bundle", "rtt_ms", "indexes", "rep", "client"]).size().index)
+    harness = [b for b in blocks if b[-1] == "psycopg"]
+    assert harness and all(b in shammed for b in harness), set(harness) - shammed
+    assert set(twins.strategy) <= {"join_json", "rpc_bundle"}
+    assert set(twins[twins.envelope == "tier"].strategy) == {"rpc_bundle"}  # the star's one request through PostgREST
+    pairs = sham.pairs(table)
+    assert len(pairs) >= len(bundles.PARTS) * 2 and pairs.call.notna().all()
+    assert (timed.reps_taken >= 3).all()  # quick: three repetitions per block
+    proxy = table[table.record == "proxy"]
+    assert list(proxy.rtt_ms) == [2.0] and (proxy.proxy_cpu_s >= 0).all() and (proxy.requests > 0).all()
+    cold = run.table("caching")
+    assert {"cold", "shared_cold", "warm"} <= set(cold[cold.record == "sham"].cache)
+    placed = run.meta["pinning"]
+    assert "idle_cores_kept_awake" in placed
+    if os.geteuid() == 0 and len(os.sched_getaffinity(0)) >= 2:  # root may pin the server's processes
+        assert placed["pinned"] and placed["server_cores"] != placed["client_cores"], placed
+    else:
+        assert placed["pinned"] or placed["why"], placed
