@@ -6,7 +6,8 @@
 // statements with the user id bound. Prints JSON lines: with `verify`, one
 // {"verify": strategy, "user_idx", "answer"} per strategy x user (untimed; the suite checks
 // them against the canonical checksum); then one {"rep", "strategy", "user_idx", "latency_us"}
-// per timed request. star_parallel is Promise.all over a pg.Pool of three, the memo's shape.
+// per timed request (a strategy "sham:<s>" runs <s> under that label). star_parallel is
+// Promise.all over a pg.Pool of three, the memo's shape.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -94,7 +95,7 @@ async function main() {
     }
   }
   for (const b of job.blocks) {
-    const fn = strategies[b.strategy];
+    const fn = strategies[b.strategy.replace(/^sham:/, "")];  // a sham runs its twin (the suite relabels it)
     const n = b.order.length;
     for (let i = 0; i < b.warmup; i++) await fn(job.users[b.order[i % n]]);
     for (let i = 0; i < b.requests; i++) {

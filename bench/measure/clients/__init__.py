@@ -4,6 +4,8 @@ suite's harness (client `psycopg`), timed by other programs.
 - `pgbench`: C, libpq, `-M prepared`; every strategy a script can express (no parallel).
 - `node-postgres`: the memo's own JavaScript (`Promise.all` over a pg.Pool of three); no
   pipeline mode in node-postgres, so no star_pipelined.
+- `supabase-js`: the memo's own code (`getUserData`'s `Promise.all` over three `.from()` calls,
+  the same calls in turn, `.rpc()`) over HTTP to the PostgREST tier (envelope `tier`).
 
 Each client's `block(...)` runs one strategy for a fixed number of requests over the users in a
 given order (cycling) after a warm-up, and returns one record per request:
@@ -15,6 +17,7 @@ from __future__ import annotations
 PSYCOPG = "psycopg"
 PGBENCH = "pgbench"
 NODE = "node-postgres"
+SUPABASE = "supabase-js"
 
 
 def script_statement(text: str, variable: str) -> str:
