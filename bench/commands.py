@@ -263,14 +263,14 @@ def render(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"rendered {len(pages) - 2} pages into {os.path.relpath(out_dir, Path.cwd())}/")
-    from bench.report import readme
-    from bench.report.verdicts import evaluate
+    from bench.report import claims, readme
     from bench.results.store import load
 
     run = load(run_dir)
-    if reference and readme.update(run):
+    rec = claims.read(out_dir / claims.FILENAME) if (out_dir / claims.FILENAME).exists() else claims.record(run)
+    if reference and readme.update(run, rec=rec):
         print("README.md: findings and figure index updated from the reference run")
-    counts = evaluate(run).verdict.value_counts()
-    print(f"front page: {os.path.relpath(out_dir / 'index.html', Path.cwd())} · verdicts: "
-          + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    labels = [f["label"] for f in rec["findings"]]
+    print(f"front page: {os.path.relpath(out_dir / 'index.html', Path.cwd())} · findings: "
+          + ", ".join(f"{labels.count(k)} {k}" for k in dict.fromkeys(labels)))
     return 0

@@ -19,6 +19,10 @@ TERMS = {  # term -> explanation (the anchor is the slug of the term)
                   "name, decided.",
     "undecided": "The 95 % interval of the ratio straddles the margin: the data cannot say which side is faster, "
                  "so neither is called faster (never a win or a loss).",
+    "attribution": "Whether a verdict belongs to the star: 'star-specific' where the relational variant measures "
+                   "otherwise, 'shared' where it measures the same (then it is not a property of the star).",
+    "findings record": "findings.json beside the pages: each claim's label, condition, attribution and headline "
+                       "figure, written once by rendering; the README, the front page and 00 quote it.",
     "multixact": "A PostgreSQL record of several transactions locking one row at once (e.g. many inserts into "
                  "spokes, each taking FOR KEY SHARE on the same auth.users row). Many of them cost I/O and vacuum work.",
     "fast-path": "PostgreSQL takes up to 16 relation locks per backend in a cheap per-backend array (the fast "

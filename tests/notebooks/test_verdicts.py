@@ -1,25 +1,26 @@
-"""Verdicts come from the run: each claim whose experiment ran gets a measured verdict, each
-cites figures that the notebooks really save, and a claim without its experiment says so."""
+"""The findings come from the run: each claim whose experiment ran gets a label of its rule's
+vocabulary and cites figures the notebooks really save; a claim without its experiment says so."""
 import re
 
 import pytest
 
-from bench.report import figindex, verdicts
+from bench.report import claims, figindex
+from bench.report.claims import core
 from bench.results import store as results
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 
-def test_every_covered_claim_has_a_measured_verdict_and_real_evidence(xs_quick_run):
+def test_every_covered_claim_has_a_label_of_its_rule_and_real_evidence(xs_quick_run):
     run = results.load(xs_quick_run)
-    v = verdicts.evaluate(run).set_index("claim")
+    found = {f["key"]: f for f in claims.findings(claims.record(run))}
     saved = set(figindex.saved_in_notebooks())
-    for claim in verdicts.CLAIMS:
-        row = v.loc[claim.key]
-        if claim.needs and all(run.has(n) for n in claim.needs):
-            assert row.verdict in (verdicts.HOLDS, verdicts.ONLY_WHEN, verdicts.DOES_NOT_HOLD), claim.key
-            assert row.figures and set(row.figures) <= saved, (claim.key, row.figures)
-            assert re.search(r"\d", row.answer), claim.key  # a measured figure, not prose
+    for spec in claims.SPECS:
+        f = found[spec.key]
+        if all(run.has(n) for n in spec.needs):
+            assert f["label"] in spec.labels, spec.key
+            assert f["figures"] and set(f["figures"]) <= saved, (spec.key, f["figures"])
+            assert re.search(r"\d", f["answer"]), spec.key  # a measured figure, not prose
         else:
-            assert row.verdict == verdicts.NOT_COVERED and not row.figures, claim.key
-    assert set(verdicts.MEMO_TABLE) == {c.row for c in verdicts.CLAIMS if c.row}
+            assert f["label"] == core.NOT_MEASURED and not f["figures"], spec.key
+    assert set(claims.MEMO_TABLE) == {s.row for s in claims.SPECS if s.row}

@@ -45,5 +45,6 @@ def test_a_changed_verdict_breaks_the_readme_check(tmp_path):
     from bench.report import readme
     from bench.results import store
 
-    text = (config.REPO / "README.md").read_text().replace("**The memo is wrong**", "**The memo is right**", 1)
+    text = (config.REPO / "README.md").read_text().replace("| **Wrong** |", "| **Right** |", 1)
+    assert "| **Right** |" in text
     assert readme.expected(text, store.load(config.REFERENCE)) != text

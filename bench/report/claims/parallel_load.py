@@ -1,0 +1,91 @@
+"""parallel-load: "Fast, parallel, independent queries" under load. Torn reads beside, never the gate."""
+from __future__ import annotations
+
+import pandas as pd
+
+from bench.report import cells
+from bench.report.claims import core
+from bench.results import stats
+
+SPEC = core.Spec(
+    key="parallel_load", quote="Fast, parallel, independent queries", where="Advantages 2 (getUserData)",
+    needs=("concurrency",),
+    comparison=("saturation throughput of star_parallel against the best one-request form at a fixed connection "
+                "budget, per RTT, in cells where neither the client nor the delay proxy is the bottleneck"),
+    surfaces="the load generator through a pool of 10 beside the database; pgbench beside",
+    attribution_test=core.NOT_APPLICABLE,
+    rule=("The memo is right if Promise.all's saturation throughput is called higher than one request's in every "
+          "cell free of a client bottleneck, right only when in some (named), wrong if in none (a tie is no win), "
+          "undecided if no such cell or most straddle the margin; torn reads are reported beside, never the gate."))
+ONE_REQUEST = ("join_json", "rpc_bundle")
+
+
+def _reps(t: pd.DataFrame, sat: pd.DataFrame) -> dict:
+    load = t[(t.record == "load") & (t["mode"] == "closed")]
+    if "sweep" in load:
+        load = load[load.sweep.isna()]
+    client = load["client"].fillna(cells.LOAD_CLIENT) if "client" in load else pd.Series(cells.LOAD_CLIENT, load.index)
+    out = {}
+    for row in sat.itertuples():
+        g = load[(client == row.client) & (load.rtt_ms == row.rtt_ms) & (load.strategy == row.strategy)
+                 & (load.clients == row.clients)]
+        out[row.client, row.rtt_ms, row.strategy] = g.throughput_rps.to_numpy()
+    return out
+
+
+def called(fair: pd.DataFrame, per_rep: dict, client: str, a: str, against: tuple[str, ...]) -> list:
+    out = []
+    for rtt, g in fair[fair.client == client].groupby("rtt_ms"):
+        others = g[g.strategy.isin(against)]
+        if a in set(g.strategy) and len(others):
+            best = others.loc[others.throughput_rps.idxmax(), "strategy"]
+            out.append((rtt, best, stats.unpaired(per_rep.get((client, rtt, a), []),
+                                                  per_rep.get((client, rtt, best), []), lower_is_better=False)))
+    return out
+
+
+def decide(cells_: list[tuple[str, str]]) -> tuple[str, str]:
+    return core.decide(cells_)
+
+
+def evaluate(ev: core.Evidence) -> core.Finding:
+    t = ev.table("concurrency")
+    sat = cells.saturation(cells.load(t))
+    fair = sat[~sat.client_bound.astype(bool)]
+    per_rep = _reps(t, sat)
+    got = called(fair, per_rep, cells.LOAD_CLIENT, "star_parallel", ONE_REQUEST)
+    label, cond = decide([(f"RTT {rtt:g} ms", c.call) for rtt, _, c in got])
+    if not got:
+        cond = (f"no saturation cell of star_parallel and a one-request form free of a client bottleneck "
+                f"({int(sat.client_bound.astype(bool).sum())} of {len(sat)} client-bound)")
+    fig = None
+    if got:
+        rtt, best, c = got[-1]
+        p99 = fair[(fair.client == cells.LOAD_CLIENT) & (fair.rtt_ms == rtt)].set_index("strategy").latency_p99_us
+        fig = core.Figure(f"star_parallel / {best}, saturation throughput", c.ratio, c.lo, c.hi, c.call,
+                          surface="load generator, pool of 10", rtt_ms=rtt, client=cells.LOAD_CLIENT, users="all")
+        p99_text = (f"; p99 at saturation {p99['star_parallel'] / 1000:.1f} ms against {p99[best] / 1000:.1f} ms"
+                    if {"star_parallel", best} <= set(p99.index) else "")
+    load = ("Saturation throughput of star_parallel over the best one-request form, cells free of a client "
+            "bottleneck: " + ", ".join(f"{c.ratio:.2f}x [{c.lo:.2f}-{c.hi:.2f}] {c.call} at RTT {rtt:g} ms (vs {b})"
+                                       for rtt, b, c in got) + (p99_text if got else "")
+            if got else f"Under load: {cond}, so no throughput call")
+    server = called(fair, per_rep, "pgbench", "star_pipelined", ("join_json",)) + called(
+        fair, per_rep, "pgbench", "star_sequential", ("join_json",))
+    if server:
+        load += ("; driven by pgbench (C), the star's single-table forms over join_json: "
+                 + ", ".join(f"{c.ratio:.2f}x [{c.lo:.2f}-{c.hi:.2f}] {c.call} at RTT {rtt:g} ms" for rtt, _, c in server))
+    cons = cells.consistency(t)
+    top = cons[cons.write_rate == cons.write_rate.max()] if len(cons) else cons
+    rc = top[(top.strategy == "star_parallel") & (top.condition == "read committed")] if len(top) else top
+    one = top[top.strategy.isin(["join_json", "join_flat"])] if len(top) else top
+    torn, reads_ = (int(rc.torn.sum()), int(rc.reads.sum())) if len(rc) else (0, 0)
+    beside = (f"Consistency, a separate finding: reading three tables under three snapshots, {torn} of {reads_} "
+              f"bundles were torn while a writer changed two spokes per transaction, against "
+              f"{int(one.torn.sum()) if len(one) else 0} of {int(one.reads.sum()) if len(one) else 0} for one joined "
+              f"statement." if len(cons) else "No consistency cells in this run.")
+    return core.finding(SPEC, label, condition=cond, attribution=core.NOT_APPLICABLE, figure=fig, answer=load + ".",
+                        beside=beside, figures=["fig-concurrency-saturation-clients", "fig-concurrency-torn-reads",
+                                                "fig-concurrency-budget-throughput"],
+                        advice=("under load, read a user's tables in one request" if label in (core.WRONG,
+                                                                                               core.RIGHT_WHEN) else ""))

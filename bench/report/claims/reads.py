@@ -1,0 +1,196 @@
+"""Read-path calls for the read claims (no-joins, parallel): per surface (each direct client,
+the PostgREST tier), RTT and user size (light / median / heavy by the user's audit rows), the
+memo's form against the best one-request form the surface allows. The median decides; the mean
+(per repetition, paired the same way) and the pooled p95 are reported beside."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bench.report import calls, cells
+from bench.report.claims import core
+from bench.results import stats
+
+SIZES = ("light", "median", "heavy")
+HEADLINE_RTT_MS = 2.0  # the canonical cell: a client in the same region as its database
+DIRECT_ONE_REQUEST = ("join_flat", "join_json")  # rpc_bundle is reported beside
+TIER = calls.TIER
+
+
+def tier_form(req: pd.DataFrame) -> tuple[str, str]:
+    """The PostgREST tier's one-request form on the star: the RPC where the run has it; runs made
+    before the tier refused embeds on the star (PGRST200) have the embed instead. Returns (form,
+    note)."""
+    tier = req[req.client == TIER]
+    if (tier.strategy == "rpc_bundle").any():
+        return "rpc_bundle", ""
+    return "join_json", (" (this run predates the RPC through the tier: its one-request form there was the embed, "
+                         "which PostgREST refuses on the star, PGRST200)")
+
+
+def requests(table: pd.DataFrame) -> pd.DataFrame:
+    """Warm, indexed 'account' requests at the largest scale, every direct client and the tier,
+    each user sized by its audit rows (terciles of the sampled users)."""
+    req = calls.with_tier(table)
+    if req.empty:
+        return req.assign(users=pd.Series(dtype=str))
+    if "audit_rows" in req and req.audit_rows.notna().any():
+        per_user = req.groupby("user_idx").audit_rows.first().rank(method="first")
+        size = pd.qcut(per_user, 3, labels=list(SIZES)).astype(str) if len(per_user) >= 3 else per_user.map(
+            lambda _: "median")
+        req = req.assign(users=req.user_idx.map(size))
+    else:
+        req = req.assign(users="median")
+    return req
+
+
+def _cell(g: pd.DataFrame, a: str, against: tuple[str, ...]) -> dict | None:
+    present = [b for b in against if (g.strategy == b).any()]
+    if not (g.strategy == a).any() or not present:
+        return None
+    b = min(present, key=lambda s: g[g.strategy == s].latency_us.median())
+    ab = g[g.strategy.isin([a, b])]
+    med = ab.groupby(["rep", "strategy"]).latency_us.median().unstack("strategy")
+    mean = ab.groupby(["rep", "strategy"]).latency_us.mean().unstack("strategy")
+    c = stats.paired(med[a].to_numpy(), med[b].to_numpy())
+    m = stats.paired(mean[a].to_numpy(), mean[b].to_numpy())
+    pa, pb = (float(np.percentile(ab[ab.strategy == s].latency_us, 95)) for s in (a, b))
+    return {"a": a, "b": b, "ratio": c.ratio, "lo": c.lo, "hi": c.hi, "call": c.call, "reps": c.reps,
+            "a_ms": float(ab[ab.strategy == a].latency_us.median()) / 1000,
+            "b_ms": float(ab[ab.strategy == b].latency_us.median()) / 1000,
+            "mean_ratio": m.ratio, "mean_call": m.call, "p95_ratio": pa / pb}
+
+
+def table_calls(req: pd.DataFrame, a: str, direct: tuple[str, ...], tier: tuple[str, ...]) -> pd.DataFrame:
+    """One row per client x RTT x user size (and 'all'): a against the best of the surface's forms."""
+    rows = []
+    for (client, rtt), g in req.groupby(["client", "rtt_ms"], sort=True):
+        against = tier if client == TIER else direct
+        for users, u in [("all", g), *((s, g[g.users == s]) for s in SIZES)]:
+            got = _cell(u, a, against) if len(u) else None
+            if got:
+                rows.append({"client": client, "rtt_ms": float(rtt), "users": users, **got})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    rank = {c: i for i, c in enumerate(calls.CLIENT_ORDER)}
+    return out.sort_values(["client", "rtt_ms"], key=lambda s: s.map(rank) if s.name == "client" else s,
+                           kind="stable").reset_index(drop=True)
+
+
+def cells_for_rule(c: pd.DataFrame) -> list[tuple[str, str]]:
+    """The deciding cells (per size, not 'all'), each named, the call oriented so FASTER means
+    the memo's form is faster."""
+    sized = c[c.users != "all"]
+    return [(where(r), r.call) for r in sized.itertuples()]
+
+
+def where(r) -> str:
+    surface = "through PostgREST" if r.client == TIER else f"direct, {r.client}"
+    return f"{surface}, {r.users} users, RTT {r.rtt_ms:g} ms"
+
+
+def summarise(c: pd.DataFrame, call: str) -> str:
+    """The cells with `call`, grouped: 'direct, pgbench: heavy users at RTT 0 ms; ...' or 'nowhere'."""
+    hit = c[(c.users != "all") & (c.call == call)]
+    parts = []
+    for client, g in hit.groupby("client", sort=False):
+        surface = "through PostgREST" if client == TIER else f"direct, {client}"
+        per = []
+        for users, h in g.groupby("users", sort=False):
+            per.append(f"{users} users at RTT " + ", ".join(f"{x:g}" for x in h.rtt_ms) + " ms")
+        parts.append(f"{surface}: " + ", ".join(per))
+    return "; ".join(parts) if parts else "nowhere"
+
+
+def decide(c: pd.DataFrame, extra: list[tuple[str, str]] = ()) -> tuple[str, str]:
+    """The read claims' rule: `core.decide` over the per-size cells (and `extra`, e.g. the cold
+    cell); the condition names the cells grouped by surface and user size."""
+    label, cond = core.decide([*cells_for_rule(c), *extra])
+    named_extra = lambda call: [w for w, x in extra if x == call]  # noqa: E731
+    if label == core.RIGHT_WHEN:
+        cond = "; ".join(x for x in [summarise(c, stats.FASTER), *named_extra(stats.FASTER)] if x != "nowhere")
+    elif cond.startswith("undecided at"):
+        cond = "undecided at " + "; ".join(x for x in [summarise(c, stats.UNDECIDED), *named_extra(stats.UNDECIDED)]
+                                           if x != "nowhere")
+    return label, cond
+
+
+def headline(c: pd.DataFrame) -> pd.Series | None:
+    """The canonical cell: the memo's own surface (the tier) where the run has it, else the
+    harness on a direct connection; the RTT nearest HEADLINE_RTT_MS; median users."""
+    if c.empty:
+        return None
+    surface = TIER if (c.client == TIER).any() else ("psycopg" if (c.client == "psycopg").any() else c.client.iloc[0])
+    s = c[(c.client == surface) & (c.users == "median")]
+    if s.empty:
+        s = c[(c.client == surface) & (c.users == "all")]
+    rtt = s.rtt_ms.iloc[(s.rtt_ms - HEADLINE_RTT_MS).abs().argmin()]
+    return s[s.rtt_ms == rtt].iloc[0]
+
+
+def mean_differs(c: pd.DataFrame) -> str:
+    """Where the per-repetition means call otherwise than the medians (reported beside)."""
+    d = c[(c.users != "all") & (c.call != c.mean_call)]
+    if d.empty:
+        return "the means call every cell as the medians do"
+    return "on means instead of medians: " + "; ".join(
+        f"{where(r)} {r.mean_ratio:.2f}x {r.mean_call} (median: {r.call})" for r in d.head(8).itertuples()) + (
+        f"; and {len(d) - 8} more cells" if len(d) > 8 else "")
+
+
+def scale(table: pd.DataFrame) -> str:
+    req = calls.requests(table)
+    return str(req.scale.iloc[0]) if len(req) else ""
+
+
+def cold(ev, a: str, against: tuple[str, ...]) -> tuple[str | None, str]:
+    """The cold-cache cell from the caching experiment, when it proved cold."""
+    from bench.report import evolution_cells as ec
+
+    if not ev.has("caching"):
+        return None, ""
+    t = ev.table("caching")
+    ok, why = ec.proven_cold(t)
+    got = ec.cold_call(t, a, against, stats.MARGIN) if ok else None
+    if got is None:
+        return None, f" Cold cache: not called ({why or 'no cold cells for these strategies'})."
+    call, ratio, b = got
+    return call, (f" Cold (relations evicted from shared buffers and the OS page cache before each request, "
+                  f"psycopg, direct): {a} takes {ratio:.2f}x {b}'s median, {call}.")
+
+
+def rpc_beside(req: pd.DataFrame) -> str:
+    """On the direct harness: the RPC (one request, three single-table selects in a function, no
+    JOIN) against the best join, per RTT (all users)."""
+    d = req[(req.client == "psycopg")]
+    if not (d.strategy == "rpc_bundle").any():
+        return ""
+    parts = []
+    for rtt, g in d.groupby("rtt_ms"):
+        got = _cell(g, "rpc_bundle", DIRECT_ONE_REQUEST)
+        if got:
+            parts.append(f"RTT {rtt:g} ms {got['ratio']:.2f}x [{got['lo']:.2f}-{got['hi']:.2f}] {got['call']}")
+    return ("The RPC (one request: three single-table selects inside a function, no JOIN) against the best join, "
+            "direct, psycopg, all users: " + ", ".join(parts) + ".") if parts else ""
+
+
+def one_trip(req: pd.DataFrame) -> tuple[str | None, str]:
+    """At RTT 0 on the direct harness: one round trip with the JOIN (json_agg) against one round
+    trip without (pipelined or the RPC): is the cost the JOIN or the round trips?"""
+    d = req[(req.client == "psycopg") & (req.rtt_ms == req.rtt_ms.min())]
+    got = _cell(d, "join_json", ("star_pipelined", "rpc_bundle"))
+    if not got:
+        return None, ""
+    verdict = {stats.SLOWER: "the JOIN itself costs more than one round trip without it",
+               stats.FASTER: "the JOIN costs less than one round trip without it: what the star pays is round trips",
+               stats.EQUIVALENT: "the JOIN costs the same as one round trip without it: what the star pays is round "
+                                 "trips",
+               stats.UNDECIDED: "undecided whether the JOIN itself costs anything"}[got["call"]]
+    return got["call"], (f"At RTT {d.rtt_ms.min():g} ms (direct, psycopg), one round trip with the JOIN (json_agg) "
+                         f"against one without ({got['b']}): {got['ratio']:.2f}x [{got['lo']:.2f}-{got['hi']:.2f}] "
+                         f"{got['call']}: {verdict}.")
+
+
+def largest(table: pd.DataFrame) -> str:
+    return cells.largest_scale(table[table.record == "request"]) if (table.record == "request").any() else ""
