@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bench.db import intent, pg
-from bench.experiments import consistency
+from bench.experiments import common, consistency
 from bench.experiments.common import LARGEST, QUICK_LOAD, LoadSettings, Step, progress
 from bench.measure import bundles, loadrun, netdelay, strategies
 from bench.measure.clients import PSYCOPG, pgbench, pgbench_load
@@ -50,7 +50,7 @@ class Matrix(LoadSettings):
     readers: int = 2
     consistency_s: float = 0.6
     pgbench_clients: tuple[int, ...] = (1, 10)  # pgbench connections (no pool: at most the budget)
-    pgbench_s: float = 1.2  # measured, split into `reps` windows, after the warm-up (-T 2)
+    pgbench_s: float = 3.0  # measured in all, `reps` pgbench processes of 1 s each after their warm-up
     pgbench_warmup_s: float = 0.5  # at least; and until every connection has prepared each user's statements
 
 
@@ -58,7 +58,7 @@ DEFAULT = Matrix()
 QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
                open_senders=16, budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
                **QUICK_LOAD, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
-               pgbench_clients=(1, 4), pgbench_s=0.6, pgbench_warmup_s=0.4)
+               pgbench_clients=(1, 4), pgbench_s=0.9, pgbench_warmup_s=0.4)
 
 
 def run(ctx) -> pd.DataFrame:
@@ -87,8 +87,13 @@ def load_users(dsn: str, seed: int, n: int) -> tuple[str, ...]:
 def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, *, python: bool = True,
           by_pgbench: bool = False, **kw) -> list[dict]:
     """One cell by the Python load generator (if `python`) and, if `by_pgbench` and a script
-    can express the strategy, by pgbench at the main budget."""
+    can express the strategy, by pgbench at the main budget. A sham (`common.SHAM` + twin) runs
+    its twin, and its rows are record `load_sham`: the load cells' own false-call rate."""
+    kind = common.label(strategy)
+    strategy = kind["strategy"]
+    record = "load" if kind["record"] == "request" else "load_sham"
     out = _pgbench_load(mx, dsn, strategy, users, **kw) if by_pgbench and strategy in pgbench.STRATEGIES else []
+    out = [{**r, "record": record} for r in out]
     if not python:
         return out
     senders = kw.get("clients", 1)
@@ -96,7 +101,7 @@ def _load(mx: Matrix, runner, dsn: str, strategy: str, users, seed: int, *, pyth
                         warmup_s=mx.warmup_s, seed=seed, reps=mx.reps, workers=2 if senders >= mx.workers_from else 1, **kw)
     statements = strategies.shape(strategy, bundles.load(mx.bundle)).statements
     rows = runner.run(cell, server_dsn=dsn)
-    return out + [{"record": "load", "client": PSYCOPG, "statements_per_s": r["throughput_rps"] * statements, **r}
+    return out + [{"record": record, "client": PSYCOPG, "statements_per_s": r["throughput_rps"] * statements, **r}
                   for r in rows]
 
 
@@ -115,7 +120,7 @@ def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
     for rtt in mx.rtts_ms:
         with netdelay.link(tcp, rtt, overhead) as (dsn, added):
             for clients in sorted(set(mx.clients) | set(mx.pgbench_clients)):
-                lineup = list(mx.strategies)
+                lineup = [*mx.strategies, *common.sham_of(mx.strategies)]
                 rng.shuffle(lineup)
                 for strategy in lineup:
                     out += [{**r, "rtt_ms": rtt, "rtt_added_ms": (added or {}).get("added_ms", 0.0)}

@@ -138,7 +138,8 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
                             "requests": sum(r["record"] in ("request", "sham") for r in out[before:])})
             if rtt in mx.client_rtts_ms and mx.client_bundles:
                 reps = max((n for (b, _), n in taken.items() if b in mx.client_bundles), default=mx.reps)
-                out += read_paths_clients.cells(mx, dsn, tcp, users, orders[:reps], counts, cond, checksums)
+                out += read_paths_clients.cells(mx, dsn, tcp, users, orders[:reps], counts, cond, checksums,
+                                                tier_addr=tier_addr)  # supabase-js over the same link to the tier
         progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))

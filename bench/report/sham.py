@@ -56,3 +56,25 @@ def sentence(p: pd.DataFrame) -> str:
             f"{r['false_calls']} were called faster or slower ({r['false_call_rate']:.1%}; the target is at most "
             f"{TARGET:.0%}), {r['equivalent_rate']:.0%} equivalent and {r['undecided_rate']:.0%} undecided; the median "
             f"cell's per-repetition medians spread by {r['median_spread']:.0%} of their median.")
+
+
+LOAD_CELL = ["scale", "client", "mode", "clients", "rtt_ms", "budget", "strategy"]
+
+
+def load_pairs(table: pd.DataFrame, margin: float = stats.MARGIN) -> pd.DataFrame:
+    """The load cells' sham pairs (record `load_sham` against its twin's `load` rows in the same
+    cell): throughput per repetition, unpaired (the cells ran one after the other), Welch t on
+    the logs, the suite's rule."""
+    if table is None or "record" not in table or not (table.record == "load_sham").any():
+        return pd.DataFrame(columns=[*LOAD_CELL, "ratio", "lo", "hi", "reps", "call"])
+    t = table[table.record.isin(["load", "load_sham"])]
+    t = t[t.sweep.isna()] if "sweep" in t else t
+    keys = [k for k in LOAD_CELL if k in t]
+    shams = t[t.record == "load_sham"][keys].drop_duplicates()
+    t = t.merge(shams, on=keys)
+    rows = []
+    for key, g in t.groupby(keys, dropna=False):
+        a, b = (g[g.record == r].throughput_rps.to_numpy(dtype=float) for r in ("load_sham", "load"))
+        c = stats.unpaired(a, b, margin, lower_is_better=False)
+        rows.append({**dict(zip(keys, key)), "ratio": c.ratio, "lo": c.lo, "hi": c.hi, "reps": c.reps, "call": c.call})
+    return pd.DataFrame(rows)

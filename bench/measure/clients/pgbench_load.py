@@ -1,15 +1,15 @@
 """Load cells driven by pgbench (C): the same statements and users as the Python load generator,
 without a Python client in the way.
 
-One pgbench run per cell: `clients` connections (-c, one per client: pgbench has no shared pool,
+One pgbench process per repetition of a cell: `clients` connections (-c, one per client: pgbench has no shared pool,
 so a cell's connections are min(clients, budget), the most requests a budget-limited pool has
 in flight), `-j` threads (one per core), `-T` seconds; every client walks the users in order,
 from the first (pgbench keeps the walking counter per client). Open loop: `-R rate` (a Poisson schedule; pgbench measures latency from each
 transaction's scheduled start, lag included) with `--latency-limit` (transactions that could
 not start within it are skipped and counted). The per-transaction log gives every latency; the
 warm-up is dropped (each client's first pass over the users, which prepares the script's
-statements, and at least `warmup_s`) and the rest is split into `reps` back-to-back windows,
-one record per window, in the columns of `loadrun.summarise` (histograms encoded, client and
+statements, and at least `warmup_s`) and the rest is the repetition's window, one record per
+repetition, in the columns of `loadrun.summarise` (histograms encoded, client and
 server CPU).
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Cell:
     clients: int = 1
     rate: float = 0.0  # open: transactions per second
     budget: int = 10
-    duration_s: float = 1.5  # measured, split into `reps` windows
+    duration_s: float = 1.5  # measured in all: each of the `reps` processes measures duration_s / reps
     warmup_s: float = 0.3
     reps: int = 3
     protocol: str = "prepared"  # pgbench -M: simple and extended (unnamed) work through PgBouncer 1.18
@@ -103,13 +103,21 @@ def warm_transactions(cell: Cell) -> int:
 
 
 def run(cell: Cell, server_dsn: str | None = None) -> list[dict]:
-    """One cell -> one record per window. Where the warm-up took the whole run (many clients
-    sharing few server connections through a pooler, heavy users), the cell is run once more
-    with its measured duration doubled (recorded in `duration_s`), then it fails."""
-    try:
-        return _run(cell, server_dsn)
-    except TooShort:
-        return _run(replace(cell, duration_s=2 * cell.duration_s), server_dsn)
+    """One cell -> one record per repetition, each repetition its own pgbench process (its own
+    connections, warm-up and `duration_s / reps` measured seconds): repetitions that are windows
+    of one process share its connections and its state, and are not independent. Where the
+    warm-up took a whole process (many clients sharing few server connections through a pooler,
+    heavy users), it runs once more with its measured duration doubled (recorded in
+    `duration_s`), then it fails."""
+    one = replace(cell, reps=1, duration_s=cell.duration_s / cell.reps)
+    out = []
+    for rep in range(cell.reps):
+        try:
+            rows = _run(one, server_dsn)
+        except TooShort:
+            rows = _run(replace(one, duration_s=2 * one.duration_s), server_dsn)
+        out += [{**r, "rep": rep, "process": rep} for r in rows]
+    return out
 
 
 def _run(cell: Cell, server_dsn: str | None) -> list[dict]:
