@@ -65,7 +65,8 @@ def _panel(ax, i: int) -> str:
 def _errorbar_rows(container) -> tuple[list[tuple[float, float, float, float]], str]:
     """(x, y, lo, hi) per point of an errorbar container and the axis its bars span ('x'/'y')."""
     line, _, cols = container.lines
-    xs, ys = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata())) if line else ([], [])
+    xy = np.asarray(line.get_xydata(), dtype=float) if line else np.empty((0, 2))  # categorical data as positions
+    xs, ys = xy[:, 0], xy[:, 1]
     spans = [s for c in cols if isinstance(c, LineCollection) for s in c.get_segments()]
     horizontal = container.has_xerr and not container.has_yerr
     out = []
@@ -115,7 +116,7 @@ def extract(fig) -> pd.DataFrame:
         for line in ax.lines:
             if id(line) in seen or not _data(ax, line):
                 continue
-            for x, y in zip(np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)):
+            for x, y in np.asarray(line.get_xydata(), dtype=float):  # converted: categorical data as positions
                 row(_label(line), "line", x, y, value=y)
         for coll in ax.collections:
             if id(coll) in seen or not isinstance(coll, PathCollection) or not _data(ax, coll):

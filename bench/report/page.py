@@ -46,7 +46,9 @@ def table(df: pd.DataFrame, note: str = ""):
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
                    for r in df.itertuples(index=False))
     foot = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
-    return HTML(f'<table class="dataframe reader"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{foot}')
+    # in a box of the page's width that scrolls sideways: a wide table never runs off a narrow screen
+    return HTML(f'<div class="table-wrap" style="overflow-x:auto;max-width:100%"><table class="dataframe reader">'
+                f'<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>{foot}')
 
 
 def sql(name: str, summary: str = "") -> None:

@@ -99,3 +99,12 @@ def test_a_title_wider_than_the_figure_is_wrapped_not_cut(tmp_path):
     fig.canvas.draw()
     box = ax.title.get_window_extent(fig.canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+def test_csv_of_a_categorical_line(tmp_path):
+    import pandas as pd
+
+    fig, ax = plt.subplots()
+    ax.plot(["s", "m"], [1.0, 2.0], label="by scale")
+    d = pd.read_csv(plots.save_figure(fig, "fig-test-cat", run=META, caption="c", out_dir=tmp_path)[2])
+    assert d.x_label.tolist() == ["s", "m"] and d.y.tolist() == [1.0, 2.0]

@@ -248,7 +248,14 @@ def torn_reads(cons: pd.DataFrame, bundle: str = "account"):
     top = max(float(d.torn_per_10k.max()), 1.0) * 1.1
     band = (len(never) + 1) * 6 / 72 / (fig.get_figheight() * 0.7)  # the lowered lines' band, as a share
     ax1.set_ylim(-top * band / (1 - band), top)
+    right = max(float(d.write_rate_achieved.max()), 1.0)
+    ax1.set_xlim(-right * 0.05, right * 1.05)  # the lowered lines are not autoscaled
     ax1.axhline(0, color=palette.colour("reference"), lw=0.6)
+    ax1.set_yticks([t for t in ax1.get_yticks() if 0 <= t <= top])  # the band under 0 is no value: no ticks there
+    if never:
+        ax1.annotate("below the line: paths that never tore (all 0), drawn apart", (1, 0), xycoords=("axes fraction", "data"),
+                     xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                     color=palette.colour("muted"))
     ax1.legend(fontsize=7, loc="upper left")
     y = np.arange(len(labels))
     ax2.barh(y, [v / 1000 for _, v, _ in labels], color=[c for _, _, c in labels])

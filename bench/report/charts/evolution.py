@@ -1,6 +1,8 @@
 """Figures of notebook 08-evolution-caching: each returns (fig, sentence computed from the data)."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -119,7 +121,7 @@ def cache_latency(table: pd.DataFrame, sampling: str = "uniform"):
         ax.bar(off, c.p50_us / 1000, width, color=palette.colour(cache), label=palette.label(cache))
         ax.errorbar(off, c.p50_us / 1000, yerr=whiskers.spread(c.p50_us, c.lo_us, c.hi_us, 1000),
                     fmt="none", ecolor=palette.colour("muted"), lw=0.8, capsize=2)
-    ax.set_xticks(x, [palette.label(n) for n in names], fontsize=8)
+    ax.set_xticks(x, [textwrap.fill(palette.label(n), 18) for n in names], fontsize=8)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("median latency per bundle (ms)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)

@@ -74,7 +74,7 @@ def short(strategy: str) -> str:
 def median_vs_rtt(ax, g: pd.DataFrame, colour: str, label: str, dodge: float = 0.0) -> None:
     """One line: median latency (ms) against the measured RTT, error bars the per-repetition range;
     `dodge` shifts it sideways by that many points (the data stay where they are)."""
-    shift = transforms.offset_copy(ax.transData, fig=ax.figure, x=dodge, y=0, units="points")
+    shift = transforms.offset_copy(ax.transData, fig=ax.figure, x=dodge, y=0, units="points") if dodge else ax.transData
     ax.errorbar(g.rtt_measured_ms, g.p50_us / 1000, yerr=whiskers.spread(g.p50_us, g.p50_rep_lo_us, g.p50_rep_hi_us, 1000),
                 marker="o", ms=4, capsize=2, color=colour, label=label, transform=shift)
 
