@@ -13,9 +13,10 @@
 #
 # Every figure in this report comes from one results folder (named on each figure's footer),
 # made by `python -m bench run` on one machine against a real PostgreSQL. This page checks the
-# instruments: the harness against PostgreSQL's own `pgbench`, the delay proxy against the delay
-# it was asked to add, and the noise between repetitions; then it lists the machine, the
-# versions and what this setup cannot tell you.
+# instruments: the rule that calls a difference, measured on the run's own sham pairs; the
+# repetitions each block took to decide; where client and server ran; the harness against
+# PostgreSQL's own `pgbench`; the delay proxy; the A/A twin run; then the machine, the versions
+# and what this setup cannot tell you.
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
@@ -23,7 +24,8 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import calls, page, plots
+from bench.report import calibration, calls, page, plots, sham
+from bench.results import stats
 from bench.report.method_notes import EMBED_NOTE
 from bench.results import store as results
 from bench.report.charts import clients as client_charts
@@ -33,6 +35,76 @@ run = results.load(run_dir)
 plots.apply_style()
 paths = run.table("read_paths") if run.has("read_paths") else None
 display(Markdown(page.run_header(run, f"Experiments: {', '.join(run.meta.get('tables', {}))}.")))
+
+# %% [markdown]
+# ## Calls: the rule, and its own false-call rate
+# A comparison between two strategies is a ratio of medians, taken per repetition (every strategy
+# of a repetition takes the same users in the same order) and averaged on the log scale, with a
+# 95 % t interval over the repetitions. It is called *faster* or *slower* where the interval is
+# clear of 1 and the ratio beyond the 10 % margin, *equivalent* where the whole interval lies
+# inside the margin, and *undecided* where it straddles the margin (CLAIMS.md, rule 3). The
+# percentile bootstrap used before gave intervals too narrow for five repetitions.
+#
+# Every timed block carries a **sham**: a twin of the block's one-request form (the same
+# statements on the same connection, under another label), interleaved with the other strategies
+# in shuffled order. Nothing differs between a sham and its twin, so every sham pair called
+# faster or slower is a false call. The rule is calibrated when at most 5 % are.
+
+# %%
+summary = calibration.sham_summary(run)
+if len(summary):
+    shown = summary.assign(**{c: summary[c].map(lambda v: f"{v:.1%}") for c in
+                              ("false_call_rate", "equivalent_rate", "undecided_rate", "median_spread")})
+    page.table(shown.drop(columns=["calibrated"]).rename(columns={
+        "pairs": "sham pairs", "false_calls": "called faster/slower", "false_call_rate": "false-call rate",
+        "equivalent_rate": "equivalent", "undecided_rate": "undecided", "median_spread": "median spread"}))
+    p = sham.pairs(paths)
+    display(Markdown(sham.sentence(p)))
+    plots.publish("fig-method-sham-intervals", charts.sham_intervals(p, stats.MARGIN), run=run,
+                  caption="Every read-path sham pair: the sham over its twin, with its 95 % t interval, against the "
+                  "10 % margin band")
+    page.table(calibration.sham_by_rtt(paths))
+else:
+    display(Markdown("This run predates the sham pairs: its false-call rate is not measured."))
+
+# %% [markdown]
+# ## Repetitions enough to decide
+# A read-path block (one bundle through one envelope at one RTT) runs five repetitions, then one
+# more at a time while any comparison in it (each strategy against the one-request form, and the
+# sham) is undecided, up to ten. Blocks whose differences are large stop at five; those near the
+# margin run to the cap, and stay undecided if the data cannot settle them. The sham pairs above
+# went through the same stopping rule, so their rate includes its cost. The other clients take
+# as many repetitions as the harness's block of the same bundle.
+
+# %%
+taken = calibration.reps_taken(paths) if paths is not None else None
+if taken is not None and len(taken):
+    page.table(taken.rename(columns={"rtt_ms": "RTT (ms)", "blocks": "blocks", "fewest": "fewest repetitions",
+                                     "median": "median", "most": "most"}))
+else:
+    display(Markdown("This run used a fixed number of repetitions per block."))
+
+# %% [markdown]
+# ## Client and server apart
+# On two cores, PostgreSQL and the tier that plays PostgREST run on one core and the client side
+# (the harness, the delay proxies, pgbench, node and supabase-js) on the other, as a client and
+# a database on two machines would; idle cores are kept polling rather than halting while a run
+# measures (a halted virtual CPU wakes tens to hundreds of microseconds late). `BENCH_PIN=0` and
+# `BENCH_AWAKE=0` turn either off for a comparison.
+
+# %%
+placed = run.meta.get("pinning")
+display(Markdown("This run: " + (", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in placed.items())
+                                 if placed else "no record of where client and server ran (it predates pinning).")))
+proxy = calibration.proxy_cost(paths) if paths is not None else None
+if proxy is not None and len(proxy):
+    page.table(proxy)
+tier_time = calibration.tier_by_rtt(paths) if paths is not None else None
+if tier_time is not None and len(tier_time):
+    display(Markdown("The tier's own time per HTTP request (median, µs: parsing, token and body, beside its "
+                     "statements' time to PostgreSQL) should not depend on the client's round trip, which lies "
+                     "outside it:"))
+    page.table(tier_time)
 
 # %% [markdown]
 # ## The machine and the versions
@@ -58,7 +130,7 @@ else:
 # ## Three clients, paired
 # In the read-path matrix every client (psycopg, node-postgres, pgbench) sent the same
 # statements for the same users in the same order, repetition by repetition; each bar is a
-# client's per-request latency over pgbench's, the whisker its 95 % paired bootstrap interval.
+# client's per-request latency over pgbench's, the whisker its 95 % paired t interval.
 
 # %%
 if paths is not None:
@@ -68,19 +140,25 @@ if paths is not None:
 
 # %% [markdown]
 # ## A/A: the same code and data, run twice
-# Two runs of the read-path matrix with nothing changed between them, set side by side by
-# `python -m bench compare` (a cell is called changed only where the two runs' per-repetition
-# medians do not overlap and the ratio is beyond the margin). Whatever it calls here is noise,
-# which says how large a difference between two runs must be before it means anything.
+# `make reference` runs the read-path matrix a second time at the headline scale, nothing
+# changed. Set side by side, first every cell by `python -m bench compare` (the suite's rule: a
+# Welch t interval on the two runs' per-repetition medians), then the headline calls themselves:
+# a call that differs between the twins is read as undecided.
 
 # %%
 aa_dir = results.aa_run(run.path)
 if aa_dir is not None:
     from bench.results import compare
 
-    plots.publish("fig-method-aa", charts.aa(compare.compare(run.path, aa_dir), 0.10), run=run,
+    plots.publish("fig-method-aa", charts.aa(compare.compare(run.path, aa_dir), stats.MARGIN), run=run,
                   caption="A/A: per-cell ratio of medians between two runs of the same code and data, and the share "
                   "called changed per margin")
+    twin = results.load(aa_dir).table("read_paths")
+    differ = calibration.aa_differences(paths, twin)
+    display(Markdown(calibration.aa_sentence(differ)))
+    if len(differ):
+        page.table(differ.assign(**{c: differ[c].round(2) for c in ("ratio", "lo", "hi", "ratio_twin", "lo_twin",
+                                                                    "hi_twin")}))
 else:
     display(Markdown("No A/A run beside this run (`make reference` makes one, into `data/reference/aa/`)."))
 
@@ -112,8 +190,8 @@ plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.p
 # %% [markdown]
 # ## Limits: what this setup cannot tell you
 #
-# - **One machine, two cores.** Client and server share the CPUs; under concurrency the client
-#   competes with PostgreSQL. Absolute numbers are this machine's; ratios measured side by side
+# - **One machine, two cores.** Client and server are pinned to one core each, but share the
+#   memory bus and caches; under concurrency the server has one core, not two. Absolute numbers are this machine's; ratios measured side by side
 #   in one run travel better. `python -m bench compare RUN_A RUN_B` sets your run beside ours.
 # - **Emulated round trips.** The proxy adds a fixed delay per direction; real networks add
 #   jitter, loss, TLS and connection setup. A real Supabase project also puts PgBouncer/Supavisor

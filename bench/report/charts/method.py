@@ -68,7 +68,8 @@ def noise(summary: pd.DataFrame):
     wide = (s.spread > 0.2).mean()
     sentence = (f"Across {len(s)} timed cells the per-repetition medians spread by {s.spread.median():.1%} of the "
                 f"median (median cell; 90th percentile {s.spread.quantile(0.9):.1%}); {wide:.0%} of cells spread by "
-                f"more than 20 %. `bench compare` calls a difference only where the repetitions of the two runs do not overlap.")
+                f"more than 20 %. `bench compare` calls a difference between two runs by the suite's one rule (a Welch t "
+                f"interval on the per-repetition medians, equivalence calls).")
     return fig, sentence
 
 
@@ -95,7 +96,7 @@ def aa(m: pd.DataFrame, threshold: float):
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2), gridspec_kw={"width_ratios": [2, 1]})
     changed = both.change.isin([compare.SLOWER, compare.FASTER])
     ax.scatter(np.arange(len(both))[~changed], both.ratio[~changed], s=10, color=palette.colour("muted"),
-               label="not called (within noise or margin)", zorder=2)
+               label="equivalent or undecided", zorder=2)
     ax.scatter(np.arange(len(both))[changed], both.ratio[changed], s=16, color=palette.colour("bad"),
                label="called changed", zorder=3)
     ax.axhspan(1 / (1 + threshold), 1 + threshold, color=palette.colour("background"), lw=0, zorder=0)
@@ -122,4 +123,39 @@ def aa(m: pd.DataFrame, threshold: float):
             f"{len(both)} cells changed ({share:.1%}) at its {threshold:.0%} margin (ratios {both.ratio.min():.2f}x to "
             f"{both.ratio.max():.2f}x, median {both.ratio.median():.2f}x). At most {AA_GOAL:.0%} are called from a "
             f"margin of {need}: a difference between two runs smaller than that is noise on this machine.")
+    return fig, text
+
+
+def sham_intervals(pairs: pd.DataFrame, margin: float):
+    """Every sham pair's ratio (sham over its twin) with its 95 % interval, against the margin
+    band: a pair whose interval leaves the band and clears 1 is a false call."""
+    p = pairs.sort_values(["rtt_ms", "envelope", "ratio"]).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    x = np.arange(len(p))
+    colours = {"faster": "bad", "slower": "bad", "equivalent": "good", "undecided": "muted"}
+    for call, g in p.groupby("call"):
+        ax.errorbar(x[g.index], g.ratio, yerr=[g.ratio - g.lo, g.hi - g.ratio], fmt="o", ms=3, lw=0.9,
+                    color=palette.colour(colours.get(call, "muted")), label=f"{call} ({len(g)})")
+    ax.axhspan(1 / (1 + margin), 1 + margin, color=palette.colour("background"), lw=0, zorder=0)
+    ax.axhline(1, color=palette.colour("reference"), lw=0.8)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}x" if f"{v:.0e}"[0] in "2468" else ""))
+    edges = [i for i in range(1, len(p)) if p.rtt_ms[i] != p.rtt_ms[i - 1]]
+    for i in edges:
+        ax.axvline(i - 0.5, color=palette.colour("reference"), lw=0.5, ls=":")
+    for start, end in zip([0, *edges], [*edges, len(p)]):
+        ax.text((start + end - 1) / 2, 1.0, f"RTT {p.rtt_ms[start]:g} ms", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8)
+    ax.set_xticks([])
+    ax.set_xlabel(f"the {len(p)} cells that ran a sham, by RTT (envelope, bundle and client within)")
+    ax.set_ylabel("sham / its twin (95 % t interval)")
+    ax.legend(fontsize=8, loc="lower right", ncols=4)
+    false = int(p.call.isin(["faster", "slower"]).sum())
+    fig.suptitle(f"Nothing differs between a sham and its twin: {false} of {len(p)} pairs called faster or slower "
+                 f"({false / max(1, len(p)):.1%}) at the {margin:.0%} margin", fontsize=10.5)
+    fig.tight_layout()
+    undecided = int((p.call == "undecided").sum())
+    text = (f"{false} of {len(p)} sham pairs were called faster or slower ({false / max(1, len(p)):.1%}); "
+            f"{undecided} were undecided, their intervals wider than the margin.")
     return fig, text

@@ -1,0 +1,117 @@
+"""How far the run's calls can be trusted, from the run itself (and its A/A twin): the sham pairs'
+false-call rate per kind of block, the repetitions each block took, where client and server ran,
+what the delay proxy cost the client's core, the tier's own time per round trip, and which
+headline calls the twin run makes differently. 06-method shows these tables."""
+from __future__ import annotations
+
+import pandas as pd
+
+from bench.report import calls, sham
+from bench.results import stats
+
+HEADLINES = (("star_sequential", ("join_flat", "join_json", "rpc_bundle")),
+             ("star_parallel", ("join_flat", "join_json", "rpc_bundle")))
+
+
+def sham_summary(run) -> pd.DataFrame:
+    """One row per kind of timed block: sham pairs, false calls, their rate, equivalent and
+    undecided shares, and the median per-repetition spread."""
+    rows = []
+    if run.has("read_paths"):
+        t = run.table("read_paths")
+        p = sham.pairs(t)
+        for name, part in (("read paths, the harness (psycopg)", p[p.client == "psycopg"]),
+                           ("read paths, the other clients", p[p.client != "psycopg"])):
+            if len(part):
+                rows.append({"blocks": name, **sham.rate(part)})
+    if run.has("caching"):
+        p = sham.pairs(run.table("caching"))
+        if len(p):
+            rows.append({"blocks": "cache cells (warm and cold)", **sham.rate(p)})
+    if run.has("concurrency"):
+        p = sham.load_pairs(run.table("concurrency"))
+        if len(p):
+            rows.append({"blocks": "load cells (throughput per repetition)", **sham.rate(p.assign(spread=float("nan")))})
+    return pd.DataFrame(rows)
+
+
+def sham_by_rtt(table: pd.DataFrame) -> pd.DataFrame:
+    """Read-path sham pairs per envelope x RTT: pairs, calls, undecided, spread."""
+    p = sham.pairs(table)
+    if p.empty:
+        return p
+    g = p.groupby(["envelope", "rtt_ms"])
+    return pd.DataFrame({"pairs": g.size(), "false calls": g.call.apply(lambda c: int(c.isin(stats.DECIDED).sum())),
+                         "undecided": g.call.apply(lambda c: int((c == stats.UNDECIDED).sum())),
+                         "median spread": g.spread.median().round(2)}).reset_index()
+
+
+def reps_taken(table: pd.DataFrame) -> pd.DataFrame:
+    """How many repetitions the harness's read-path blocks took, per RTT (adaptive: from the
+    first look to the cap)."""
+    t = table[(table.record == "request") & (table.get("client", "psycopg") == "psycopg")]
+    if "reps_taken" not in t or t.reps_taken.isna().all():
+        return pd.DataFrame()
+    blocks = t.groupby(["rtt_ms", "indexes", "envelope", "bundle"]).reps_taken.max().reset_index()
+    return blocks.groupby(["rtt_ms", "indexes"]).reps_taken.agg(blocks="size", fewest="min", median="median",
+                                                               most="max").reset_index()
+
+
+def proxy_cost(table: pd.DataFrame) -> pd.DataFrame:
+    """The delay proxies' CPU per timed request (warm-ups included in the CPU) and their share of
+    one core, per RTT."""
+    px = table[table.record == "proxy"] if "record" in table else table.iloc[0:0]
+    if px.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({"RTT (ms)": px.rtt_ms, "timed requests": px.requests.astype(int),
+                         "proxy CPU per request (ms)": (px.proxy_cpu_s * 1e3 / px.requests).round(3),
+                         "share of one core": (px.proxy_cpu_s / px.wall_s).round(3)})
+
+
+def tier_by_rtt(table: pd.DataFrame) -> pd.DataFrame:
+    """The tier's own handling per HTTP request (median, µs), per strategy x RTT: what it spends
+    beside the database (parsing, token, body) and its statements' time. Neither should grow
+    with the client's round trip, which lies outside the tier."""
+    t = table[(table.record == "request") & (table.envelope == "tier")]
+    if "tier_us" not in t or t.empty:
+        return pd.DataFrame()
+    t = t[t.client.fillna("psycopg") == "psycopg"] if "client" in t else t
+    per = t.http_requests.clip(lower=1)
+    t = t.assign(own=(t.tier_us - t.tier_db_us - t.tier_wait_us.fillna(0)) / per, db=t.tier_db_us / per)
+    out = t.groupby(["strategy", "rtt_ms"]).agg(own=("own", "median"), statements=("db", "median")).round(0)
+    wide = out.unstack("rtt_ms")
+    wide.columns = [f"{part} at RTT {rtt:g} ms" for part, rtt in wide.columns]
+    return wide.reset_index()
+
+
+def headline_calls(table: pd.DataFrame) -> pd.DataFrame:
+    """The headline comparisons (the star's sequential and parallel fetches against the fastest
+    one-request form) per client x RTT, with interval and call."""
+    req = calls.with_tier(table)
+    if req.empty:
+        return pd.DataFrame()
+    return pd.concat([calls.calls(req, a, against) for a, against in HEADLINES], ignore_index=True)
+
+
+def aa_differences(table_a: pd.DataFrame, table_b: pd.DataFrame) -> pd.DataFrame:
+    """The headline calls of a run beside its A/A twin's, with whether the call or the form
+    compared against differs (a difference makes that call undecided on the pages)."""
+    a, b = headline_calls(table_a), headline_calls(table_b)
+    if a.empty or b.empty:
+        return pd.DataFrame()
+    m = a.merge(b, on=["client", "rtt_ms", "a"], suffixes=("", "_twin"))
+    m["same"] = (m.call == m.call_twin) & (m.b == m.b_twin)
+    return m[["client", "rtt_ms", "a", "b", "ratio", "lo", "hi", "call", "b_twin", "ratio_twin", "lo_twin", "hi_twin",
+              "call_twin", "same"]]
+
+
+def aa_sentence(d: pd.DataFrame) -> str:
+    if d.empty:
+        return "No A/A twin of the read-path matrix beside this run."
+    differ = d[~d.same]
+    if differ.empty:
+        return f"Every one of the {len(d)} headline read-path calls is the same in both runs."
+    named = "; ".join(f"{r.a} against {r.b} ({r.client}, RTT {r.rtt_ms:g} ms): {r.call} here, {r.call_twin} in the twin"
+                      for r in differ.itertuples())
+    return (f"{len(d) - len(differ)} of {len(d)} headline read-path calls are the same in both runs; these differ, "
+            f"read each of them as undecided: {named}.")
