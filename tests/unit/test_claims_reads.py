@@ -108,3 +108,22 @@ def test_torn_reads_are_beside_the_parallel_load_verdict_never_its_gate(tmp_path
         {"star_parallel": [200, 205, 210], "join_json": [98, 100, 102]}, torn=40)}))
     assert clean.label == torn.label == core.RIGHT
     assert "40 of 1000 bundles were torn" in torn.beside
+
+
+def test_a_call_its_a_a_twin_does_not_reproduce_becomes_undecided(tmp_path):
+    from bench.report.claims import reads
+
+    here = _requests({"star_sequential": 2.0, "join_flat": 1.0, "join_json": 1.0}, seed=1)
+    same = _requests({"star_sequential": 2.0, "join_flat": 1.0, "join_json": 1.0}, seed=2)
+    flipped = _requests({"star_sequential": 2.0, "join_flat": 1.0, "join_json": 1.0}, heavy={"star_sequential": 0.5},
+                        seed=2)
+    form = reads.DIRECT_ONE_REQUEST
+    c = reads.table_calls(reads.requests(here), "star_sequential", form, ("rpc_bundle",))
+    assert (c[c.users != "all"].call == "slower").all()
+    kept, text = reads.reproduced(c, same, "star_sequential", form, ("rpc_bundle",))
+    assert (kept.call == c.call).all() and "the same in the A/A twin" in text
+    moved, text = reads.reproduced(c, flipped, "star_sequential", form, ("rpc_bundle",))
+    heavy = moved[moved.users == "heavy"]
+    assert (heavy.call == "undecided").all() and (heavy.twin_call == "faster").all()
+    assert (moved[moved.users == "light"].call == "slower").all()
+    assert "differ in the A/A twin" in text and "heavy users" in text

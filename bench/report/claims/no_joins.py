@@ -26,6 +26,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
     req = reads.requests(t)
     form, note = reads.tier_form(req)
     c = reads.table_calls(req, "star_sequential", reads.DIRECT_ONE_REQUEST, (form,))
+    c, twin_text = reads.reproduced(c, reads.twin_table(ev), "star_sequential", reads.DIRECT_ONE_REQUEST, (form,))
     label, cond = decide(c)
     cold_call, cold_text = reads.cold(ev, "star_sequential", ("join_flat", "join_json"))
     if cold_call is not None:  # the cold cell is one more deciding cell
@@ -43,7 +44,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
               f"{reads.summarise(c, stats.UNDECIDED)}." + (f" Headline: {fig.words()}, {core.ms(h.a_ms)} against "
                                                            f"{core.ms(h.b_ms)}." if fig else "")
               + note + (" " + trip if trip else "") + (" " + reads.rpc_beside(req) if reads.rpc_beside(req) else "")
-              + cold_text)
+              + cold_text + (" " + twin_text if twin_text else ""))
     beside = (f"Mean and p95 in the headline cell: {h.mean_ratio:.2f}x ({h.mean_call}) and {h.p95_ratio:.2f}x; "
               if h is not None else "") + reads.mean_differs(c) + "."
     advice = ("fetch a user's screen in one request (an RPC or view through PostgREST; a join or json_agg on a direct "

@@ -25,6 +25,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
     req = reads.requests(t)
     form, note = reads.tier_form(req)
     c = reads.table_calls(req, "star_parallel", ("join_json",), (form,))
+    c, twin_text = reads.reproduced(c, reads.twin_table(ev), "star_parallel", ("join_json",), (form,))
     label, cond = decide(c)
     cold_call, cold_text = reads.cold(ev, "star_parallel", ("join_json",))
     if cold_call is not None:  # the cold cell is one more deciding cell
@@ -42,7 +43,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
               f"{reads.summarise(c, stats.UNDECIDED)}." + (f" Headline: {fig.words()}, {core.ms(h.a_ms)} against "
                                                            f"{core.ms(h.b_ms)}." if fig else "") + note
               + f" Against the same three queries in turn it is called faster {reads.summarise(seq, stats.FASTER)}."
-              + cold_text)
+              + cold_text + (" " + twin_text if twin_text else ""))
     beside = (f"Mean and p95 in the headline cell: {h.mean_ratio:.2f}x ({h.mean_call}) and {h.p95_ratio:.2f}x; "
               if h is not None else "") + reads.mean_differs(c) + "; Promise.all spends three connections per request."
     advice = ("replace Promise.all over three tables by one request (an RPC through PostgREST)"

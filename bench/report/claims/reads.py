@@ -194,3 +194,37 @@ def one_trip(req: pd.DataFrame) -> tuple[str | None, str]:
 
 def largest(table: pd.DataFrame) -> str:
     return cells.largest_scale(table[table.record == "request"]) if (table.record == "request").any() else ""
+
+
+def twin_table(ev) -> pd.DataFrame | None:
+    """The read-path table of the run's A/A twin (the same matrix run again, nothing changed:
+    `make reference` makes it), or None."""
+    from bench.results import store
+
+    twin = store.aa_run(ev.run.path)
+    if twin is None:
+        return None
+    run = store.load(twin)
+    return run.table("read_paths") if run.has("read_paths") else None
+
+
+def reproduced(c: pd.DataFrame, twin: pd.DataFrame | None, a: str, direct: tuple[str, ...],
+               tier: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+    """The calls `c` against the same calls in the A/A twin: a cell whose call differs between the
+    two runs did not reproduce and becomes undecided (`twin_call` keeps what the twin said).
+    Returns the calls and a sentence for the page."""
+    if twin is None or c.empty:
+        return c, ""
+    t = table_calls(requests(twin), a, direct, tier)
+    if t.empty:
+        return c, ""
+    keys = ["client", "rtt_ms", "users"]
+    m = c.merge(t[keys + ["call"]].rename(columns={"call": "twin_call"}), on=keys, how="left")
+    differ = m.twin_call.notna() & (m.twin_call != m.call)
+    sized = m.users != "all"
+    m.loc[differ, "call"] = stats.UNDECIDED
+    if not (differ & sized).any():
+        return m, f"Every one of these {int((sized & m.twin_call.notna()).sum())} calls is the same in the A/A twin run."
+    named = "; ".join(f"{where(r)} ({r.twin_call} in the twin)" for r in m[differ & sized].itertuples())
+    return m, (f"{int((differ & sized).sum())} of {int((sized & m.twin_call.notna()).sum())} calls differ in the A/A "
+               f"twin run and count as undecided: {named}.")
