@@ -33,6 +33,7 @@ plots.apply_style()
 display(Markdown(page.run_header(run)))
 
 # %% [markdown]
+# <a id="dataset-the-schema-variants"></a>
 # ## The schema variants
 # `star` is the memo's schema as written: every spoke references only `auth.users`.
 # `relational` is the memo's "traditional" alternative: the spokes reference `profiles`, which
@@ -44,6 +45,7 @@ display(Markdown(page.run_header(run)))
 plots.publish("fig-dataset-schema-variants", charts.schema_graph(ds), run=run, caption="Foreign-key graph of each schema variant")
 
 # %% [markdown]
+# <a id="dataset-rows-per-table-at-each-scale"></a>
 # ## Rows per table at each scale
 # Planned by the generator from the same seed (the seeded scale is checked against these
 # counts before a run is accepted).
@@ -52,6 +54,7 @@ plots.publish("fig-dataset-schema-variants", charts.schema_graph(ds), run=run, c
 plots.publish("fig-dataset-rows-scale", charts.rows_per_scale(ds), run=run, caption="Rows per table at scales xs, s, m and l")
 
 # %% [markdown]
+# <a id="dataset-fan-out-rows-per-user-in"></a>
 # ## Fan-out: rows per user in each spoke
 # Roles: 1–3, mostly 1. Audit entries: lognormal, median near 10, a tail into the thousands.
 # Chat sessions: geometric, mean near 5. Counted in the seeded database.
@@ -60,6 +63,7 @@ plots.publish("fig-dataset-rows-scale", charts.rows_per_scale(ds), run=run, capt
 plots.publish("fig-dataset-fanout-distribution", charts.fanout(ds), run=run, caption="Rows per user in each spoke (log-log)")
 
 # %% [markdown]
+# <a id="dataset-how-scattered-one-user-s-rows"></a>
 # ## How scattered one user's rows are on disk
 # Spoke rows are written in time order, as a live application writes them, so one user's
 # audit entries are spread over the heap rather than stored together. Each dot is one sampled

@@ -48,6 +48,7 @@ display(Markdown(page.run_header(
     run, f"{int((table.record == 'request').sum()):,} timed requests.")))
 
 # %% [markdown]
+# <a id="read-paths-same-answer-first"></a>
 # ## Same answer first
 # Before any timing, every strategy returned the identical canonical bundle for every sampled
 # user (users across the deciles of audit rows, plus the heaviest users and users with no audit
@@ -58,6 +59,7 @@ eq = table[(table.record == "equivalence") & table.checksum.notna()][["scale", "
 page.table(eq.assign(checksum=eq.checksum.str[:16]), "checksum: the first 16 hex digits of the sha256 over every sampled user's canonical bundle")
 
 # %% [markdown]
+# <a id="read-paths-latency-against-the-round-trip-the"></a>
 # ## Latency against the round trip (the headline)
 # The memo's flow as a Supabase app runs it: supabase-js requests over the delayed link to the
 # tier that plays PostgREST's part (its pool of 10 beside the database, no delay between it and
@@ -90,6 +92,7 @@ plots.publish("fig-readpaths-latency-rtt-chat", charts.latency_vs_rtt(s, "chat",
               caption="Median latency of the 'chat' bundle per strategy against the measured round trip")
 
 # %% [markdown]
+# <a id="read-paths-latency-against-the-user-s-fan"></a>
 # ## Latency against the user's fan-out
 # The flat JOIN returns roles x audit rows; the PostgREST shape returns one row.
 
@@ -98,6 +101,7 @@ plots.publish("fig-readpaths-latency-fanout", charts.latency_vs_fanout(table, "a
               caption="Latency of the 'account' bundle against the user's audit rows, RTT 0")
 
 # %% [markdown]
+# <a id="read-paths-bytes-on-the-wire"></a>
 # ## Bytes on the wire
 
 # %%
@@ -105,6 +109,7 @@ plots.publish("fig-readpaths-bytes-strategy", charts.bytes_per_strategy(table), 
               caption="DataRow bytes received per bundle and strategy, median sampled user")
 
 # %% [markdown]
+# <a id="read-paths-where-the-time-goes"></a>
 # ## Where the time goes
 
 # %%
@@ -112,6 +117,7 @@ plots.publish("fig-readpaths-decomposition-time", charts.decomposition(s, table,
               caption="Server, client and network share of one 'account' bundle at RTT 2 ms")
 
 # %% [markdown]
+# <a id="read-paths-what-postgrest-s-per-request-statements"></a>
 # ## What PostgREST's per-request statements cost
 # Each request as PostgREST sends it, read from its sources (`bench/measure/postgrest.py`):
 # `BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY`; one `select set_config(...)` of search_path,
@@ -139,6 +145,7 @@ display(page.table(paths, "ms per request, indexed, warm; PostgREST's statements
         else Markdown("_This run has no old-envelope and tier cells to set side by side._"))
 
 # %% [markdown]
+# <a id="read-paths-the-memo-s-ddl-as-written"></a>
 # ## The memo's DDL as written: no index on `user_id`
 
 # %%
@@ -146,6 +153,7 @@ plots.publish("fig-readpaths-index-cost", charts.condition_cost(s, "indexes", "i
               caption="Median latency at RTT 0 with an index on user_id and as the memo wrote it")
 
 # %% [markdown]
+# <a id="read-paths-harness-fidelity"></a>
 # ## Harness fidelity
 # The same statements timed by `pgbench -M prepared` and by the harness, back to back, each
 # alone for a few seconds on random sampled users (one client, TCP, RTT 0). `ratio` is the
@@ -157,6 +165,7 @@ plots.publish("fig-readpaths-index-cost", charts.condition_cost(s, "indexes", "i
 page.table(charts.fidelity(table))
 
 # %% [markdown]
+# <a id="read-paths-the-same-questions-three-clients"></a>
 # ## The same questions, three clients
 # Each client (psycopg, pgbench, node-postgres) runs the same statements for the same users in
 # the same order, after its answers were checked against the canonical bundle. A verdict that

@@ -42,6 +42,10 @@ run = results.load(run_dir)
 has = run.has("concurrency")
 table = run.table("concurrency") if has else None
 c = cells.load(table) if has else None
+SHORT = {"rtt_ms": "RTT ms", "throughput_rps": "bundles/s", "throughput_lo": "lo", "throughput_hi": "hi",
+         "statements_per_s": "statements/s", "latency_p50_us": "p50 µs", "latency_p99_us": "p99 µs",
+         "client_bound": "client-bound", "server_cpu_cores": "server cores", "client_cpu_cores": "client cores",
+         "pooler_cpu_cores": "pooler cores"}  # table headers a reader can scan: the units in the note
 plots.apply_style()
 m = run.meta
 display(Markdown(page.run_header(
@@ -50,6 +54,7 @@ display(Markdown(page.run_header(
      if has and len(table) else "**This run has no concurrency table**: run `python -m bench run concurrency`."))))
 
 # %% [markdown]
+# <a id="concurrency-throughput-against-tail-latency-closed-loop"></a>
 # ## Throughput against tail latency (closed loop)
 
 # %%
@@ -58,6 +63,7 @@ if has:
                   caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
 
 # %% [markdown]
+# <a id="concurrency-saturation-without-a-python-client-in"></a>
 # ## Saturation without a Python client in the way
 # The same cells driven by pgbench (C; one connection per client, at most the budget, so no
 # pool queue) beside the Python load generator. A cell is client-bound where the client side (the
@@ -69,9 +75,11 @@ if has:
 if has:
     plots.publish("fig-concurrency-saturation-clients", charts.saturation_clients(c), run=run,
                   caption="Saturation throughput per strategy and RTT for each load client, repetition range as whiskers")
-    display(page.table(cells.saturation(c), "throughput in bundles/s; latency in µs; CPU in cores"))
+    sat = cells.saturation(c).rename(columns=SHORT)
+    display(page.table(sat, "throughput in bundles/s [95 % interval lo-hi]; latency in µs; CPU in cores"))
 
 # %% [markdown]
+# <a id="concurrency-open-loop-the-crossover-and-what"></a>
 # ## Open loop: the crossover, and what coordinated omission would hide
 
 # %%
@@ -80,6 +88,7 @@ if has:
                   caption="Open loop at RTT 0: p99 latency from the intended start and of service time, per offered load")
 
 # %% [markdown]
+# <a id="concurrency-the-connection-budget"></a>
 # ## The connection budget
 # The same closed-loop clients against pools of different sizes. star_parallel needs three
 # connections per request; the others one.
@@ -90,6 +99,7 @@ if has:
                   caption="Throughput and pool wait against the connection budget, fixed closed-loop clients")
 
 # %% [markdown]
+# <a id="concurrency-pgbouncer-in-the-path"></a>
 # ## PgBouncer in the path
 # Supabase reaches the database through a transaction pooler. Here Debian's PgBouncer (1.18,
 # transaction mode, 15 server connections as Supabase's pooler) sits beside the database, and the
@@ -119,9 +129,14 @@ else:
     load_cells = pooler_cells.load_cells(pooler)
     plots.publish("fig-pooler-load", pooler_charts.load(load_cells), run=run,
                   caption="Closed-loop throughput and p99 latency under load, direct against PgBouncer")
-    display(page.table(load_cells, "throughput in bundles/s; latency in µs; CPU in cores"))
+    shown = ["strategy", "clients", "path", "prepared", "budget", "throughput_rps", "throughput_lo", "throughput_hi",
+             "latency_p50_us", "latency_p99_us", "client_bound", "server_cpu_cores", "pooler_cpu_cores", "errors"]
+    display(page.table(load_cells[[k for k in shown if k in load_cells]].rename(columns=SHORT),
+                       "throughput in bundles/s [95 % interval lo-hi]; latency in µs; CPU in cores; every column in "
+                       "the run's pooler.parquet"))
 
 # %% [markdown]
+# <a id="concurrency-torn-reads-three-snapshots-per-bundle"></a>
 # ## Torn reads: three snapshots per bundle
 # A writer changes two spokes of a few dedicated users in one transaction: in `account` it
 # replaces a granted role and writes the matching audit entry; in `chat` it creates a session and
@@ -150,6 +165,7 @@ if has:
     display(page.table(cons))
 
 # %% [markdown]
+# <a id="concurrency-the-lock-manager"></a>
 # ## The lock manager
 # Up to PostgreSQL 17 a backend had 16 fast-path lock slots; a statement touching more tables and
 # indexes than that takes the rest through the shared lock table (LockManager LWLocks), which

@@ -37,6 +37,7 @@ plots.apply_style()
 display(Markdown(page.run_header(run)))
 
 # %% [markdown]
+# <a id="integrity-1-the-memo-s-createadminuser-under"></a>
 # ## 1. The memo's `createAdminUser` under faults (the headline)
 # One signup writes five rows: the `auth.users` row, the profile, the user_state, the 'admin'
 # role and the 'created' audit entry. Four ways to write them:
@@ -68,6 +69,7 @@ plots.publish("fig-integrity-signup-latency", charts.signup_latency(table), run=
               caption="Median latency per successful signup for each approach (no fault)")
 
 # %% [markdown]
+# <a id="integrity-2-orphan-census"></a>
 # ## 2. Orphan census
 # One count query per orphan class, on each variant seeded with orphans (`star` and `star_nofk`;
 # `relational` forbids them by foreign key). Each class is then probed inside a rolled-back
@@ -82,6 +84,7 @@ plots.publish("fig-integrity-orphans-census", charts.orphan_census(table), run=r
 page.sql("integrity/orphans/count/role_without_profile.sql")
 
 # %% [markdown]
+# <a id="integrity-3-what-foreign-keys-cost"></a>
 # ## 3. What foreign keys cost
 
 # %%
@@ -97,6 +100,7 @@ plots.publish("fig-integrity-cascade-delete", charts.cascade_delete(table), run=
               caption="ON DELETE CASCADE of a heavy user without and with user_id indexes")
 
 # %% [markdown]
+# <a id="integrity-4-the-trigger-flow"></a>
 # ## 4. The trigger flow
 
 # %%
@@ -112,6 +116,7 @@ plots.publish("fig-integrity-trigger-signup", charts.trigger_signup(table), run=
 page.table(table[table.record == "trigger_failure"][["scale", "sqlstate", "error_class", "error", "rows_left"]])
 
 # %% [markdown]
+# <a id="integrity-5-locking"></a>
 # ## 5. Locking
 
 # %%
@@ -123,6 +128,7 @@ plots.publish("fig-integrity-multixact-burst", charts.multixacts(table), run=run
               caption="Multixacts created by concurrent audit-write bursts for one user against one user each")
 
 # %% [markdown]
+# <a id="integrity-6-soft-references"></a>
 # ## 6. Soft references
 
 # %%

@@ -53,6 +53,7 @@ display(Markdown(page.run_header(
      "is marked as timed out, where a Supabase request would have failed."))))
 
 # %% [markdown]
+# <a id="rls-cost-per-policy-form-by-scale"></a>
 # ## Cost per policy form, by scale
 
 # %%
@@ -64,6 +65,7 @@ plots.publish("fig-rls-forms-count", charts.forms_by_scale(policy, "count"), run
               caption="Server time of a whole-table count(*) per RLS policy form and scale")
 
 # %% [markdown]
+# <a id="rls-the-index-and-the-explicit-filter"></a>
 # ## The index and the explicit filter
 
 # %%
@@ -71,6 +73,7 @@ plots.publish("fig-rls-index-filter", charts.index_and_filter(policy), run=run,
               caption="The memo's policy and the sub-select form with and without the user_id index and filter")
 
 # %% [markdown]
+# <a id="rls-the-anon-caller-and-to-authenticated"></a>
 # ## The anon caller and `TO authenticated`
 
 # %%
@@ -78,6 +81,7 @@ plots.publish("fig-rls-anon-to", charts.anon_caller(policy), run=run,
               caption="An anonymous count(*) per policy form, without and with TO authenticated")
 
 # %% [markdown]
+# <a id="rls-plan-shapes"></a>
 # ## Plan shapes
 # Per-row filter: the policy's expression is evaluated for every row the scan reads. InitPlan:
 # evaluated once per statement, its value then used like a parameter (and usable in an index
@@ -96,6 +100,7 @@ for form in ("memo", "select_uid", "role_fn_definer"):
         page.plan(cell.plan_text.iloc[0], f"Plan: {charts.FORM_LABELS[form]}")
 
 # %% [markdown]
+# <a id="rls-each-read-strategy-with-and-without"></a>
 # ## Each read strategy with and without RLS
 # The five strategies of notebook 02 through PostgREST's envelope: as `service_role` (which
 # bypasses RLS), under the memo's policies, and under the `(select auth.uid())` form on every
@@ -117,6 +122,7 @@ bp = table[table.record == "bundle_plan"]
 page.table(bp.pivot_table(index=["bundle", "statement"], columns=["condition", "caller"], values="shape", aggfunc="first"))
 
 # %% [markdown]
+# <a id="rls-isolation"></a>
 # ## Isolation
 # For every spoke (read whole) and every strategy (asking for user B's bundle as user A): user
 # A receives exactly A's rows; anon, a request without claims and a forged claim (role
@@ -138,6 +144,7 @@ plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
 page.sql("rls/functions.sql")
 
 # %% [markdown]
+# <a id="rls-write-paths-what-a-caller-can"></a>
 # ## Write paths: what a caller can write to another user's rows
 # Reads are only half of "simplified security". Every caller of the isolation checks tries, on
 # every spoke, to insert a row for user B, update and delete B's rows, TRUNCATE the table and

@@ -49,6 +49,7 @@ display(Markdown(page.run_header(
     run, f"{int((table.record == 'request').sum()):,} timed queries, {int((table.record == 'page').sum()):,} timed pages.")))
 
 # %% [markdown]
+# <a id="cross-service-the-questions-and-the-same-answer"></a>
 # ## The questions, and the same answer first
 # "Now" is the latest activity in the data (the data sit on a fixed epoch), bound as a parameter
 # by every approach. Before any timing every approach returned the same sorted list of user ids
@@ -63,6 +64,7 @@ for name, title in CROSS_QUERIES.items():
     page.sql(f"queries/cross/{name}.sql", f"SQL: {title}")
 
 # %% [markdown]
+# <a id="cross-service-latency-by-scale"></a>
 # ## Latency by scale
 
 # %%
@@ -71,6 +73,7 @@ plots.publish("fig-cross-latency-scale", charts.latency_by_scale(q), run=run,
               "fetches) by scale")
 
 # %% [markdown]
+# <a id="cross-service-bytes-moved-by-scale"></a>
 # ## Bytes moved by scale
 # DataRow bytes the application receives plus the id lists it sends to a chained service.
 
@@ -84,6 +87,7 @@ page.table(cells.moved(table).pivot_table(index=["condition", "strategy"], colum
            "rows received, bytes moved (received plus the id lists sent) and statements per execution, by scale")
 
 # %% [markdown]
+# <a id="cross-service-client-memory-by-scale"></a>
 # ## Client memory by scale
 # Python-heap peak (tracemalloc) from the request to the answer; libpq's result buffers, about
 # the bytes received, come on top.
@@ -93,6 +97,7 @@ plots.publish("fig-cross-memory-scale", charts.memory_by_scale(table), run=run,
               caption="Client Python-heap peak per execution of three cross-spoke queries per approach by scale")
 
 # %% [markdown]
+# <a id="cross-service-the-orm-n-1-against-the"></a>
 # ## The ORM: N+1 against the batched loaders, across the round trip
 # A page of users by signup with their profile, roles and audit entries. Statements per page are
 # counted with SQLAlchemy's `before_cursor_execute` event; each ORM page is also one session,

@@ -49,6 +49,7 @@ plots.apply_style()
 display(Markdown(page.run_header(run, f"Evolution at scale **{cells.impact(evolution).scale.iloc[0]}**.")))
 
 # %% [markdown]
+# <a id="evolution-caching-1-the-memo-s-recipe-on"></a>
 # ## 1. The memo's recipe on a live hub
 # The memo adds a feature by creating a table that references `auth.users`:
 
@@ -88,6 +89,7 @@ page.table(recipes.groupby(["change", "condition", "kind"], sort=False).agg(
            "p99 (at least 10 ms)")
 
 # %% [markdown]
+# <a id="evolution-caching-2-changes-to-a-loaded-spoke"></a>
 # ## 2. Changes to a loaded spoke
 # `auth_audit_log` is the biggest spoke; the load writes to it and reads it. Each change runs with
 # nothing else holding the table: a column with a constant default (no rewrite), `SET NOT NULL`
@@ -115,6 +117,7 @@ page.table(errs[errs.errors > 0][["change", "condition", "kind", "requests", "er
 # do), and adding a column changes their result type. The load's client reconnects after it.
 
 # %% [markdown]
+# <a id="evolution-caching-3-caching-the-same-pages-warm"></a>
 # ## 3. Caching: the same pages, warm and cold
 # Proof first: the joined statement for one user right after the eviction (`EXPLAIN (ANALYZE,
 # BUFFERS)`), then again.

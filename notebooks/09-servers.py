@@ -50,6 +50,7 @@ if not others:
                      "makes one; this page then sets the two side by side."))
 
 # %% [markdown]
+# <a id="servers-read-paths-on-both-servers"></a>
 # ## Read paths on both servers
 # The 'account' bundle, direct connection as the table owner, indexed, warm, RTT 0, the Python
 # harness, at the largest scale both runs measured. Left: what the client waits for; right:
@@ -67,6 +68,7 @@ else:
     display(Markdown("_Not in this run: no read-path cells on a second server._"))
 
 # %% [markdown]
+# <a id="servers-rls-policy-forms-on-both-servers"></a>
 # ## RLS policy forms on both servers
 # The policy sweep of chapter 05 (one user's audit rows, the policy as the only filter), each
 # cell by real execution under its role's statement_timeout.
@@ -81,6 +83,7 @@ else:
     display(Markdown("_Not in this run: no RLS policy cells on a second server._"))
 
 # %% [markdown]
+# <a id="servers-the-lock-manager-on-both-servers"></a>
 # ## The lock manager on both servers
 # Up to PostgreSQL 17 a backend has 16 fast-path slots for relation locks; PostgreSQL 18 sizes
 # them from `max_locks_per_transaction`. The wide join reads `auth.users` and every spoke.
@@ -98,6 +101,7 @@ else:
     display(Markdown("_Not in this run: no lock cells on a second server._"))
 
 # %% [markdown]
+# <a id="servers-the-verdicts-on-each-server"></a>
 # ## The verdicts on each server
 # Every claim the second server's run covers, answered from each run alone. Where the two
 # disagree, the verdicts page says the claim holds only on the server where it does.
