@@ -224,6 +224,8 @@ def summary(run_dir) -> pd.DataFrame:
         if "latency_us" not in df.columns:
             continue
         df = df[df["latency_us"].notna()].copy()
+        if "record" in df:  # a sham is its twin's statements under another label: calibration only (report.sham)
+            df = df[~df["record"].isin(["sham", "load_sham"])]
         if df.empty:
             continue
         for col in ("rtt_ms", "clients"):

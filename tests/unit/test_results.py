@@ -102,3 +102,11 @@ def test_two_runs_finishing_in_the_same_second_get_two_folders(tmp_path):
     folders = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert len(folders) == 2 and a.path != b.path and a.path.exists() and b.path.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_summary_leaves_a_sham_out_of_its_twins_cell(tmp_path):
+    timed = pd.DataFrame({"experiment": "e", "strategy": "s", "scale": "xs", "record": "request",
+                          "latency_us": np.arange(1, 101, dtype=float), "rep": np.repeat([0, 1, 2, 3], 25)})
+    twin = timed.assign(record="sham", latency_us=timed.latency_us * 1000)  # the twin's rows, far slower
+    s = results.summary(_write(tmp_path, pd.concat([timed, twin], ignore_index=True)))
+    assert len(s) == 1 and s.iloc[0].n == 100 and s.iloc[0].p50_us == 50
