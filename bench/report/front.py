@@ -3,9 +3,11 @@ page (run, date, the verdict table, one line per page) and the glossary page."""
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
-from bench.report import claims, glossary, site
+from bench import config
+from bench.report import answers, claims, glossary, site
 from bench.report.claims import text
 
 
@@ -41,13 +43,24 @@ def front_page(run, pages: dict[str, str], rendered: str, reference_pages: str =
                      f"{html.escape(str(m.get('versions', {}).get('postgresql', '?')))}, "
                      f"{html.escape(str(m.get('machine', {}).get('cores', '?')))} cores; rendered {html.escape(rendered)}.</p>")
         if reference_pages:
+            shown = Path(run.path).resolve()
+            shown = os.path.relpath(shown, config.REPO) if shown.is_relative_to(config.REPO) else shown
+            ref = next(iter(sorted(config.REFERENCE.glob("2*"))), None)
+            ref_shown = f"data/reference/{ref.name}" if ref is not None else "data/reference/&lt;run&gt;"
             parts.append(f'<p>This is your own run. <a href="{html.escape(reference_pages)}">The reference run\'s '
-                         f'pages</a>; set the two side by side with <code>python -m bench compare data/reference/&lt;run&gt; '
-                         f'{html.escape(str(run.path))}</code>.</p>')
+                         f'pages</a>; set the two side by side with <code>python -m bench compare {ref_shown} '
+                         f'{html.escape(str(shown))}</code>.</p>')
         fs = claims.findings(rec if rec is not None else run)
-        parts.append("<h2>The bottom line</h2>" + text.bottom_line_html(fs))
-        parts.append("<h2>The memo's claims, measured</h2>" + text.table_html(fs, page="00-verdicts.html")
-                     + f'<p>The findings record: <a href="{claims.FILENAME}">{claims.FILENAME}</a>.</p>')
+        parts.append(f"<p>{html.escape(text.counts(fs))} Every label follows from its claim's rule; latency verdicts "
+                     "are median statements. Three questions an architect brings, answered from the findings "
+                     f'record (<a href="{claims.FILENAME}">{claims.FILENAME}</a>):</p>')
+        parts.append(answers.html_answers(fs))
+        parts.append('<h2 id="headline-chart">The memo\'s comparison table, measured</h2>'
+                     '<p><a href="00-verdicts.html#fig-verdicts-comparison"><img class="headline" '
+                     'src="figures/fig-verdicts-comparison.png" alt="the memo\'s comparison table with the verdict '
+                     'decided for each row"></a></p>')
+        parts.append('<h2 id="bottom-line">The bottom line</h2>' + text.bottom_line_html(fs))
+        parts.append('<h2 id="claims">The memo\'s claims, measured</h2>' + text.table_html(fs, page="00-verdicts.html"))
     items = "".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(title)}</a></li>' for stem, title in pages.items())
-    parts.append(f'<h2>Pages</h2><ul>{items}<li><a href="glossary.html">Glossary</a></li></ul>')
+    parts.append(f'<h2 id="pages">Pages</h2><ul>{items}<li><a href="glossary.html">Glossary</a></li></ul>')
     return "".join(parts)

@@ -23,6 +23,15 @@ details.sql{margin:8px 0} details.sql pre{background:#f7f7f7;padding:8px;overflo
 :target{scroll-margin-top:60px}
 .verdict-right{background:#e5f5e0}.verdict-only{background:#fff3d6}.verdict-wrong{background:#fde0dc}
 .verdict-tie{background:#eeeeee}.verdict-none{background:#f7f7f7}
+main{padding:0 12px} img.headline{max-width:100%;height:auto;border:1px solid #eee}
+section.answer{border-left:4px solid #1f4e8c;padding:0 0 0 14px;margin:18px 0}
+section.answer h2{margin:6px 0;font-size:1.25em} section.answer h2 a{color:inherit;text-decoration:none}
+section.answer p,section.answer li{line-height:1.45}
+table.verdicts{display:block;overflow-x:auto;max-width:100%}
+table.verdicts th,table.verdicts td{text-align:left!important;vertical-align:top!important}
+table.verdicts td:nth-child(2){min-width:7em;max-width:16em}
+@media (max-width:700px){body{font-size:15px} h1{font-size:1.5em} nav.site .run{margin-left:0}
+ table.reader{font-size:12px}}
 """
 
 

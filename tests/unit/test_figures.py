@@ -1,4 +1,4 @@
-"""The committed figures, their index and the README's figure index agree; ids are unique."""
+"""The committed figures, their index and the figure index in docs/figures.md agree; ids are unique."""
 
 from bench import config
 from bench.report import figindex
@@ -9,9 +9,9 @@ FIGURES = config.REPORTS / "figures"
 
 def test_readme_index_matches_the_figures():
     index = figindex.read()
-    listed = figindex.readme_ids()
-    assert len(listed) == len(set(listed)), "a figure id appears twice in the README"
-    assert sorted(listed) == sorted(index), "README index and reports/figures/index.json disagree"
+    listed = figindex.readme_ids(config.REPO / "docs" / "figures.md")
+    assert len(listed) == len(set(listed)), "a figure id appears twice in docs/figures.md"
+    assert sorted(listed) == sorted(index), "docs/figures.md and reports/figures/index.json disagree"
     on_disk = {p.stem for p in FIGURES.glob("*.svg")} | {p.stem for p in FIGURES.glob("*.png")}
     assert on_disk == set(index), "figure files and index.json disagree"
     assert all(FIG_ID.match(i) for i in index)
@@ -48,3 +48,10 @@ def test_a_changed_verdict_breaks_the_readme_check(tmp_path):
     text = (config.REPO / "README.md").read_text().replace("| **Wrong** |", "| **Right** |", 1)
     assert "| **Right** |" in text
     assert readme.expected(text, store.load(config.REFERENCE)) != text
+
+
+def test_the_figure_index_page_is_generated_from_the_figures():
+    from bench.report import readme
+
+    assert (config.REPO / "docs" / "figures.md").read_text() == readme.figures_doc(), \
+        "docs/figures.md disagrees with reports/figures: `python -m bench render --run data/reference/<run>`"

@@ -1,0 +1,45 @@
+"""The README for a newcomer (issue 29): the findings and what to do in at most 300 words before
+the two commands, and every link in the README and docs/ resolves inside a clone."""
+import re
+
+from bench import config
+
+README = config.REPO / "README.md"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def words(md: str) -> int:
+    md = re.sub(r"<!--.*?-->", "", LINK.sub("]", md), flags=re.S)
+    return len(re.findall(r"[A-Za-z0-9][\w'.%-]*", md))
+
+
+def test_the_findings_and_what_to_do_fit_in_300_words_before_the_two_commands():
+    text = README.read_text()
+    assert "## The two commands" in text and "make report" in text and "make test" in text
+    top = text.split("## The two commands", 1)[0]
+    assert "What to do instead" in top
+    assert words(top) <= 300, f"{words(top)} words before the two commands"
+
+
+def dead_links(path) -> list[str]:
+    out = []
+    for target in LINK.findall(path.read_text()):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        file = (path.parent / target.split("#", 1)[0]).resolve()
+        if not file.is_relative_to(config.REPO) or not file.exists():
+            out.append(f"{path.name}: {target}")
+    return out
+
+
+def test_every_link_resolves_inside_the_clone():
+    pages = [README, *sorted((config.REPO / "docs").glob("*.md"))]
+    assert [p for page in pages for p in dead_links(page)] == []
+
+
+def test_the_link_check_sees_a_link_outside_the_clone(tmp_path):
+    page = config.REPO / "docs" / "memo.md"
+    assert dead_links(page) == []
+    bad = tmp_path / "x.md"
+    bad.write_text("[memo](../shared/seed-memo.md) [ok](https://example.org)")
+    assert len(dead_links(bad)) == 1
