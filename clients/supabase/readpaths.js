@@ -132,7 +132,8 @@ async function main() {
       out.push(JSON.stringify({ rep: b.rep, strategy: b.strategy, user_idx: k, latency_us: Number(elapsed) / 1000 }));
     }
   }
-  process.stdout.write(out.join("\n") + (out.length ? "\n" : ""));
+  // a pipe takes the write asynchronously: exit only once it has drained (over 64 KB was cut short)
+  await new Promise((resolve) => process.stdout.write(out.join("\n") + (out.length ? "\n" : ""), resolve));
 }
 
 main().then(() => process.exit(0), (err) => {  // exit: undici's idle keep-alive sockets would hold the loop open

@@ -132,3 +132,12 @@ def test_cells_run_every_client_with_its_sham(setup):
     assert sum(r["client"] == SUPABASE for r in rows) == 3 * 4
     assert all(not r["strategy"].startswith("sham") for r in rows)
     assert rpc.meta()[SUPABASE]["tier_token_cache"]["jwt_cache_s"] > 0
+
+
+def test_every_record_arrives_when_the_output_is_longer_than_a_pipe_buffer(setup):
+    """Node's stdout on a pipe is asynchronous: exiting before it drains cut the records at 64 KB."""
+    tcp, addr, users, b, _ = setup
+    blocks = [{"rep": rep, "strategy": "rpc_bundle", "order": list(range(len(users))), "requests": 150, "warmup": 0}
+              for rep in range(6)]  # 900 records of about 80 bytes: beyond 64 KB
+    _, records = supabase.run(tcp, addr, b, users, blocks, verify=False)
+    assert len(records) == 900 and len("\n".join(json.dumps(r) for r in records)) > 65_536
