@@ -134,10 +134,13 @@ def test_cells_run_every_client_with_its_sham(setup):
     assert rpc.meta()[SUPABASE]["tier_token_cache"]["jwt_cache_s"] > 0
 
 
-def test_every_record_arrives_when_the_output_is_longer_than_a_pipe_buffer(setup):
-    """Node's stdout on a pipe is asynchronous: exiting before it drains cut the records at 64 KB."""
-    tcp, addr, users, b, _ = setup
-    blocks = [{"rep": rep, "strategy": "rpc_bundle", "order": list(range(len(users))), "requests": 150, "warmup": 0}
-              for rep in range(6)]  # 900 records of about 80 bytes: beyond 64 KB
-    _, records = supabase.run(tcp, addr, b, users, blocks, verify=False)
-    assert len(records) == 900 and len("\n".join(json.dumps(r) for r in records)) > 65_536
+def test_every_answer_arrives_when_the_output_is_longer_than_a_pipe_buffer(setup, xs_star):
+    """Node's stdout on a pipe is asynchronous: exiting before it drained cut the answers short
+    (about 100 answers for 34 users: several hundred KB)."""
+    tcp, addr, _, b, _ = setup
+    users = [u["id"] for u in checks.sample_users(xs_star.dsn, 42, 3)]
+    blocks = [{"rep": 0, "strategy": s, "order": list(range(len(users))), "requests": 1, "warmup": 0}
+              for s in supabase.STRATEGIES]
+    answers, records = supabase.run(tcp, addr, b, users, blocks, verify=True)
+    assert len(answers) == len(users) * len(supabase.STRATEGIES) and len(records) == len(supabase.STRATEGIES)
+    assert len("\n".join(json.dumps(a) for a in answers)) > 65_536
