@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: out of memory (a low `ulimit -v`?); nothing was marked complete", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _end_progress_lines()
         print("interrupted: nothing marked complete", file=sys.stderr)
         return 130
     except Exception as exc:
@@ -113,6 +114,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the PostgreSQL server went away ({first}); nothing was written: start it again "
               "(`python -m bench db start`) and rerun", file=sys.stderr)
         return 2
+
+
+def _end_progress_lines() -> None:
+    """Close the progress bars an interrupt left open, so what follows starts on a line of its own
+    (a bar is redrawn with a carriage return and ends its line only when it is closed)."""
+    tqdm = getattr(sys.modules.get("tqdm"), "tqdm", None)
+    bars = list(getattr(tqdm, "_instances", ()))
+    for bar in bars:
+        try:
+            bar.close()
+        except Exception:
+            pass
+    if bars:
+        sys.stderr.flush()
 
 
 def _server_gone(exc: BaseException) -> bool:

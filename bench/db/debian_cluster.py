@@ -30,7 +30,7 @@ from psycopg import sql
 
 from bench import config
 from bench.config import UsageError
-from bench.db import pg
+from bench.db import pg, roles
 
 MAJOR = 15
 BIN = Path(f"/usr/lib/postgresql/{MAJOR}/bin")
@@ -110,7 +110,7 @@ class DebianCluster:
         with psycopg.connect(running.superuser_dsn(), autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOGIN,)).fetchone() is None:
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(LOGIN)))
-            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(LOGIN), sql.Literal(password)))
+            roles.set_password(conn, LOGIN, password)  # a SCRAM verifier: the plaintext never reaches the server
         return psycopg.conninfo.make_conninfo(host="127.0.0.1", port=running.port, user=LOGIN, dbname="postgres",
                                               passfile=str(passfile))
 

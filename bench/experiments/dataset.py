@@ -6,7 +6,7 @@ import pandas as pd
 from psycopg import sql
 
 from bench import config
-from bench.db import pg, schema
+from bench.db import pg, schema, scratch
 from bench.experiments.common import LARGEST, Step
 from bench.seeding import tables
 from bench.seeding.plan import Plan
@@ -58,16 +58,19 @@ def planned(ctx) -> list[dict]:
 
 
 def _foreign_keys(ctx, base: dict) -> list[dict]:
-    """Apply each variant to an empty scratch database of the suite's and read its FK graph."""
+    """Apply each variant to an empty scratch database of the suite's and read its FK graph; each
+    scratch is locked while it is used (a second run refuses, naming this one)."""
     out = []
     for variant in schema.VARIANTS:
-        dsn = pg.create_database(ctx.server, f"bench_catalog_{variant}")
-        schema.apply(dsn, variant)
-        with pg.connect(dsn, autocommit=True) as conn:
-            for r in _rows(conn, _query("foreign_keys")):
-                out.append({**base, "strategy": variant, "metric": "foreign_key", "table": r["table"],
-                            "references": r["references"], "column": r["column"],
-                            "on_delete_cascade": r["on_delete_cascade"]})
+        name = f"bench_catalog_{variant}"
+        with scratch.locked(ctx.server, name):
+            dsn = pg.create_database(ctx.server, name)
+            schema.apply(dsn, variant)
+            with pg.connect(dsn, autocommit=True) as conn:
+                for r in _rows(conn, _query("foreign_keys")):
+                    out.append({**base, "strategy": variant, "metric": "foreign_key", "table": r["table"],
+                                "references": r["references"], "column": r["column"],
+                                "on_delete_cascade": r["on_delete_cascade"]})
     return out
 
 

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,8 +58,24 @@ class RunWriter:
         self.tables: dict[str, dict] = {}
 
     def __enter__(self) -> RunWriter:
-        self.tmp.mkdir(parents=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._stale_partials():
+            with _locked(self.root):
+                for stale in self._stale_partials():
+                    shutil.rmtree(stale, ignore_errors=True)
+                    print(f"removed {stale}: an unfinished run folder of process {_partial_pid(stale)}, which "
+                          "was killed while writing it (nothing in it was ever a run)", file=sys.stderr)
+        self.tmp.mkdir()
         return self
+
+    def _stale_partials(self) -> list[Path]:
+        """This host's hidden `.partial` folders whose writing process is gone (kill -9 leaves them)."""
+        found = []
+        for path in sorted(self.root.glob(".*.partial")):
+            pid = _partial_pid(path)
+            if path.is_dir() and pid is not None and f"-{self.host}-" in path.name and not _alive(pid):
+                found.append(path)
+        return found
 
     def add_meta(self, **kv) -> None:
         self.meta.update(kv)
@@ -75,6 +92,13 @@ class RunWriter:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
+        try:
+            self._finish()
+        except BaseException:  # Ctrl-C (or a full disk) while naming and moving it in: no folder stays behind
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+
+    def _finish(self) -> None:
         with _locked(self.root):
             n = 1
             while self.path.exists():  # another run took this second's name
@@ -85,6 +109,24 @@ class RunWriter:
                              finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
             (self.tmp / "run.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True, default=str))
             self.tmp.rename(self.path)
+
+
+PARTIAL = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.partial$")
+
+
+def _partial_pid(path: Path) -> int | None:
+    m = PARTIAL.match(path.name)
+    return int(m.group(1)) if m else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 @contextlib.contextmanager
