@@ -107,6 +107,22 @@ if tier_time is not None and len(tier_time):
     page.table(tier_time)
 
 # %% [markdown]
+# ## The memo's own code: supabase-js through the tier
+# The memo's `getUserData` (Promise.all over three `supabase.from(...).select('*').eq(...)`
+# calls), the same calls in turn, and one `.rpc()`, run by `@supabase/supabase-js` itself
+# against the tier, over the same delayed link and for the same users in the same order as the
+# harness. Each row: the memo's form against the RPC, called by the suite's rule, and how far the
+# memo's client and the Python harness agree on the same requests.
+
+# %%
+sb = calibration.supabase_calls(paths) if paths is not None else None
+if sb is not None and len(sb):
+    page.table(sb.rename(columns={"rtt_ms": "RTT (ms)", "a": "the memo's form", "b": "against",
+                                  "call": "supabase-js: ratio [95 %], call"}))
+else:
+    display(Markdown("This run has no supabase-js cells (Node.js absent, or the run predates them; run.json says which)."))
+
+# %% [markdown]
 # ## The machine and the versions
 
 # %%

@@ -115,3 +115,30 @@ def aa_sentence(d: pd.DataFrame) -> str:
                       f"{r.call_twin} in the twin" for r in differ.itertuples())
     return (f"{len(d) - len(differ)} of {len(d)} headline read-path calls are the same in both runs; these differ, "
             f"read each of them as undecided: {named}.")
+
+
+def supabase_calls(table: pd.DataFrame) -> pd.DataFrame:
+    """The memo's own code through the tier: supabase-js's Promise.all and its three calls in
+    turn against its one request (the RPC), per RTT; and, for each strategy, supabase-js's
+    median over the harness's through the same tier (the same users in the same order), so the
+    Python client's figures can be read against the memo's."""
+    sb = calls.supabase_js(table)
+    if sb.empty:
+        return pd.DataFrame()
+    own = pd.concat([calls.calls(sb, a, ("rpc_bundle",)) for a in ("star_parallel", "star_sequential")],
+                    ignore_index=True)
+    harness = calls.with_tier(table)
+    harness = harness[harness.client == calls.TIER]
+    rows = []
+    for (strategy, rtt), g in sb.groupby(["strategy", "rtt_ms"]):
+        h = harness[(harness.strategy == strategy) & (harness.rtt_ms == rtt)]
+        if h.empty:
+            continue
+        a, b = (x.groupby("rep").latency_us.median() for x in (g, h))
+        reps = a.index.intersection(b.index)
+        c = stats.paired(a[reps].to_numpy(), b[reps].to_numpy())
+        rows.append({"strategy": strategy, "rtt_ms": rtt, "supabase-js ms": round(float(g.latency_us.median()) / 1e3, 3),
+                     "harness ms": round(float(h.latency_us.median()) / 1e3, 3), "supabase-js / harness": c.words()})
+    own = own.assign(call=own.apply(lambda r: f"{r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}] {r.call}", axis=1))
+    return own[["rtt_ms", "a", "b", "call"]].merge(pd.DataFrame(rows), left_on=["rtt_ms", "a"],
+                                                   right_on=["rtt_ms", "strategy"], how="left").drop(columns="strategy")

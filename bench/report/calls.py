@@ -27,13 +27,24 @@ def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = N
 
 
 def with_tier(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
-    """The direct-connection rows of every client, and the tier's as one more client (TIER), at
-    the direct rows' scale: the memo's supabase-js flow is called beside the direct forms."""
+    """The direct-connection rows of every client, and the harness's requests through the tier as
+    one more client (TIER), at the direct rows' scale: the memo's flow is called beside the direct
+    forms. supabase-js's own requests through the tier (client `supabase-js`) are not mixed in:
+    `supabase_js` gives them apart."""
     plain = requests(table, bundle)
     if plain.empty:
         return plain
     tier = requests(table, bundle, scale=plain.scale.iloc[0], envelope="tier")
-    return pd.concat([plain, tier.assign(client=TIER)], ignore_index=True)
+    return pd.concat([plain, tier[tier.client == "psycopg"].assign(client=TIER)], ignore_index=True)
+
+
+def supabase_js(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
+    """supabase-js's requests through the tier (the memo's own code), at the direct rows' scale."""
+    plain = requests(table, bundle)
+    if plain.empty:
+        return plain
+    tier = requests(table, bundle, scale=plain.scale.iloc[0], envelope="tier")
+    return tier[tier.client == "supabase-js"]
 
 
 def calls(req: pd.DataFrame, a: str, against: tuple[str, ...], margin: float = stats.MARGIN) -> pd.DataFrame:
