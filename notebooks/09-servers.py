@@ -34,7 +34,7 @@ run_dir = "../data/reference"
 # %%
 from IPython.display import Markdown, display
 
-from bench.report import page, plots, server_cells, verdicts
+from bench.report import claims, page, plots, server_cells
 from bench.report.charts import servers as charts
 from bench.results import store as results
 
@@ -104,12 +104,13 @@ else:
 # <a id="servers-the-verdicts-on-each-server"></a>
 # ## The verdicts on each server
 # Every claim the second server's run covers, answered from each run alone. Where the two
-# disagree, the verdicts page says the claim holds only on the server where it does.
+# disagree, the verdicts page labels the claim "right only when" (or "real only when") the server
+# is the one where the memo stands.
 
 # %%
 if others:
-    v = verdicts.evaluate(run)
-    shown = v[v.other_servers != ""][["quote", "verdict", "other_servers"]].rename(columns={
-        "quote": "the memo says", "verdict": f"verdict on {results.server_label(run)} (the whole run)",
+    v = claims.table(run)
+    shown = v[v.other_servers != ""][["quote", "label", "other_servers"]].rename(columns={
+        "quote": "the memo says", "label": f"verdict on {results.server_label(run)} (the whole run)",
         "other_servers": "verdict on the other server"})
-    display(page.table(shown, "claims answered on both servers (a disagreement makes the claim 'holds only when')"))
+    display(page.table(shown, "claims answered on both servers (a disagreement makes the claim 'right only when')"))

@@ -123,7 +123,7 @@ def test_two_servers_in_one_run_are_set_side_by_side(external, server, tmp_path)
     read-path, RLS and lock cells of both as loaded images, and the verdicts answer on both."""
     from site_checks import FIGURE_SHOWN, need_browser
 
-    from bench.report import verdicts
+    from bench.report import claims
     from bench.results import store
 
     running, dsn = external
@@ -137,8 +137,8 @@ def test_two_servers_in_one_run_are_set_side_by_side(external, server, tmp_path)
     others = store.server_runs(first)
     assert [o.path for o in others] == [second]
     assert others[0].meta["versions"]["postgresql"].startswith("15.")
-    v = verdicts.evaluate(store.load(first))
-    assert (v[v.claim.isin(["no_joins", "parallel", "rls"])].other_servers.str.startswith("PostgreSQL 15")).all()
+    v = claims.table(store.load(first))
+    assert (v[v.key.isin(["no_joins", "parallel", "rls"])].other_servers.str.startswith("PostgreSQL 15")).all()
     rendered = subprocess.run([sys.executable, "-m", "bench", "render", "--run", str(first), "09-servers"],
                               capture_output=True, text=True, cwd=config.REPO, timeout=600)
     site = config.REPORTS / "runs" / first.name

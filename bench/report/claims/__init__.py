@@ -104,3 +104,11 @@ def findings(source) -> list[dict]:
     if isinstance(source, (str, Path)):
         return read(source)["findings"]
     return record(source)["findings"]
+
+
+def table(run: results.Run, others: list[results.Run] | None = None):
+    """One row per claim: key, quote, where, label, condition, other_servers (09-servers)."""
+    import pandas as pd
+
+    return pd.DataFrame([{k: f[k] for k in ("key", "quote", "where", "label", "condition", "other_servers")}
+                         for f in (x.record() for x in evaluate(run, others))])
