@@ -55,15 +55,15 @@ summary = calibration.sham_summary(run)
 if len(summary):
     shown = summary.assign(**{c: summary[c].map(lambda v: f"{v:.1%}") for c in
                               ("false_call_rate", "equivalent_rate", "undecided_rate", "median_spread")})
-    page.table(shown.drop(columns=["calibrated"]).rename(columns={
+    display(page.table(shown.drop(columns=["calibrated"]).rename(columns={
         "pairs": "sham pairs", "false_calls": "called faster/slower", "false_call_rate": "false-call rate",
-        "equivalent_rate": "equivalent", "undecided_rate": "undecided", "median_spread": "median spread"}))
+        "equivalent_rate": "equivalent", "undecided_rate": "undecided", "median_spread": "median spread"})))
     p = sham.pairs(paths)
     display(Markdown(sham.sentence(p)))
     plots.publish("fig-method-sham-intervals", charts.sham_intervals(p, stats.MARGIN), run=run,
                   caption="Every read-path sham pair: the sham over its twin, with its 95 % t interval, against the "
                   "10 % margin band")
-    page.table(calibration.sham_by_rtt(paths))
+    display(page.table(calibration.sham_by_rtt(paths)))
 else:
     display(Markdown("This run predates the sham pairs: its false-call rate is not measured."))
 
@@ -79,8 +79,8 @@ else:
 # %%
 taken = calibration.reps_taken(paths) if paths is not None else None
 if taken is not None and len(taken):
-    page.table(taken.rename(columns={"rtt_ms": "RTT (ms)", "blocks": "blocks", "fewest": "fewest repetitions",
-                                     "median": "median", "most": "most"}))
+    display(page.table(taken.rename(columns={"rtt_ms": "RTT (ms)", "blocks": "blocks", "fewest": "fewest repetitions",
+                                     "median": "median", "most": "most"})))
 else:
     display(Markdown("This run used a fixed number of repetitions per block."))
 
@@ -98,13 +98,13 @@ display(Markdown("This run: " + (", ".join(f"{k.replace('_', ' ')}: {v}" for k, 
                                  if placed else "no record of where client and server ran (it predates pinning).")))
 proxy = calibration.proxy_cost(paths) if paths is not None else None
 if proxy is not None and len(proxy):
-    page.table(proxy)
+    display(page.table(proxy))
 tier_time = calibration.tier_by_rtt(paths) if paths is not None else None
 if tier_time is not None and len(tier_time):
     display(Markdown("The tier's own time per HTTP request (median, µs: parsing, token and body, beside its "
                      "statements' time to PostgreSQL) should not depend on the client's round trip, which lies "
                      "outside it:"))
-    page.table(tier_time)
+    display(page.table(tier_time))
 
 # %% [markdown]
 # ## The memo's own code: supabase-js through the tier
@@ -117,8 +117,8 @@ if tier_time is not None and len(tier_time):
 # %%
 sb = calibration.supabase_calls(paths) if paths is not None else None
 if sb is not None and len(sb):
-    page.table(sb.rename(columns={"rtt_ms": "RTT (ms)", "a": "the memo's form", "b": "against",
-                                  "call": "supabase-js: ratio [95 %], call"}))
+    display(page.table(sb.rename(columns={"rtt_ms": "RTT (ms)", "a": "the memo's form", "b": "against",
+                                  "call": "supabase-js: ratio [95 %], call"})))
 else:
     display(Markdown("This run has no supabase-js cells (Node.js absent, or the run predates them; run.json says which)."))
 
@@ -173,8 +173,8 @@ if aa_dir is not None:
     differ = calibration.aa_differences(paths, twin)
     display(Markdown(calibration.aa_sentence(differ)))
     if len(differ):
-        page.table(differ.assign(**{c: differ[c].round(2) for c in ("ratio", "lo", "hi", "ratio_twin", "lo_twin",
-                                                                    "hi_twin")}))
+        display(page.table(differ.assign(**{c: differ[c].round(2) for c in ("ratio", "lo", "hi", "ratio_twin", "lo_twin",
+                                                                    "hi_twin")})))
 else:
     display(Markdown("No A/A run beside this run (`make reference` makes one, into `data/reference/aa/`)."))
 
