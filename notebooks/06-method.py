@@ -105,6 +105,7 @@ if tier_time is not None and len(tier_time):
                      "statements' time to PostgreSQL) should not depend on the client's round trip, which lies "
                      "outside it:"))
     display(page.table(tier_time))
+    display(Markdown(calibration.tier_growth(tier_time)))
 
 # %% [markdown]
 # ## The memo's own code: supabase-js through the tier

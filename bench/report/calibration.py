@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench.report import calls, sham
+from bench.report import calls, cells, sham
 from bench.results import stats
 
 HEADLINES = (("star_sequential", ("join_flat", "join_json", "rpc_bundle")),
@@ -63,7 +63,7 @@ def proxy_cost(table: pd.DataFrame) -> pd.DataFrame:
     px = table[table.record == "proxy"] if "record" in table else table.iloc[0:0]
     if px.empty:
         return pd.DataFrame()
-    return pd.DataFrame({"RTT (ms)": px.rtt_ms, "timed requests": px.requests.astype(int),
+    return pd.DataFrame({"scale": px.scale, "RTT (ms)": px.rtt_ms, "timed requests": px.requests.astype(int),
                          "proxy CPU per request (ms)": (px.proxy_cpu_s * 1e3 / px.requests).round(3),
                          "share of one core": (px.proxy_cpu_s / px.wall_s).round(3)})
 
@@ -76,6 +76,7 @@ def tier_by_rtt(table: pd.DataFrame) -> pd.DataFrame:
     if "tier_us" not in t or t.empty:
         return pd.DataFrame()
     t = t[t.client.fillna("psycopg") == "psycopg"] if "client" in t else t
+    t = t[t.scale == cells.largest_scale(t)]
     per = t.http_requests.clip(lower=1)
     t = t.assign(own=(t.tier_us - t.tier_db_us - t.tier_wait_us.fillna(0)) / per, db=t.tier_db_us / per)
     out = t.groupby(["strategy", "rtt_ms"]).agg(own=("own", "median"), statements=("db", "median")).round(0)
@@ -142,3 +143,18 @@ def supabase_calls(table: pd.DataFrame) -> pd.DataFrame:
     own = own.assign(call=own.apply(lambda r: f"{r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}] {r.call}", axis=1))
     return own[["rtt_ms", "a", "b", "call"]].merge(pd.DataFrame(rows), left_on=["rtt_ms", "a"],
                                                    right_on=["rtt_ms", "strategy"], how="left").drop(columns="strategy")
+
+
+def tier_growth(wide: pd.DataFrame) -> str:
+    """What the tier table says: how much the tier's time (own + statements) grows from the
+    lowest to the highest RTT, per strategy."""
+    own = [c for c in wide.columns if c.startswith("own at")]
+    stm = [c for c in wide.columns if c.startswith("statements at")]
+    if len(own) < 2:
+        return ""
+    parts = [f"{r.strategy} {((r[own[-1]] + r[stm[-1]]) / (r[own[0]] + r[stm[0]])):.2f}x"
+             for _, r in wide.iterrows()]
+    return (f"From {own[0].removeprefix('own at ')} to {own[-1].removeprefix('own at ')} the tier's time per request "
+            f"grows: {', '.join(parts)}. Pinning did not stop it (so it is not the proxy's waiting) and polling idle "
+            f"cores only reduced it: a server core that idles between requests spaced by the round trip runs them "
+            f"slower, here a virtual CPU under Firecracker.")
