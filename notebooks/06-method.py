@@ -64,6 +64,10 @@ if len(summary):
                   caption="Every read-path sham pair: the sham over its twin, with its 95 % t interval, against the "
                   "10 % margin band")
     display(page.table(calibration.sham_by_rtt(paths)))
+    margins = calibration.load_margins(run)
+    if len(margins):
+        display(Markdown(calibration.load_margin_sentence(margins)))
+        display(page.table(margins))
 else:
     display(Markdown("This run predates the sham pairs: its false-call rate is not measured."))
 

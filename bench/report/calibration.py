@@ -4,6 +4,8 @@ what the delay proxy cost the client's core, the tier's own time per round trip,
 headline calls the twin run makes differently. 06-method shows these tables."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from bench.report import calls, cells, sham
@@ -33,6 +35,51 @@ def sham_summary(run) -> pd.DataFrame:
         if len(p):
             rows.append({"blocks": "load cells (throughput per repetition)", **sham.rate(p.assign(spread=float("nan")))})
     return pd.DataFrame(rows)
+
+
+def load_margins(run, margins=(0.10, 0.15, stats.LOAD_MARGIN, 0.25)) -> pd.DataFrame:
+    """The load cells' sham pairs called faster or slower at each candidate margin: how
+    `stats.LOAD_MARGIN` was chosen (the smallest with at most `sham.TARGET` false calls)."""
+    if not run.has("concurrency"):
+        return pd.DataFrame()
+    t = run.table("concurrency")
+    rows = []
+    for m in sorted(set(margins)):
+        r = stats.sham_rate(sham.load_pairs(t, m).call)
+        rows.append({"margin": f"{m:.0%}" + (" (used)" if m == stats.LOAD_MARGIN else ""), "sham pairs": r["pairs"],
+                     "called faster/slower": r["false_calls"], "false-call rate": f"{r['false_call_rate']:.1%}",
+                     "equivalent": f"{r['equivalent_rate']:.0%}", "undecided": f"{r['undecided_rate']:.0%}"})
+    return pd.DataFrame(rows)
+
+
+def load_margin_sentence(margins: pd.DataFrame) -> str:
+    """Why load throughput has its own margin, and how coarse the estimate behind it is (the
+    exact one-sided 95 % upper bound on the false-call rate, from the used margin's count)."""
+    used = margins[margins.margin.str.endswith("(used)")].iloc[0]
+    n, k = int(used["sham pairs"]), int(used["called faster/slower"])
+    bound = rate_upper_bound(k, n)
+    return (f"Load cells are not paired: each strategy's repetitions run back to back, one cell after the other, so "
+            f"slow drift on a shared machine falls between the two cells of a comparison. Their throughput is compared "
+            f"with a Welch t interval on the logs at a margin of {stats.LOAD_MARGIN:.0%}, the smallest of these at "
+            f"which the load shams stay within the {sham.TARGET:.0%} target (the load row above uses it). With "
+            f"{n} pairs the rate is a coarse estimate: {k} false calls in {n} still allows up to {bound:.0%} "
+            f"(one-sided 95 % bound).")
+
+
+def rate_upper_bound(k: int, n: int, confidence: float = 0.95) -> float:
+    """Clopper-Pearson one-sided upper bound on a rate seen k times in n: the rate at which
+    seeing k or fewer has probability 1 - confidence (bisection on the binomial CDF)."""
+    if n == 0 or k >= n:
+        return 1.0
+
+    def cdf(p: float) -> float:
+        return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
+
+    lo, hi = k / n, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) > 1 - confidence else (lo, mid)
+    return hi
 
 
 def sham_by_rtt(table: pd.DataFrame) -> pd.DataFrame:

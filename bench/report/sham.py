@@ -61,10 +61,10 @@ def sentence(p: pd.DataFrame) -> str:
 LOAD_CELL = ["scale", "client", "mode", "clients", "rtt_ms", "budget", "strategy"]
 
 
-def load_pairs(table: pd.DataFrame, margin: float = stats.MARGIN) -> pd.DataFrame:
+def load_pairs(table: pd.DataFrame, margin: float = stats.LOAD_MARGIN) -> pd.DataFrame:
     """The load cells' sham pairs (record `load_sham` against its twin's `load` rows in the same
     cell): throughput per repetition, unpaired (the cells ran one after the other), Welch t on
-    the logs, the suite's rule."""
+    the logs, the suite's rule at the load margin (`stats.LOAD_MARGIN`)."""
     if table is None or "record" not in table or not (table.record == "load_sham").any():
         return pd.DataFrame(columns=[*LOAD_CELL, "ratio", "lo", "hi", "reps", "call"])
     t = table[table.record.isin(["load", "load_sham"])]

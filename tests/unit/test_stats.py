@@ -52,3 +52,19 @@ def test_the_sham_rate_counts_only_faster_and_slower_as_false_calls():
     r = stats.sham_rate([stats.FASTER, stats.EQUIVALENT, stats.EQUIVALENT, stats.UNDECIDED])
     assert (r["pairs"], r["false_calls"], r["false_call_rate"]) == (4, 1, 0.25)
     assert r["equivalent_rate"] == 0.5 and r["undecided_rate"] == 0.25
+
+
+def test_load_throughput_is_called_at_its_own_wider_margin():
+    """Load cells run one after the other (not paired): a steady 15 % gap between two such cells
+    is called at the read margin but not at the load margin, where a 30 % gap still is."""
+    base = np.array([1000.0, 1010.0, 990.0, 1005.0, 995.0])
+    assert stats.unpaired(base * 1.15, base, lower_is_better=False).call == stats.FASTER
+    assert stats.unpaired(base * 1.15, base, stats.LOAD_MARGIN, lower_is_better=False).call != stats.FASTER
+    assert stats.unpaired(base * 1.30, base, stats.LOAD_MARGIN, lower_is_better=False).call == stats.FASTER
+
+
+def test_the_rate_bound_is_clopper_pearson():
+    from bench.report.calibration import rate_upper_bound
+    assert rate_upper_bound(0, 12) == pytest.approx(1 - 0.05 ** (1 / 12), abs=1e-6)  # 22 %
+    assert rate_upper_bound(1, 12) == pytest.approx(0.3387, abs=1e-3)  # tables: 1 in 12 -> 33.9 %
+    assert rate_upper_bound(12, 12) == 1.0 and rate_upper_bound(2, 62) < rate_upper_bound(2, 20)

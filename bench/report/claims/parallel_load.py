@@ -40,7 +40,8 @@ def called(fair: pd.DataFrame, per_rep: dict, client: str, a: str, against: tupl
         if a in set(g.strategy) and len(others):
             best = others.loc[others.throughput_rps.idxmax(), "strategy"]
             out.append((rtt, best, stats.unpaired(per_rep.get((client, rtt, a), []),
-                                                  per_rep.get((client, rtt, best), []), lower_is_better=False)))
+                                                  per_rep.get((client, rtt, best), []), stats.LOAD_MARGIN,
+                                                  lower_is_better=False)))
     return out
 
 
