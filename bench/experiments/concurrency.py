@@ -131,12 +131,15 @@ def _closed(mx, runner, tcp, users, rng, seed) -> list[dict]:
 
 
 def _open(mx, runner, tcp, users, rng, seed, best_rps: float) -> list[dict]:
+    """Poisson arrivals at fractions of the best closed-loop throughput, by the Python load
+    generator only: its p99 from the intended start is what 03 charts. pgbench's open loop (`-R`)
+    ran here too until no chart or verdict read it (1.6 min at m)."""
     out = []
     for fraction in mx.open_fractions:
         lineup = list(mx.strategies)
         rng.shuffle(lineup)
         for strategy in lineup:
-            rows = _load(mx, runner, tcp, strategy, users, seed, by_pgbench=True, mode="open", clients=mx.open_senders,
+            rows = _load(mx, runner, tcp, strategy, users, seed, mode="open", clients=mx.open_senders,
                          rate=round(fraction * best_rps, 1))
             out += [{**r, "rtt_ms": 0.0, "load_fraction": fraction} for r in rows]
     progress(f"concurrency open loop: {len(mx.open_fractions)} rates up to {max(mx.open_fractions) * best_rps:.0f}/s")
