@@ -28,11 +28,13 @@ run_dir = "../data/reference"
 from IPython.display import Markdown, display
 
 from bench.report import cells, page, plots
+from bench.report.claims import quote
 from bench.results import store as results
 from bench.report.charts import integrity as charts
 
 run = results.load(run_dir)
 table = run.table("integrity")
+found = quote.findings(run, "locking", "integrity", "app_consistency", "orphans")  # as the findings record has them
 plots.apply_style()
 display(Markdown(page.run_header(run)))
 
@@ -54,8 +56,13 @@ display(Markdown(page.run_header(run)))
 # connection is killed (`pg_terminate_backend`); and the step at which it strikes. The fault
 # really lands mid-flow: a second connection holds a lock on that step's table until the fault
 # is applied. The same schedule drives every approach; then every id is classified.
+#
+# The memo admits that consistency "must be managed in application code". The count of users its
+# separate requests left inconsistent comes from injected faults: it says what can happen, not
+# how often it happens in production.
 
 # %%
+display(Markdown(quote.markdown(found, "app_consistency")))
 plots.publish("fig-integrity-faults-inconsistent", charts.inconsistent_users(table), run=run,
               caption="Users left inconsistent per signup approach under the same seeded fault schedule")
 
@@ -74,9 +81,12 @@ plots.publish("fig-integrity-signup-latency", charts.signup_latency(table), run=
 # One count query per orphan class, on each variant seeded with orphans (`star` and `star_nofk`;
 # `relational` forbids them by foreign key). Each class is then probed inside a rolled-back
 # transaction: a foreign-key violation proves the variant makes it impossible; otherwise the
-# class's query must see the probe's row.
+# class's query must see the probe's row. The memo's "no referential integrity between business
+# entities" is counted as the classes the relational variant's keys make impossible and the
+# star's keys do not.
 
 # %%
+display(Markdown(quote.markdown(found, "integrity")))
 plots.publish("fig-integrity-orphans-census", charts.orphan_census(table), run=run,
               caption="Orphan classes each schema variant prevents by foreign key, and those the census only detects")
 
@@ -118,8 +128,12 @@ page.table(table[table.record == "trigger_failure"][["scale", "sqlstate", "error
 # %% [markdown]
 # <a id="integrity-5-locking"></a>
 # ## 5. Locking
+# The memo says changes to one table do not affect the others: a spoke insert of a user whose
+# `auth.users` row is being updated (a sign-in) or deleted, and concurrent writes of one user
+# (multixacts on the hub row the foreign keys share).
 
 # %%
+display(Markdown(quote.markdown(found, "locking")))
 plots.publish("fig-integrity-lock-wait", charts.lock_wait(table), run=run,
               caption="A spoke insert while its user's last_sign_in_at is updated and while the user is deleted")
 
@@ -130,7 +144,10 @@ plots.publish("fig-integrity-multixact-burst", charts.multixacts(table), run=run
 # %% [markdown]
 # <a id="integrity-6-soft-references"></a>
 # ## 6. Soft references
+# The memo accepts "potential data orphaning": `user_state.current_session_id` points at a chat
+# session without a foreign key, so deleting sessions leaves pointers to nothing.
 
 # %%
+display(Markdown(quote.markdown(found, "orphans")))
 plots.publish("fig-integrity-soft-refs", charts.soft_references(table), run=run,
               caption="Dangling user_state.current_session_id after chat sessions are deleted, and what prevents them")

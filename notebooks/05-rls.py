@@ -38,12 +38,14 @@ run_dir = "../data/reference"
 from IPython.display import Markdown, display
 
 from bench.report import cells, page, plots
+from bench.report.claims import quote
 from bench.results import store as results
 from bench.report.charts import rls as charts
 
 run = results.load(run_dir)
 table = run.table("rls")
 policy = cells.policy_cells(table)
+found = quote.findings(run, "rls", "oauth")  # this page's claims, as the findings record has them
 plots.apply_style()
 display(Markdown(page.run_header(
     run, (f"Policy forms at scales **{', '.join(cells.scales(policy))}**. Each policy cell: real executions, each its "
@@ -130,9 +132,12 @@ page.table(bp.pivot_table(index=["bundle", "statement"], columns=["condition", "
 # nothing of B's; `service_role` receives everything. Last, a view over `auth_audit_log` created
 # the default way runs with its owner's rights and hands every user's rows to user A;
 # `security_invoker = true` closes it. The same checks run in `make test`, where they also fail
-# on purpose once a policy is dropped.
+# on purpose once a policy is dropped. The verdict on the memo's "isolated data universe" counts
+# the checks on the tables; the view's checks, which the chart's sentence counts too, make its
+# condition.
 
 # %%
+display(Markdown(quote.markdown(found, "oauth")))
 iso = table[table.record == "isolation"]
 plots.publish("fig-rls-isolation", charts.isolation_matrix(iso), run=run,
               caption="Isolation checks per caller, spoke and strategy; the plain view's leak in red")
@@ -154,9 +159,12 @@ page.sql("rls/functions.sql")
 # safe set (`rls/safe.sql`: separate `FOR SELECT` and write policies with `WITH CHECK`, no user
 # write policy on `user_roles`, grants without TRUNCATE/TRIGGER, `handle_new_user` with a pinned
 # `search_path`). `[postgrest]` marks what a supabase-js client can do with its JWT, `[direct]`
-# what needs a SQL connection as that role.
+# what needs a SQL connection as that role. The verdict on "simplified security" rests on these
+# checks. Its headline count takes the memo-policy write checks of every scale in the run
+# together; the chart and the sentence under it show the largest scale alone.
 
 # %%
+display(Markdown(quote.markdown(found, "rls")))
 plots.publish("fig-rls-write-paths", charts.write_paths(table), run=run,
               caption="Write checks per caller and operation, the memo's policies and grants against the safe set")
 if (table.record == "write").any():

@@ -36,6 +36,7 @@ from IPython.display import Markdown, display
 
 from bench.names import CROSS_QUERIES
 from bench.report import cells, page, plots
+from bench.report.claims import quote
 from bench.results import store as results
 from bench.report.charts import cross_service as charts
 
@@ -44,6 +45,7 @@ table = run.table("cross_service")
 summary = results.summary(run.path)
 q = cells.query_cells(summary)
 o = cells.orm_cells(summary, table)
+found = quote.findings(run, "microservices", "business_queries")  # this page's claims, as the findings record has them
 plots.apply_style()
 display(Markdown(page.run_header(
     run, f"{int((table.record == 'request').sum()):,} timed queries, {int((table.record == 'page').sum()):,} timed pages.")))
@@ -61,13 +63,21 @@ page.table(eq.assign(checksum=eq.checksum.str[:16]))
 
 # %%
 for name, title in CROSS_QUERIES.items():
-    page.sql(f"queries/cross/{name}.sql", f"SQL: {title}")
+    page.sql(f"queries/cross/{name}.sql", f"SQL: {title} ({name})")
 
 # %% [markdown]
 # <a id="cross-service-latency-by-scale"></a>
 # ## Latency by scale
+# Two of the memo's claims are decided on this chart, at the largest scale: "microservices
+# ready" (the better per-service way against one join, for the question where it does worst)
+# and the admitted cost that business questions need joins (the star's join against the
+# relational variant's). Their figures are ratios paired per repetition with a 95 % interval,
+# and name each question by its id (beside its SQL above); the sentence under the chart gives
+# ratios of the medians over all repetitions, so its numbers can differ a little.
 
 # %%
+display(Markdown(quote.markdown(found, "microservices")))
+display(Markdown(quote.markdown(found, "business_queries")))
 plots.publish("fig-cross-latency-scale", charts.latency_by_scale(q), run=run,
               caption="Median latency of three cross-spoke queries per approach (SQL join or per-service "
               "fetches) by scale")

@@ -25,13 +25,6 @@ FORBIDDEN = (r"\bdoes(?: not|n't) hold\b", r"\bholds? only (?:when|on|if)\b", r"
              r"\btie[sd]?\b(?! is no win)",
              r"\bpartly (?:right|wrong|true)\b", r"\binconclusive\b")
 
-# What is left for the pages' owners (issue 29, item 1): experiment pages that do not yet quote
-# their claim's headline figure from the record, and pages that still use a label word outside
-# the vocabulary. strict: once a page is fixed, its entry here must go.
-NOT_YET_QUOTED = {"no_joins", "parallel", "parallel_load", "no_complex_joins", "rls", "oauth", "microservices",
-                  "evolution", "caching", "locking", "integrity", "app_consistency", "business_queries", "orphans"}
-OFF_VOCABULARY = {"02-read-paths"}
-
 
 class _Visible(HTMLParser):
     HIDDEN = {"script", "style", "head", "title", "template"}
@@ -120,13 +113,11 @@ def _experiment_page(f: dict) -> str | None:
 
 
 @pytest.mark.parametrize("key", [s.key for s in claims.SPECS])
-def test_each_claims_experiment_page_quotes_the_record(fs, key, request):
+def test_each_claims_experiment_page_quotes_the_record(fs, key):
     f = next(x for x in fs if x["key"] == key)
     stem = _experiment_page(f)
     if stem is None or not f["figure_text"]:
         pytest.skip(f"{key}: no experiment page or no headline figure")
-    if key in NOT_YET_QUOTED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{stem} does not quote {key}'s record yet"))
     page = page_text(stem)
     assert other_figures(page, f) == [], f"{stem}: {key} stated as {other_figures(page, f)}, the record says " \
                                          f"{readme.short_figure(f)}"
@@ -140,9 +131,7 @@ def off_vocabulary(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("stem", ["README", "index", "00-verdicts", *EXPERIMENT_PAGES])
-def test_no_page_labels_a_claim_outside_the_vocabulary(stem, request):
-    if stem in OFF_VOCABULARY:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{stem} still says 'holds': its owner's"))
+def test_no_page_labels_a_claim_outside_the_vocabulary(stem):
     page = (config.REPO / "README.md").read_text() if stem == "README" else page_text(stem)
     assert off_vocabulary(page) == [], f"{stem}: label words outside CLAIMS.md rule 4: {off_vocabulary(page)}"
 
