@@ -103,7 +103,9 @@ def awake(want: bool = True):
     """Idle cores kept polling, not halting, for the block: a latency request of 0 µs held on
     /dev/cpu_dma_latency (the kernel's PM QoS; root only). A halted vCPU wakes tens to hundreds
     of microseconds late, and the server side idles between requests spaced by the client's
-    round trip, so without this its own handling time grows with the round trip."""
+    round trip. This removes the halt, not the whole cost of idling: on the reference VM the
+    server side's time still grows with the pause between requests, held or not, pinned or not
+    (a bare socket ping-pong too: `python -m bench.measure.tier_gap`)."""
     if not want:
         _state["awake"] = "no: BENCH_AWAKE=0"
         yield False
