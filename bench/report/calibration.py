@@ -202,6 +202,12 @@ def tier_growth(wide: pd.DataFrame) -> str:
     parts = [f"{r.strategy} {((r[own[-1]] + r[stm[-1]]) / (r[own[0]] + r[stm[0]])):.2f}x"
              for _, r in wide.iterrows()]
     return (f"From {own[0].removeprefix('own at ')} to {own[-1].removeprefix('own at ')} the tier's time per request "
-            f"grows: {', '.join(parts)}. Pinning did not stop it (so it is not the proxy's waiting) and polling idle "
-            f"cores only reduced it: a server core that idles between requests spaced by the round trip runs them "
-            f"slower, here a virtual CPU under Firecracker.")
+            f"grows: {', '.join(parts)}, mostly in its statements' time. It is not the delay proxy: the proxy runs on "
+            f"the client's core, and a client that merely sleeps as long between requests on a direct connection, "
+            f"with no proxy, sees the same growth (`python -m bench.measure.tier_gap`). Nor is it how the tier "
+            f"measures: its clock starts once the whole request is read (tests/db/test_tier_rtt.py). On this "
+            f"virtual machine any process that sleeps a few milliseconds runs its next round trips slower, pinned "
+            f"or not, idle cores polling or not: PostgreSQL's own statement time and a bare socket ping-pong between "
+            f"two processes grow alike. So tier and server times at RTT 10 ms and beyond include a cost of waking "
+            f"from idle, paid per request: a form that sends more requests pays it more often, as it would over a real "
+            f"link to an otherwise idle server.")
