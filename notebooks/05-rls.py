@@ -160,8 +160,7 @@ page.sql("rls/functions.sql")
 # write policy on `user_roles`, grants without TRUNCATE/TRIGGER, `handle_new_user` with a pinned
 # `search_path`). `[postgrest]` marks what a supabase-js client can do with its JWT, `[direct]`
 # what needs a SQL connection as that role. The verdict on "simplified security" rests on these
-# checks. Its headline count takes the memo-policy write checks of every scale in the run
-# together; the chart and the sentence under it show the largest scale alone.
+# checks, counted at the run's largest scale, as the chart and the sentence under it show them.
 
 # %%
 display(Markdown(quote.markdown(found, "rls")))
