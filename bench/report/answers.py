@@ -67,12 +67,16 @@ def parallel(by: dict, page: str) -> str:
     from_ = stops_mattering(cp)
     parts = [f"<p>{_link(p, page)}: <strong>{html.escape(_label(p))}</strong>. Headline: "
              f"{html.escape(p['figure_text'])}.</p>"]
-    when = (f"From {where(from_)} on, no measured cell calls Promise.all slower than one request"
-            + (f" (equivalent at {', '.join(where(r) for r in sorted(cp['equivalent']))})" if cp["equivalent"] else "")
-            + "; below that the extra round trips and connections show." if from_ is not None
-            else "Promise.all is called slower than one request up to the largest round trip measured.")
     slower = sorted(cp["slower"])
-    parts.append(f"<p>{when}" + (f" Called slower at {', '.join(where(r) for r in slower)}." if slower else "") + "</p>")
+    said = f"Promise.all is called slower than one request at {', '.join(where(r) for r in slower)}. " if slower else ""
+    if from_ is None:
+        said += "It stays slower up to the largest round trip measured."
+    else:
+        calls = [f"{c} at {' and '.join(f'{r:g}' for r in sorted(x for x in cp[c] if x >= from_))} ms"
+                 for c in ("equivalent", "undecided") if any(x >= from_ for x in cp[c])]
+        said += (f"From {where(from_)} on, no measured cell calls it slower"
+                 + (f": its cells are {', or '.join(calls)}" if calls else "") + ".")
+    parts.append(f"<p>{said}</p>")
     if seq and seq.get("figure_text"):
         cs = rtts_by_call(seq["answer"])
         seq_from = stops_mattering(cs)

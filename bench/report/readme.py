@@ -56,7 +56,9 @@ def figures_doc(figures: Path | None = None) -> str:
     body = figindex.table(figindex.read(figures)).replace("](reports/", "](../reports/")
     return ("# Figures\n\n[README](../README.md)\n\nEvery figure in `reports/figures/`, indexed from the figures "
             "themselves (`python -m bench render` rewrites this table; a test fails if it and the figures disagree). "
-            "Each has a stable id and an anchor on its page.\n\n" f"{FIGURES[0]}\n{body}\n{FIGURES[1]}\n")
+            "Each has a stable id and an anchor on its page. The files are rewritten whenever the reference is "
+            "re-made, so cite a figure at a commit (its path in the repository at that commit, with the CSV "
+            "beside it); its footer names the run, server, scale and surface it was drawn from.\n\n" f"{FIGURES[0]}\n{body}\n{FIGURES[1]}\n")
 
 
 def replace_block(text_: str, markers: tuple[str, str], block: str) -> str:
