@@ -13,12 +13,16 @@
 #
 # The memo says its single-table queries are "lightning fast" with "no JOINs needed", that the
 # joined query is "slower", and that fetching the tables in parallel (`Promise.all`) is the fast
-# path. Here one user's data is fetched by five strategies, as the round trip to the database
-# grows, on the same seeded data, after checking that every strategy returns the identical
-# bundle. Single client, warm cache, five repetitions in which every strategy takes the same
-# users in the same order (error bars: range of the per-repetition medians). Three clients send
-# the statements: the suite's Python harness (psycopg), pgbench (C) and node-postgres (the
-# memo's own JavaScript); the charts below are the harness's unless they say otherwise.
+# path. Here one user's data is fetched by five strategies and one RPC, as the round trip to the
+# database grows, on the same seeded data, after checking that every strategy returns the
+# identical bundle. Single client, warm cache, five to ten repetitions per block (more while a
+# comparison is undecided; 06-method) in which every strategy takes the same users in the same
+# order (error bars: range of the per-repetition medians). The headline surface is PostgREST's
+# path: HTTP requests in the memo's supabase-js flow, sent by the suite's Python harness (and by
+# supabase-js itself as a cross-check, 06-method) over the delayed link to a tier that plays
+# PostgREST beside the database. The same statements are also sent on a direct connection by the
+# harness (psycopg), pgbench (C) and node-postgres; the charts below are the harness's unless
+# they say otherwise.
 #
 # | strategy | what it does |
 # |---|---|
@@ -27,6 +31,7 @@
 # | `star_pipelined` | the same three in one round trip on one connection (pipeline mode) |
 # | `join_flat` | one LEFT JOIN over profile, roles and audit; rows multiply, folded back on the client |
 # | `join_json` | one statement in PostgREST's embedding shape (`LEFT JOIN LATERAL (... json_agg ...)`) |
+# | `rpc_bundle` | one call of a SQL function returning the user's bundle (`.rpc()`: the one request PostgREST allows on the star, whose spokes it cannot embed in each other, PGRST200) |
 
 # %% tags=["parameters"]
 run_dir = "../data/reference"
