@@ -45,6 +45,8 @@ def test_idle_cores_are_kept_awake_only_inside_the_block():
         return int.from_bytes(Path(topology.PM_QOS).read_bytes()[:4], "little")
 
     before = latency_us()
+    if before == 0:  # another process (a run beside the tests) holds the request: nothing here could show a change
+        pytest.skip("another process holds /dev/cpu_dma_latency at 0")
     with topology.awake() as held:
         assert held and latency_us() == 0
     assert latency_us() == before != 0
