@@ -2,12 +2,40 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
+import re
+import resource
 import sys
+import threading
 from pathlib import Path
 
 from bench import config
 from bench.config import UsageError
-from bench.results import compare
+
+# Below this address-space limit (`ulimit -v`) the imports alone fail, some of them where Python
+# cannot catch it (OpenBLAS aborts the process while numpy loads): refused before any import.
+MIN_ADDRESS_SPACE = 1 << 30
+_MEMORY = re.compile(r"out of memory|cannot allocate|can't start new thread|failed to map segment|\bOOM\b"
+                     r"|virtual memory", re.I)
+
+# psycopg's pool logs every failed reconnect and every broken connection it discards: hundreds of
+# lines once the server has stopped. The command ends with one `error:` line that says so instead.
+_GONE_LOG = re.compile(r"connection failed|server closed the connection|connection refused|shutting down"
+                       r"|terminating connection|discarding closed connection|closing returned connection"
+                       r"|error ignored in rollback", re.I)
+
+
+class _NoServerGoneNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _GONE_LOG.search(record.getMessage())
+
+
+def _quiet_server_gone_logs() -> None:
+    for name in ("psycopg", "psycopg.pool"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoServerGoneNoise) for f in logger.filters):
+            logger.addFilter(_NoServerGoneNoise())
 
 
 def _dsn(p: argparse.ArgumentParser) -> None:
@@ -80,6 +108,8 @@ def parser() -> argparse.ArgumentParser:
     summ.add_argument("run_dir", type=Path)
     summ.add_argument("--format", choices=("table", "csv"), default="table")
 
+    from bench.results import compare  # numpy and pandas: only once the address space is known to suffice
+
     cmp_ = verbs.add_parser("compare", help="two runs side by side: ratio per cell, marked only beyond noise")
     cmp_.add_argument("run_a", type=Path)
     cmp_.add_argument("run_b", type=Path)
@@ -96,26 +126,75 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    limit = _address_limit()
+    if limit is not None and limit < MIN_ADDRESS_SPACE:
+        print(f"error: the address-space limit (`ulimit -v`) is {limit >> 20} MB; the suite needs at least "
+              f"{MIN_ADDRESS_SPACE >> 20} MB (numpy, pandas, the PostgreSQL drivers); nothing was run", file=sys.stderr)
+        return 2
+    _quiet_server_gone_logs()
+    held = _HeldThreadFailures()
     try:
+        args = parser().parse_args(argv)
         return _dispatch(args)
     except UsageError as exc:
+        held.drop()  # e.g. the server went away: threads that lost it too say nothing more
         print(f"error: {_short(str(exc))}", file=sys.stderr)
-        return 2
-    except MemoryError:
-        print("error: out of memory (a low `ulimit -v`?); nothing was marked complete", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         _end_progress_lines()
         print("interrupted: nothing marked complete", file=sys.stderr)
         return 130
     except Exception as exc:
+        first = " ".join(str(exc).split())[:200] or type(exc).__name__
+        if _out_of_memory(exc):
+            held.drop()
+            _end_progress_lines()
+            under = f" under a `ulimit -v` of {limit >> 20} MB" if limit is not None else ""
+            print(f"error: out of memory{under} ({type(exc).__name__}: {first}); nothing was marked complete: "
+                  "raise the limit (`ulimit -v unlimited`) and rerun", file=sys.stderr)
+            return 2
         if not _server_gone(exc):
             raise
-        first = " ".join(str(exc).split())[:200] or type(exc).__name__
-        print(f"error: the PostgreSQL server went away ({first}); nothing was written: start it again "
-              "(`python -m bench db start`) and rerun", file=sys.stderr)
+        held.drop()
+        _end_progress_lines()
+        print(f"error: the PostgreSQL server went away during this command ({first}); nothing was written: start "
+              "it again (`python -m bench db start`) and rerun", file=sys.stderr)
         return 2
+    finally:
+        held.close()
+
+
+class _HeldThreadFailures:
+    """A worker thread that dies because the server went away or memory ran out would print its own
+    traceback around the command's one `error:` line; such tracebacks are held, and printed only if
+    the command does not end with that line (once it has, later ones from threads still winding
+    down are dropped too)."""
+
+    def __init__(self):
+        self.default = threading.excepthook
+        self.held: list = []
+        self.said = False
+        threading.excepthook = self._hook
+
+    def _hook(self, args) -> None:
+        exc = args.exc_value
+        if exc is not None and (_server_gone(exc) or _out_of_memory(exc)):
+            if not self.said:
+                self.held.append(args)
+        else:
+            self.default(args)
+
+    def drop(self) -> None:
+        """The command ends with the one line that explains them."""
+        self.said = True
+        self.held.clear()
+
+    def close(self) -> None:
+        if not self.said:
+            threading.excepthook = self.default
+        for args in self.held:
+            self.default(args)
+        self.held.clear()
 
 
 def _end_progress_lines() -> None:
@@ -130,6 +209,25 @@ def _end_progress_lines() -> None:
             pass
     if bars:
         sys.stderr.flush()
+
+
+def _address_limit() -> int | None:
+    """The soft address-space limit in bytes (`ulimit -v`), or None when there is none."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """Memory ran out, however it surfaced: a MemoryError, a thread or a shared library that could
+    not be mapped, a child (node, PostgREST) that died for want of address space."""
+    limited = _address_limit() is not None
+    while exc is not None:
+        if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
+            return True
+        if limited and _MEMORY.search(str(exc)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _server_gone(exc: BaseException) -> bool:

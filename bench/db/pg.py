@@ -344,6 +344,10 @@ def client_env(dsn: str) -> dict[str, str]:
     return env
 
 
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " ..."
+
+
 _reached: set[tuple] = set()  # (host, port) this process has connected to
 
 
@@ -356,7 +360,7 @@ def connect(dsn: str, **kwargs) -> psycopg.Connection:
         if where in _reached and "does not exist" in first:  # the server answers: the database went (another command?)
             raise UsageError(f"{first}; nothing was written: rerun when the command using it has finished") from None
         if where in _reached:  # it answered earlier in this command: stopped or crashed since
-            raise UsageError(f"the PostgreSQL server went away during this command ({first}); nothing was "
+            raise UsageError(f"the PostgreSQL server went away during this command ({_cut(first, 160)}); nothing was "
                              "written: start it again (`python -m bench db start`) and rerun") from None
         raise UsageError(f"cannot reach PostgreSQL ({first}); check the DSN or run `python -m bench db start`") from None
     _reached.add(where)

@@ -81,7 +81,11 @@ class ServerCPU:
 
     def _times(self) -> dict[int, float]:
         out = {}
-        for p in self.postmaster.children():
+        try:
+            children = self.postmaster.children()
+        except Exception:  # noqa: BLE001 - the server itself stopped: the run fails on its next statement
+            return out
+        for p in children:
             try:
                 t = p.cpu_times()
                 out[p.pid] = t.user + t.system
