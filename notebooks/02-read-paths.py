@@ -18,11 +18,11 @@
 # identical bundle. Single client, warm cache, five to ten repetitions per block (more while a
 # comparison is undecided; 06-method) in which every strategy takes the same users in the same
 # order (error bars: range of the per-repetition medians). The headline surface is PostgREST's
-# path: HTTP requests in the memo's supabase-js flow, sent by the suite's Python harness (and by
-# supabase-js itself as a cross-check, 06-method) over the delayed link to a tier that plays
-# PostgREST beside the database. The same statements are also sent on a direct connection by the
-# harness (psycopg), pgbench (C) and node-postgres; the charts below are the harness's unless
-# they say otherwise.
+# path: the memo's own code, supabase-js, over the delayed link to a tier that plays PostgREST
+# beside the database (at RTT 0 and 2 ms); the suite's Python harness sends the same requests at
+# every RTT as a cross-check (06-method says how far the two agree). The same statements are
+# also sent on a direct connection by the harness (psycopg), pgbench (C) and node-postgres; the
+# charts below are the harness's unless they say otherwise.
 #
 # | strategy | what it does |
 # |---|---|

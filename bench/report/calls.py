@@ -9,7 +9,9 @@ from bench.report import cells
 from bench.results import stats
 
 TIER = "PostgREST tier"  # the harness's HTTP requests through the tier, as `authenticated`
-CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres", TIER)
+SUPABASE = "supabase-js"  # the memo's own code through the tier: the PostgREST surface's headline client
+POSTGREST = (SUPABASE, TIER)  # the clients whose requests go through PostgREST's path
+CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres", TIER, SUPABASE)
 
 
 def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = None,

@@ -69,6 +69,19 @@ def test_the_tier_uses_the_rpc_where_the_run_has_it_else_says_the_embed(tmp_path
     assert f.figure.what.endswith("/ join_json, median latency") and "predates the RPC" in f.answer
 
 
+def test_supabase_js_is_the_postgrest_surfaces_headline_client_and_a_deciding_one(tmp_path):
+    """The memo's own code (supabase-js through the tier) gives the headline figure where the run
+    has it; the harness's requests in its flow stay a deciding surface of their own."""
+    flow = {"star_sequential": 3.0, "star_parallel": 2.0, "rpc_bundle": 1.0}
+    names = ("star_sequential", "star_parallel", "rpc_bundle")
+    harness = _requests(flow, envelope="tier", clients={"psycopg": names})
+    memo = _requests({**flow, "star_parallel": 0.5}, envelope="tier", clients={"supabase-js": names}, seed=1)
+    f = parallel.evaluate(_evidence(tmp_path, {"read_paths": pd.concat([_requests({}), harness, memo])}))
+    assert f.figure.client == "supabase-js" and f.figure.call == "faster", f.figure
+    assert f.label == core.RIGHT_WHEN and "through PostgREST, supabase-js" in f.condition
+    assert "through PostgREST, the harness" not in f.condition  # the harness's flow is called slower there
+
+
 def test_means_and_p95_are_reported_beside_not_deciding(tmp_path):
     f = parallel.evaluate(_evidence(tmp_path, {"read_paths": _requests({"star_parallel": 0.5})}))
     assert f.label == core.RIGHT and "Mean and p95" in f.beside

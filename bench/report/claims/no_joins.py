@@ -1,6 +1,7 @@
 """no-joins: "Lightning fast - no JOINs needed" (the JOIN is "slower")."""
 from __future__ import annotations
 
+from bench.report import calls
 from bench.report.claims import core, reads
 from bench.results import stats
 
@@ -34,9 +35,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
     h = reads.headline(c)
     fig = None if h is None else core.Figure(
         f"star_sequential / {h.b}, median latency", h.ratio, h.lo, h.hi, h.call,
-        surface="PostgREST as authenticated" if h.client == reads.TIER else "direct connection",
-        rtt_ms=h.rtt_ms, scale=reads.scale(t), client="supabase-js flow (harness)" if h.client == reads.TIER else h.client,
-        users=h.users)
+        rtt_ms=h.rtt_ms, scale=reads.scale(t), users=h.users, **reads.figure_where(h))
     _, trip = reads.one_trip(req)
     answer = (f"The memo's three single-table queries in turn against one request, per surface, client, RTT and user "
               f"size (scale {reads.scale(t)}): called faster {reads.summarise(c, stats.FASTER)}; slower "
@@ -49,7 +48,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
               if h is not None else "") + reads.mean_differs(c) + "."
     advice = ("fetch a user's screen in one request (an RPC or view through PostgREST; a join or json_agg on a direct "
               "connection)" if label in (core.WRONG, core.RIGHT_WHEN) else "")
-    figs = (["fig-readpaths-latency-rtt-postgrest"] if (c.client == reads.TIER).any() else []) + [
+    figs = (["fig-readpaths-latency-rtt-postgrest"] if c.client.isin(calls.POSTGREST).any() else []) + [
         "fig-readpaths-latency-rtt", "fig-readpaths-decomposition-time"]
     return core.finding(SPEC, label, condition=cond, attribution=core.NOT_APPLICABLE, figure=fig, answer=answer,
                         beside=beside, figures=figs, advice=advice)

@@ -1,6 +1,7 @@
 """parallel: "Parallel fetching - each table independent (Promise.all)"."""
 from __future__ import annotations
 
+from bench.report import calls
 from bench.report.claims import core, reads
 from bench.results import stats
 
@@ -34,9 +35,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
     h = reads.headline(c)
     fig = None if h is None else core.Figure(
         f"star_parallel / {h.b}, median latency", h.ratio, h.lo, h.hi, h.call,
-        surface="PostgREST as authenticated" if h.client == reads.TIER else "direct connection",
-        rtt_ms=h.rtt_ms, scale=reads.scale(t), client="supabase-js flow (harness)" if h.client == reads.TIER else h.client,
-        users=h.users)
+        rtt_ms=h.rtt_ms, scale=reads.scale(t), users=h.users, **reads.figure_where(h))
     answer = (f"Promise.all over three pooled connections against one request, per surface, client, RTT and user size "
               f"(scale {reads.scale(t)}): called faster {reads.summarise(c, stats.FASTER)}; slower "
               f"{reads.summarise(c, stats.SLOWER)}; equivalent {reads.summarise(c, stats.EQUIVALENT)}; undecided "
@@ -48,7 +47,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
               if h is not None else "") + reads.mean_differs(c) + "; Promise.all spends three connections per request."
     advice = ("replace Promise.all over three tables by one request (an RPC through PostgREST)"
               if label in (core.WRONG, core.RIGHT_WHEN) else "")
-    figs = (["fig-readpaths-latency-rtt-postgrest"] if (c.client == reads.TIER).any() else []) + [
+    figs = (["fig-readpaths-latency-rtt-postgrest"] if c.client.isin(calls.POSTGREST).any() else []) + [
         "fig-readpaths-latency-rtt", "fig-readpaths-latency-rtt-chat"]
     return core.finding(SPEC, label, condition=cond, attribution=core.NOT_APPLICABLE, figure=fig, answer=answer,
                         beside=beside, figures=figs, advice=advice)

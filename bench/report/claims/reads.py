@@ -1,5 +1,5 @@
-"""Read-path calls for the read claims (no-joins, parallel): per surface (each direct client,
-the PostgREST tier), RTT and user size (light / median / heavy by the user's audit rows), the
+"""Read-path calls for the read claims (no-joins, parallel): per surface (each direct client;
+through PostgREST, supabase-js itself and the harness's requests in its flow), RTT and user size (light / median / heavy by the user's audit rows), the
 memo's form against the best one-request form the surface allows. The median decides; the mean
 (per repetition, paired the same way) and the pooled p95 are reported beside."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ SIZES = ("light", "median", "heavy")
 HEADLINE_RTT_MS = 2.0  # the canonical cell: a client in the same region as its database
 DIRECT_ONE_REQUEST = ("join_flat", "join_json")  # rpc_bundle is reported beside
 TIER = calls.TIER
+SUPABASE = calls.SUPABASE
 
 
 def tier_form(req: pd.DataFrame) -> tuple[str, str]:
@@ -29,9 +30,12 @@ def tier_form(req: pd.DataFrame) -> tuple[str, str]:
 
 
 def requests(table: pd.DataFrame) -> pd.DataFrame:
-    """Warm, indexed 'account' requests at the largest scale, every direct client and the tier,
-    each user sized by its audit rows (terciles of the sampled users)."""
+    """Warm, indexed 'account' requests at the largest scale, every direct client, the harness
+    through the tier and supabase-js through it, each user sized by its audit rows (terciles of
+    the sampled users)."""
     req = calls.with_tier(table)
+    if not req.empty:
+        req = pd.concat([req, calls.supabase_js(table)], ignore_index=True)
     if req.empty:
         return req.assign(users=pd.Series(dtype=str))
     if "audit_rows" in req and req.audit_rows.notna().any():
@@ -65,7 +69,7 @@ def table_calls(req: pd.DataFrame, a: str, direct: tuple[str, ...], tier: tuple[
     """One row per client x RTT x user size (and 'all'): a against the best of the surface's forms."""
     rows = []
     for (client, rtt), g in req.groupby(["client", "rtt_ms"], sort=True):
-        against = tier if client == TIER else direct
+        against = tier if client in calls.POSTGREST else direct
         for users, u in [("all", g), *((s, g[g.users == s]) for s in SIZES)]:
             got = _cell(u, a, against) if len(u) else None
             if got:
@@ -85,9 +89,13 @@ def cells_for_rule(c: pd.DataFrame) -> list[tuple[str, str]]:
     return [(where(r), r.call) for r in sized.itertuples()]
 
 
+def surface(client: str) -> str:
+    return {SUPABASE: "through PostgREST, supabase-js", TIER: "through PostgREST, the harness"}.get(
+        client, f"direct, {client}")
+
+
 def where(r) -> str:
-    surface = "through PostgREST" if r.client == TIER else f"direct, {r.client}"
-    return f"{surface}, {r.users} users, RTT {r.rtt_ms:g} ms"
+    return f"{surface(r.client)}, {r.users} users, RTT {r.rtt_ms:g} ms"
 
 
 def summarise(c: pd.DataFrame, call: str) -> str:
@@ -95,11 +103,10 @@ def summarise(c: pd.DataFrame, call: str) -> str:
     hit = c[(c.users != "all") & (c.call == call)]
     parts = []
     for client, g in hit.groupby("client", sort=False):
-        surface = "through PostgREST" if client == TIER else f"direct, {client}"
         per = []
         for users, h in g.groupby("users", sort=False):
             per.append(f"{users} users at RTT " + ", ".join(f"{x:g}" for x in h.rtt_ms) + " ms")
-        parts.append(f"{surface}: " + ", ".join(per))
+        parts.append(f"{surface(client)}: " + ", ".join(per))
     return "; ".join(parts) if parts else "nowhere"
 
 
@@ -116,15 +123,24 @@ def decide(c: pd.DataFrame, extra: list[tuple[str, str]] = ()) -> tuple[str, str
     return label, cond
 
 
+def figure_where(h: pd.Series) -> dict:
+    """The headline cell's surface and client, as the findings record names them."""
+    if h.client in calls.POSTGREST:
+        return {"surface": "PostgREST as authenticated",
+                "client": "supabase-js" if h.client == SUPABASE else "supabase-js flow (harness)"}
+    return {"surface": "direct connection", "client": h.client}
+
+
 def headline(c: pd.DataFrame) -> pd.Series | None:
-    """The canonical cell: the memo's own surface (the tier) where the run has it, else the
-    harness on a direct connection; the RTT nearest HEADLINE_RTT_MS; median users."""
+    """The canonical cell: the memo's own code through PostgREST (supabase-js) where the run has
+    it, else the harness's requests in its flow through the tier, else the harness on a direct
+    connection; the RTT nearest HEADLINE_RTT_MS; median users."""
     if c.empty:
         return None
-    surface = TIER if (c.client == TIER).any() else ("psycopg" if (c.client == "psycopg").any() else c.client.iloc[0])
-    s = c[(c.client == surface) & (c.users == "median")]
+    client = next((k for k in (SUPABASE, TIER, "psycopg") if (c.client == k).any()), c.client.iloc[0])
+    s = c[(c.client == client) & (c.users == "median")]
     if s.empty:
-        s = c[(c.client == surface) & (c.users == "all")]
+        s = c[(c.client == client) & (c.users == "all")]
     rtt = s.rtt_ms.iloc[(s.rtt_ms - HEADLINE_RTT_MS).abs().argmin()]
     return s[s.rtt_ms == rtt].iloc[0]
 
