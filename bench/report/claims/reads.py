@@ -4,6 +4,8 @@ memo's form against the best one-request form the surface allows. The median dec
 (per repetition, paired the same way) and the pooled p95 are reported beside."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -244,3 +246,53 @@ def reproduced(c: pd.DataFrame, twin: pd.DataFrame | None, a: str, direct: tuple
     named = "; ".join(f"{where(r)} ({r.twin_call} in the twin)" for r in m[differ & sized].itertuples())
     return m, (f"{int((differ & sized).sum())} of {int((sized & m.twin_call.notna()).sum())} calls differ in the A/A "
                f"twin run and count as undecided: {named}.")
+
+
+@dataclass
+class Evaluated:
+    """A read claim's calls, label and headline, as both read claims take them: the memo's form
+    `a` against the surface's best one-request form, reproduced against the A/A twin, the cold
+    cell as one more deciding cell."""
+    a: str
+    scale: str
+    req: pd.DataFrame
+    c: pd.DataFrame
+    label: str
+    cond: str
+    h: pd.Series | None
+    fig: core.Figure | None
+    note: str
+    cold_text: str
+    twin_text: str
+
+    def calls_sentence(self) -> str:
+        """'called faster ...; slower ...; equivalent ...; undecided .... Headline: ...'"""
+        c, h, fig = self.c, self.h, self.fig
+        return (f"called faster {summarise(c, stats.FASTER)}; slower {summarise(c, stats.SLOWER)}; equivalent "
+                f"{summarise(c, stats.EQUIVALENT)}; undecided {summarise(c, stats.UNDECIDED)}."
+                + (f" Headline: {fig.words()}, {core.ms(h.a_ms)} against {core.ms(h.b_ms)}." if fig else ""))
+
+    def beside(self) -> str:
+        h = self.h
+        return (f"Mean and p95 in the headline cell: {h.mean_ratio:.2f}x ({h.mean_call}) and {h.p95_ratio:.2f}x; "
+                if h is not None else "") + mean_differs(self.c)
+
+    def figures(self, *rest: str) -> list[str]:
+        """The PostgREST chart first where the claim was called through PostgREST, then `rest`."""
+        return (["fig-readpaths-latency-rtt-postgrest"] if self.c.client.isin(calls.POSTGREST).any() else []) + list(rest)
+
+
+def evaluate(ev, a: str, direct: tuple[str, ...]) -> Evaluated:
+    t = ev.table("read_paths")
+    req = requests(t)
+    form, note = tier_form(req)
+    c = table_calls(req, a, direct, (form,))
+    c, twin_text = reproduced(c, twin_table(ev), a, direct, (form,))
+    label, cond = decide(c)
+    cold_call, cold_text = cold(ev, a, direct)
+    if cold_call is not None:  # the cold cell is one more deciding cell
+        label, cond = decide(c, [("cold cache, direct, psycopg", cold_call)])
+    h = headline(c)
+    fig = None if h is None else core.Figure(f"{a} / {h.b}, median latency", h.ratio, h.lo, h.hi, h.call,
+                                             rtt_ms=h.rtt_ms, scale=scale(t), users=h.users, **figure_where(h))
+    return Evaluated(a, scale(t), req, c, label, cond, h, fig, note, cold_text, twin_text)
