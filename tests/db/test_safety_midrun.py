@@ -6,9 +6,12 @@ server that was never reached) and memory exhausted under a low `ulimit -v`.
 The server is a private embedded cluster of this module (the session's server is shared)."""
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -24,11 +27,14 @@ UNDER_WAY = {"evolution": ("SELECT count(*) FROM pg_stat_activity WHERE applicat
 
 
 @pytest.fixture(scope="module")
-def private(tmp_path_factory):
-    emb = pg.Embedded(tmp_path_factory.mktemp("gone") / "pg")
+def private():
+    # not under pytest's base temp: any pytest session starting on the machine sets it back to 0700,
+    # and the server (run as its own system user under root) loses its data directory
+    emb = pg.Embedded(Path(tempfile.mkdtemp(prefix="bench-test-")) / "pg")
     seed.seed(emb.start().dsn(), seed.Request(scale="xs"), progress=False)
     yield emb
     emb.stop()
+    shutil.rmtree(emb.home.parent, ignore_errors=True)
 
 
 # (a crash, `-m immediate`, during `run rls`: tests/db/test_bad_runs.py)
