@@ -118,3 +118,21 @@ def test_a_long_bad_value_is_cut():
 def test_fresh_refuses_a_dsn_connected_to_the_dataset_itself():
     line = _one_error_line(_bench("seed", "--scale", "xs", "--fresh", "--dsn", "host=/nonexistent dbname=bench_star_xs"))
     assert "bench_star_xs" in line and "dbname=postgres" in line
+
+
+def test_the_pools_reconnect_noise_is_not_echoed_once_the_server_went_away(caplog):
+    """psycopg's pool logs every failed reconnect (hundreds of lines after the server stopped);
+    the command's own line says it went away. Other warnings still show."""
+    import logging
+
+    from bench import cli
+
+    cli._quiet_server_gone_logs()
+    pool = logging.getLogger("psycopg.pool")
+    with caplog.at_level(logging.WARNING):
+        pool.warning("error connecting in %r: %s", "pool-2", "connection failed: connection to server at "
+                     "\"127.0.0.1\", port 5432 failed: Connection refused")
+        pool.warning("discarding closed connection: %s", "<psycopg.Connection [BAD]>")
+        logging.getLogger("psycopg").warning("error ignored in rollback on <psycopg.Connection>: sending query failed")
+        pool.warning("some other warning")
+    assert [r.getMessage() for r in caplog.records] == ["some other warning"]
