@@ -36,3 +36,25 @@ def xs_quick_run(server, xs_star, tmp_path_factory):
     from bench.experiments.runner import run_experiments
 
     return run_experiments(server, seed.Request(scale="xs"), [], quick=True, root=tmp_path_factory.mktemp("results"))
+
+
+@pytest.fixture(scope="session")
+def run_alone(tmp_path_factory):
+    """`run_alone(name)`: that experiment run alone, as its own command, on a fresh xs dataset of a
+    private cluster (tests/alone.py), once per session."""
+    from alone import Alone
+
+    alone = Alone(tmp_path_factory.mktemp("alone"))
+    yield alone
+    alone.close()
+
+
+@pytest.fixture(scope="session")
+def reference_record() -> dict:
+    """The committed reference run's findings record as `claims.record(run)` makes it (about 20 s:
+    computed once for the tests that read it)."""
+    from bench import config
+    from bench.report import claims
+    from bench.results import store
+
+    return claims.record(store.load(config.REFERENCE))

@@ -46,14 +46,20 @@ class _TimedPool:
             yield conn
 
 
+CHECKOUT_S, OPEN_S = 20.0, 15.0
+
+
 class SharedPool:
     """`budget` connections shared by every sender of one process; a wire per connection."""
 
     def __init__(self, dsn: str, budget: int = 10, fanout_threads: int = 8, rest: bool = False,
                  role: str = "authenticated", prepared: bool = True):
+        # A checkout waits at most CHECKOUT_S and the pool at most OPEN_S to fill: far above any
+        # queue a cell builds (milliseconds), short enough that a server gone mid-run is reported
+        # within a minute rather than after the pool's defaults (120 s, then 30 s per new pool).
         self.pool = ConnectionPool(dsn, min_size=budget, max_size=budget, open=True, configure=lean,
-                                   kwargs=strategies.connect_kwargs(prepared), timeout=120)
-        self.pool.wait()
+                                   kwargs=strategies.connect_kwargs(prepared), timeout=CHECKOUT_S)
+        self.pool.wait(timeout=OPEN_S)
         self.budget = budget
         self.executor = ThreadPoolExecutor(fanout_threads)  # star_parallel_threads' parts
         self.wires: dict[int, Wire] = {}

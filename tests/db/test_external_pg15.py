@@ -1,6 +1,6 @@
 """Proof on a server the suite did not start: Debian's PostgreSQL 15, set up as a DBA would (a
 login role with a password, an application database of its own), then the suite by DSN only:
-seed xs, a quick read-paths and RLS run, render. Nothing outside the suite's bench_* databases
+seed xs, a quick read-paths, RLS and locks run beside the session's server, render. Nothing outside the suite's bench_* databases
 and its four documented roles may change. Skipped where postgresql-15 is not installed, except
 under .ci/run (BENCH_REQUIRE_PG15=1), where it must run."""
 from __future__ import annotations
@@ -90,21 +90,38 @@ def test_a_role_with_other_attributes_is_refused_in_one_line(external):
             conn.execute("DROP ROLE service_role")
 
 
-def test_the_suite_by_dsn_changes_only_its_own_databases_and_roles(external, tmp_path):
+@pytest.fixture(scope="module")
+def two_servers(external, server, tmp_path_factory):
+    """By DSN only: seed xs on PG15, then one quick run of read paths, RLS and locks on the session's
+    server and on PG15 (`run --dsn A --dsn B`); PG15's databases, roles and application data
+    before and after. One run serves both proofs below."""
     running, dsn = external
-    dbs_before, roles_before, app_before = _state(running)
-
+    before = _state(running)
     seeded = _bench("seed", "--scale", "xs", "--no-progress", dsn=dsn)
-    assert seeded.returncode == 0, seeded.stderr
-    ran = _bench("run", "read-paths", "rls", "--scale", "xs", "--quick", "--out", str(tmp_path), dsn=dsn)
-    assert ran.returncode == 0, ran.stderr
-    run_dir = Path(ran.stdout.strip().splitlines()[-1])
+    out = tmp_path_factory.mktemp("two-servers")
+    env = {k: v for k, v in os.environ.items() if k != config.DSN_ENV}
+    ran = subprocess.run([sys.executable, "-m", "bench", "run", "read-paths", "rls", "locks", "--scale", "xs", "--quick",
+                          "--no-extra-scales", "--out", str(out), "--dsn", server, "--dsn", dsn],
+                         capture_output=True, text=True, env=env, cwd=config.REPO, timeout=900)
+    return {"seeded": seeded, "ran": ran, "out": out, "before": before, "after": _state(running)}
+
+
+def _runs(two: dict) -> tuple[Path, Path]:
+    assert two["seeded"].returncode == 0, two["seeded"].stderr
+    assert two["ran"].returncode == 0, two["ran"].stderr
+    first, second = (Path(line) for line in two["ran"].stdout.strip().splitlines()[-2:])
+    return first, second
+
+
+def test_the_suite_by_dsn_changes_only_its_own_databases_and_roles(external, two_servers):
+    running, dsn = external
+    _, run_dir = _runs(two_servers)  # PG15's run
     rendered = subprocess.run([sys.executable, "-m", "bench", "render", "--run", str(run_dir), "02-read-paths",
                                "05-rls"], capture_output=True, text=True, cwd=config.REPO, timeout=600)
     shutil.rmtree(config.REPORTS / "runs" / run_dir.name, ignore_errors=True)
     assert rendered.returncode == 0, rendered.stderr
 
-    dbs_after, roles_after, app_after = _state(running)
+    (dbs_before, roles_before, app_before), (dbs_after, roles_after, app_after) = two_servers["before"], two_servers["after"]
     assert dbs_before <= dbs_after  # nothing dropped
     new = dbs_after - dbs_before
     assert new and all(name.startswith("bench_") for name in new), new
@@ -118,7 +135,7 @@ def test_the_suite_by_dsn_changes_only_its_own_databases_and_roles(external, tmp
     assert meta["topology"].startswith("external server")
 
 
-def test_two_servers_in_one_run_are_set_side_by_side(external, server, tmp_path):
+def test_two_servers_in_one_run_are_set_side_by_side(two_servers):
     """`run --dsn A --dsn B`: B's run lands in servers/<A's run>/, the servers page shows the
     read-path, RLS and lock cells of both as loaded images, and the verdicts answer on both."""
     from site_checks import FIGURE_SHOWN, need_browser
@@ -126,14 +143,8 @@ def test_two_servers_in_one_run_are_set_side_by_side(external, server, tmp_path)
     from bench.report import claims
     from bench.results import store
 
-    running, dsn = external
-    env = {k: v for k, v in os.environ.items() if k != config.DSN_ENV}
-    ran = subprocess.run([sys.executable, "-m", "bench", "run", "read-paths", "rls", "locks", "--scale", "xs", "--quick",
-                          "--no-extra-scales", "--out", str(tmp_path), "--dsn", server, "--dsn", dsn],
-                         capture_output=True, text=True, env=env, cwd=config.REPO, timeout=900)
-    assert ran.returncode == 0, ran.stderr
-    first, second = (Path(line) for line in ran.stdout.strip().splitlines()[-2:])
-    assert second.parent == tmp_path / "servers" / first.name
+    first, second = _runs(two_servers)
+    assert second.parent == two_servers["out"] / "servers" / first.name
     others = store.server_runs(first)
     assert [o.path for o in others] == [second]
     assert others[0].meta["versions"]["postgresql"].startswith("15.")

@@ -9,7 +9,6 @@ import pytest
 
 from bench.db import pgbouncer
 from bench.experiments import pooler
-from bench.seeding import seed
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
@@ -18,12 +17,11 @@ if not pgbouncer.installed():
 
 
 @pytest.fixture(scope="module")
-def pooler_run(server, xs_star, tmp_path_factory):
-    from bench.experiments.runner import run_experiments
-
-    path = run_experiments(server, seed.Request(scale="xs"), ["pooler"], quick=True,
-                           root=tmp_path_factory.mktemp("pooler"))
-    return pd.read_parquet(path / "pooler.parquet"), json.loads((path / "run.json").read_text())
+def pooler_run(run_alone):
+    """The pooler's quick run at xs, as the test that runs every experiment alone made it."""
+    ran = run_alone("pooler")
+    assert ran.run_dir is not None, ran.done.stderr[-3000:]
+    return pd.read_parquet(ran.run_dir / "pooler.parquet"), json.loads((ran.run_dir / "run.json").read_text())
 
 
 def test_every_strategy_runs_on_both_paths_with_one_answer(pooler_run):

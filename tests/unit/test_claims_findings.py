@@ -1,18 +1,8 @@
 """The findings record: written once by rendering, quoted by the README, the front page and 00."""
 import json
 
-import pytest
-
 from bench.report import claims, front
 from bench.report.claims import core, text
-from bench.results import store as results
-
-
-@pytest.fixture(scope="module")
-def reference_record():
-    from bench import config
-
-    return claims.record(results.load(config.REFERENCE))
 
 
 def test_the_record_has_fourteen_verdicts_with_labels_from_the_vocabulary(reference_record):

@@ -32,22 +32,22 @@ def test_every_figure_id_is_saved_once_in_the_notebooks():
     assert covered - committed == set(), "a notebook the reference covers has a figure that was not rendered"
 
 
-def test_readme_findings_are_the_reference_runs_verdicts():
+def test_readme_findings_are_the_reference_runs_verdicts(reference_record):
     from bench.report import readme
     from bench.results import store
 
     text = (config.REPO / "README.md").read_text()
-    assert readme.expected(text, store.load(config.REFERENCE)) == text, \
+    assert readme.expected(text, store.load(config.REFERENCE), rec=reference_record) == text, \
         "README findings disagree with the reference run: `python -m bench render --run data/reference/<run>`"
 
 
-def test_a_changed_verdict_breaks_the_readme_check(tmp_path):
+def test_a_changed_verdict_breaks_the_readme_check(reference_record):
     from bench.report import readme
     from bench.results import store
 
     text = (config.REPO / "README.md").read_text().replace("| **Wrong** |", "| **Right** |", 1)
     assert "| **Right** |" in text
-    assert readme.expected(text, store.load(config.REFERENCE)) != text
+    assert readme.expected(text, store.load(config.REFERENCE), rec=reference_record) != text
 
 
 def test_the_figure_index_page_is_generated_from_the_figures():
