@@ -45,7 +45,7 @@ def _ratio_bars(ax, rows: pd.DataFrame, y0: float, height: float) -> None:
 
 
 def _client_label(client: str) -> str:
-    return "PostgREST tier (supabase-js requests, as authenticated)" if client == calls.TIER else \
+    return "PostgREST tier (the harness in supabase-js's flow, as authenticated)" if client == calls.TIER else \
         palette.label(f"client:{client}")
 
 

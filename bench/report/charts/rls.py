@@ -238,11 +238,11 @@ def isolation_matrix(iso: pd.DataFrame):
     return fig, sentence
 
 
-WRITE_ROWS = [  # (op, case) rows of the write-path grid, in reading order
-    *[(op, case) for op in ("insert_other", "update_other", "delete_other")
-      for case in ("other_user", "anon", "missing_claim", "forged_claim")],
+CALLERS = ("other_user", "anon", "missing_claim", "forged_claim", "service_role")
+WRITE_ROWS = [  # (op, case) rows of the write-path grid, in reading order; a row the run has is never left out
+    *[(op, case) for op in ("insert_other", "update_other", "delete_other") for case in CALLERS],
     ("self_promotion", "other_user"), ("promoted_read", "other_user"),
-    *[(op, case) for op in ("truncate", "trigger") for case in ("other_user", "anon")],
+    *[(op, case) for op in ("truncate", "trigger") for case in CALLERS],
     ("trigger_runs_as", "other_user"), ("definer_search_path", "-"),
 ]
 WRITE_LABELS = {"insert_other": "insert a row for user B", "update_other": "update B's rows",
@@ -253,7 +253,7 @@ WRITE_LABELS = {"insert_other": "insert a row for user B", "update_other": "upda
 REACH_LABELS = {"postgrest": "Reachable through PostgREST by a supabase-js client with its JWT",
                 "direct": "Reachable only with a direct SQL connection as that role (not through PostgREST)"}
 CASE_LABELS = {"other_user": "user A", "anon": "anon", "missing_claim": "no claim", "forged_claim": "forged claim",
-               "-": ""}
+               "service_role": "service_role (bypasses RLS: the control)", "-": ""}
 
 
 def write_paths(table: pd.DataFrame, scale: str | None = None):
@@ -265,7 +265,8 @@ def write_paths(table: pd.DataFrame, scale: str | None = None):
     w = table[(table.record == "write") & (table.scale == scale)]
     held_cells = cells.write_cells(w)
     sets = [p for p in ("memo", "safe") if p in set(held_cells.policy_set)]
-    rows = [r for r in WRITE_ROWS if ((held_cells.op == r[0]) & (held_cells.case == r[1])).any()]
+    present = set(zip(held_cells.op, held_cells.case))
+    rows = [r for r in WRITE_ROWS if r in present] + sorted(present - set(WRITE_ROWS))
     fig, ax = plt.subplots(figsize=(8.5, 0.36 * len(rows) + 1.8))
     values = np.full((len(rows), len(sets)), np.nan)
     for i, (op, case) in enumerate(rows):
@@ -283,7 +284,8 @@ def write_paths(table: pd.DataFrame, scale: str | None = None):
     ax.legend([plt.Rectangle((0, 0), 1, 1, color=palette.colour(k)) for k in outcomes], legend.values(),
               fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     reach = dict(zip(held_cells.op, held_cells.reach))
-    ax.set_yticks(range(len(rows)), [f"{CASE_LABELS[c]}: {WRITE_LABELS[o]} [{reach[o]}]".lstrip(": ") for o, c in rows],
+    ax.set_yticks(range(len(rows)), [f"{CASE_LABELS.get(c, c)}: {WRITE_LABELS.get(o, o)} [{reach[o]}]".lstrip(": ")
+                                     for o, c in rows],
                   fontsize=7)
     ax.set_xticks(range(len(sets)), ["the memo's policies + GRANT ALL" if s == "memo" else "the safe set" for s in sets])
     ax.grid(False)
