@@ -287,7 +287,7 @@ def write_paths(table: pd.DataFrame, scale: str | None = None):
     ax.set_yticks(range(len(rows)), [f"{CASE_LABELS.get(c, c)}: {WRITE_LABELS.get(o, o)} [{reach[o]}]".lstrip(": ")
                                      for o, c in rows],
                   fontsize=7)
-    ax.set_xticks(range(len(sets)), ["the memo's policies + GRANT ALL" if s == "memo" else "the safe set" for s in sets])
+    ax.set_xticks(range(len(sets)), ["the memo's policies\n+ GRANT ALL" if s == "memo" else "the safe set" for s in sets])
     ax.grid(False)
     memo = held_cells[held_cells.policy_set == "memo"]
     holes = memo[memo.held < memo.checks]
