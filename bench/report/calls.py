@@ -36,17 +36,18 @@ def with_tier(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
     plain = requests(table, bundle)
     if plain.empty:
         return plain
-    tier = requests(table, bundle, scale=plain.scale.iloc[0], envelope="tier")
-    return pd.concat([plain, tier[tier.client == "psycopg"].assign(client=TIER)], ignore_index=True)
+    return pd.concat([plain, _through_tier(table, bundle, plain, "psycopg").assign(client=TIER)], ignore_index=True)
 
 
 def supabase_js(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
     """supabase-js's requests through the tier (the memo's own code), at the direct rows' scale."""
     plain = requests(table, bundle)
-    if plain.empty:
-        return plain
+    return plain if plain.empty else _through_tier(table, bundle, plain, SUPABASE)
+
+
+def _through_tier(table: pd.DataFrame, bundle: str, plain: pd.DataFrame, client: str) -> pd.DataFrame:
     tier = requests(table, bundle, scale=plain.scale.iloc[0], envelope="tier")
-    return tier[tier.client == "supabase-js"]
+    return tier[tier.client == client]
 
 
 def calls(req: pd.DataFrame, a: str, against: tuple[str, ...], margin: float = stats.MARGIN) -> pd.DataFrame:

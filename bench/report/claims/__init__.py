@@ -44,10 +44,10 @@ MEMO_TABLE = {  # the memo's Pattern Comparison rows: star entry, relational ent
 }
 
 
-def evaluate_one(run: results.Run) -> list[core.Finding]:
+def evaluate_one(run: results.Run, modules=None) -> list[core.Finding]:
     ev = core.Evidence(run)
     out = []
-    for m in MODULES:
+    for m in MODULES if modules is None else modules:
         missing = [n for n in m.SPEC.needs if not run.has(n)]
         out.append(core.unmeasured(m.SPEC, missing) if missing else m.evaluate(ev))
     return out
@@ -67,12 +67,19 @@ def _across(f: core.Finding, theirs: core.Finding, here: str, there: str) -> Non
         f.label, f.condition = when, f"the server is {there}" + (f" and {theirs.condition}" if theirs.condition else "")
 
 
-def evaluate(run: results.Run, others: list[results.Run] | None = None) -> list[core.Finding]:
-    """The fourteen findings of `run`, each also judged on the run's other servers."""
-    found = evaluate_one(run)
+def evaluate(run: results.Run, others: list[results.Run] | None = None, keys=None) -> list[core.Finding]:
+    """The fourteen findings of `run` (or those of `keys`, in the record's order), each also judged
+    on the run's other servers."""
+    modules = None
+    if keys is not None:
+        modules = [m for m in MODULES if m.SPEC.key in keys]
+        unknown = set(keys) - {m.SPEC.key for m in modules}
+        if unknown:
+            raise KeyError(f"no claim {', '.join(sorted(unknown))}; the claims are {', '.join(s.key for s in SPECS)}")
+    found = evaluate_one(run, modules)
     others = results.server_runs(run.path) if others is None else others
     for other in others:
-        for f, theirs in zip(found, evaluate_one(other)):
+        for f, theirs in zip(found, evaluate_one(other, modules)):
             _across(f, theirs, results.server_label(run), results.server_label(other))
     return found
 

@@ -9,28 +9,14 @@ from __future__ import annotations
 import html
 
 from bench.report import claims
-from bench.report.claims import core, text
+from bench.report.claims import text
 from bench.results import store as results
-
-
-def _evaluate(run: results.Run, modules) -> list[core.Finding]:
-    ev = core.Evidence(run)
-    missing = {m: [n for n in m.SPEC.needs if not run.has(n)] for m in modules}
-    return [core.unmeasured(m.SPEC, missing[m]) if missing[m] else m.evaluate(ev) for m in modules]
 
 
 def findings(run: results.Run, *keys: str, others: list[results.Run] | None = None) -> list[dict]:
     """The findings record's entries for `keys` (in the record's order), as `claims.record(run)`
     has them."""
-    modules = [m for m in claims.MODULES if m.SPEC.key in keys]
-    unknown = set(keys) - {m.SPEC.key for m in modules}
-    if unknown:
-        raise KeyError(f"no claim {', '.join(sorted(unknown))}; the claims are {', '.join(s.key for s in claims.SPECS)}")
-    found = _evaluate(run, modules)
-    for other in results.server_runs(run.path) if others is None else others:
-        for f, theirs in zip(found, _evaluate(other, modules)):
-            claims._across(f, theirs, results.server_label(run), results.server_label(other))
-    return [f.record() for f in found]
+    return [f.record() for f in claims.evaluate(run, others, keys=keys)]
 
 
 def markdown(fs, key: str, verdicts: str = "00-verdicts.html") -> str:
