@@ -60,14 +60,20 @@ def parts(bundle: Bundle) -> list[dict]:
              "limit": postgrest_shapes.LIMIT.get((bundle.name, p))} for p in bundle.parts]
 
 
+def base_job(addr: tuple[str, int], bundle: Bundle, users: list, tokens: list[str]) -> dict:
+    """What every supabase-js driver reads: the tier as a project URL, the bundle's calls, the
+    users and their access tokens."""
+    return {"url": f"http://{addr[0]}:{addr[1]}", "anon_key": postgrest.ANON_KEY, "bundle": bundle.name,
+            "parts": parts(bundle), "root": postgrest_shapes.ROOT, "rpc": postgrest_shapes.RPC[bundle.name],
+            "users": [str(u) for u in users], "bearers": list(tokens)}
+
+
 def run(dsn: str, addr: tuple[str, int], bundle: Bundle, users: list, blocks: list[dict], verify: bool,
         strategies: tuple[str, ...] = STRATEGIES, tokens: list[str] | None = None) -> tuple[list[dict], list[dict]]:
     """Blocks: [{rep, strategy, order, requests, warmup}] against the tier at `addr`; `dsn` reads
     the users' auth.users rows for their tokens (unless `tokens` are given). Returns (answers,
     records); answers for `strategies`."""
-    job = {"url": f"http://{addr[0]}:{addr[1]}", "anon_key": postgrest.ANON_KEY, "bundle": bundle.name,
-           "parts": parts(bundle), "root": postgrest_shapes.ROOT, "rpc": postgrest_shapes.RPC[bundle.name],
-           "users": [str(u) for u in users], "bearers": tokens if tokens is not None else bearers(dsn, users),
+    job = {**base_job(addr, bundle, users, tokens if tokens is not None else bearers(dsn, users)),
            "verify": verify, "strategies": list(strategies), "blocks": blocks}
     done = subprocess.run(["node", str(DRIVER)], input=json.dumps(job), capture_output=True, text=True,
                           timeout=900, cwd=config.REPO)
