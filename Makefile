@@ -54,11 +54,11 @@ report-quick: setup db ## the main job in its quick form (scale s, small matrice
 	$(PY) -m bench run --scale s --quick
 	$(PY) -m bench render --run "$$(ls -1d data/results/2* | tail -n 1)"
 
-reference: seed pg15 ## re-make the committed reference run (SCALES, default s,m), its A/A twin and its PostgreSQL 15 run (read paths, RLS, locks at the largest scale), rewrite notebooks/, reports/, README findings
+reference: seed pg15 ## re-make the committed reference run (SCALES, default s,m), its A/A twin (read paths and caching) and its PostgreSQL 15 run (read paths, RLS, locks), both at the largest scale, rewrite notebooks/, reports/, README findings
 	rm -rf data/reference.new
 	$(PY) -m bench run --scale $(SCALES) --out data/reference.new
 	run="$$(ls -1d data/reference.new/2* | tail -n 1)"; \
-	$(PY) -m bench run read_paths --scale $(lastword $(subst $(comma), ,$(SCALES))) --no-extra-scales --out "data/reference.new/aa/$$(basename "$$run")" && \
+	$(PY) -m bench run read_paths caching --scale $(lastword $(subst $(comma), ,$(SCALES))) --no-extra-scales --out "data/reference.new/aa/$$(basename "$$run")" && \
 	$(PY) -m bench run read_paths rls locks --servers pg15 --scale $(lastword $(subst $(comma), ,$(SCALES))) --no-extra-scales \
 	  --out "data/reference.new/servers/$$(basename "$$run")"
 	rm -rf data/reference && mv data/reference.new data/reference

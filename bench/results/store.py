@@ -232,7 +232,8 @@ def latest_run(root: Path | None = None) -> Path | None:
 
 def aa_run(run_dir) -> Path | None:
     """The A/A run of a run: the same code and data run again (`make reference` makes one, of
-    the read-path matrix at the headline scale, into <root>/aa/<run-id>/), or None."""
+    the read-path matrix and the caching experiment at the headline scale, into
+    <root>/aa/<run-id>/; older twins hold the read paths alone), or None."""
     run_dir = Path(run_dir)
     return latest_run(run_dir.parent / "aa" / run_dir.name)
 
