@@ -170,6 +170,13 @@ def cold_call(table: pd.DataFrame, a: str, against: tuple[str, ...], margin: flo
     one rule: the repetitions are paired (the same users in the same order for every strategy of a
     repetition), so the call is `stats.paired` on the per-repetition medians; returns the call,
     the ratio and the strategy it was set against."""
+    got = cold_paired(table, a, against, margin)
+    return None if got is None else (got[0].call, got[0].ratio, got[1])
+
+
+def cold_paired(table: pd.DataFrame, a: str, against: tuple[str, ...], margin: float) -> tuple[stats.Call, str] | None:
+    """`cold_call`'s comparison whole: the `stats.paired` call (ratio, interval, call) and the
+    strategy it was set against, or None where the cold cells lack `a` or all of `against`."""
     d = cache_requests(table)
     d = d[d.cache == "cold"]
     present = [b for b in against if (d.strategy == b).any()]
@@ -177,10 +184,56 @@ def cold_call(table: pd.DataFrame, a: str, against: tuple[str, ...], margin: flo
         return None
     b = min(present, key=lambda x: d[d.strategy == x].latency_us.median())
     med = d[d.strategy.isin([a, b])].groupby(["rep", "strategy"]).latency_us.median().unstack("strategy")
-    c = stats.paired(med[a].to_numpy(), med[b].to_numpy(), margin)
-    return c.call, c.ratio, b
+    return stats.paired(med[a].to_numpy(), med[b].to_numpy(), margin), b
 
 
 def tie(a: pd.Series, b: pd.Series) -> bool:
     """Two cells whose per-repetition median ranges overlap."""
     return not (a.hi_us < b.lo_us or b.hi_us < a.lo_us)
+
+
+# -- the cold cells' A/A twin --------------------------------------------------------------------
+# The cold comparisons the claims call: Promise.all against the join (caching, parallel) and the
+# star's queries in turn against the best one-request join (no-joins).
+COLD_COMPARISONS = (("star_parallel", ("join_json",)), ("star_sequential", ("join_flat", "join_json")))
+
+
+def twin_caching(run_path) -> pd.DataFrame | None:
+    """The caching table of the run's A/A twin (`make reference` runs caching again beside the
+    read paths), or None: no twin, or a twin of the read paths alone (older references)."""
+    from bench.results import store
+
+    twin = store.aa_run(run_path)
+    if twin is None:
+        return None
+    run = store.load(twin)
+    return run.table("caching") if run.has("caching") else None
+
+
+def twin_cold(table: pd.DataFrame, call: str, twin: pd.DataFrame | None, a: str, against: tuple[str, ...],
+              margin: float) -> tuple[str | None, str]:
+    """The run's cold call (`call`, of `a` against the fastest of `against` in `table`) checked
+    against the same call in the A/A twin's caching table: returns the twin's call (None where the
+    twin cannot check it: no twin of the cold cells, not proven cold, another scale, no such
+    cells) and a sentence naming it. A call the twin makes otherwise counts as undecided; the
+    sentence says so, and the caller counts it."""
+    if twin is None:
+        return None, "no A/A twin of the cold cells"
+    ok, why = proven_cold(twin)
+    if not ok:
+        return None, f"the A/A twin's cold cells are not called ({why})"
+    here, there = (str(records(t, "buffers").scale.iloc[0]) for t in (table, twin))
+    if here != there:
+        return None, f"the A/A twin's cold cells are at scale {there}, not {here}: not checked"
+    got = cold_call(twin, a, against, margin)
+    if got is None:
+        return None, "the A/A twin has no cold cells for these strategies"
+    twin_call, ratio, b = got
+    if twin_call == call:
+        return twin_call, f"the A/A twin called it {twin_call} too ({ratio:.2f}x {b}'s median)"
+    return twin_call, f"the A/A twin called it {twin_call} ({ratio:.2f}x {b}'s median); counted undecided"
+
+
+def counted(call: str | None, twin_call: str | None) -> str | None:
+    """The cold call a verdict counts: undecided where the A/A twin called it otherwise."""
+    return stats.UNDECIDED if call is not None and twin_call is not None and twin_call != call else call

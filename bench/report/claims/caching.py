@@ -16,14 +16,19 @@ SPEC = core.Spec(
     attribution_test="star against relational: the join reads the same tables' pages",
     rule=("The memo is right if the star's queries touch fewer shared buffers than the join (beyond 10 %), right only "
           "when the cache is cold if only its overlapping cold reads are called faster, wrong if neither, undecided "
-          "if the cold cells are not proven cold or the cold call straddles the margin."))
+          "if the cold cells are not proven cold, the cold call straddles the margin or the A/A twin run calls it "
+          "otherwise."))
 
 
-def decide(proven: bool, pages_ratio: float, cold_call: str | None) -> tuple[str, str]:
+def decide(proven: bool, pages_ratio: float, cold_call: str | None, twin_call: str | None = None) -> tuple[str, str]:
+    """`twin_call`: the same cold call in the A/A twin run (None where it has no proven cold cells);
+    a cold call the twin does not reproduce counts as undecided."""
     if not proven:
         return core.UNDECIDED, "the cold cells did not prove they were cold"
     if np.isfinite(pages_ratio) and pages_ratio <= 1 / (1 + stats.MARGIN):
         return core.RIGHT, ""
+    if ec.counted(cold_call, twin_call) != cold_call:
+        return core.UNDECIDED, f"the A/A twin run calls the cold latency {twin_call}, this run {cold_call}"
     if cold_call == stats.FASTER:
         return core.RIGHT_WHEN, "the cache is cold (three overlapping I/O waits beat one statement)"
     if cold_call in (None, stats.UNDECIDED):
@@ -46,14 +51,17 @@ def evaluate(ev: core.Evidence) -> core.Finding:
     d = d[(d.cache == "cold") & d.strategy.isin(["star_parallel", "join_json"])]
     med = d.groupby(["rep", "strategy"]).latency_us.median().unstack("strategy")
     c = stats.paired(med["star_parallel"].to_numpy(), med["join_json"].to_numpy())
-    label, cond = decide(True, star / join, got[0] if got else None)
+    twin_call, twin_text = (ec.twin_cold(t, got[0], ec.twin_caching(ev.run.path), "star_parallel", ("join_json",),
+                                         stats.MARGIN) if got else (None, ""))
+    label, cond = decide(True, star / join, got[0] if got else None, twin_call)
     scale = str(ec.records(t, "buffers").scale.iloc[0])
-    fig = core.Figure("star_parallel / join_json, cold median latency", c.ratio, c.lo, c.hi, c.call,
+    fig = core.Figure("star_parallel / join_json, cold median latency", c.ratio, c.lo, c.hi, ec.counted(c.call, twin_call),
                       surface="direct connection, cold cache", scale=scale, client="psycopg", users="all")
     answer = (f"Cold (relations evicted from shared buffers and the OS page cache before every request, proved by "
               f"{b.loc[('cold', 'join_json')].shared_read_per_request:.0f} blocks read per bundle), scale {scale}: the "
               f"star's three queries touch {star:.0f} shared buffers per bundle, the join {join:.0f} (the same pages, "
-              f"cached the same way); cold, Promise.all against the join: {core.call_words(c)}.")
+              f"cached the same way); cold, Promise.all against the join: {core.call_words(c)}"
+              + (f" ({twin_text})." if twin_text else "."))
     return core.finding(SPEC, label, condition=cond, figure=fig, answer=answer,
                         attribution="shared: the join reads the same tables' pages (no relational cold cells in this run)",
                         figures=["fig-caching-latency-cache", "fig-caching-buffers-strategy"])
