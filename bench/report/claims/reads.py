@@ -163,7 +163,8 @@ def scale(table: pd.DataFrame) -> str:
 
 
 def cold(ev, a: str, against: tuple[str, ...]) -> tuple[str | None, str]:
-    """The cold-cache cell from the caching experiment, when it proved cold."""
+    """The cold-cache cell from the caching experiment, when it proved cold; a call the A/A twin
+    run's cold cells make otherwise counts as undecided (`evolution_cells.twin_cold`)."""
     from bench.report import evolution_cells as ec
 
     if not ev.has("caching"):
@@ -174,8 +175,10 @@ def cold(ev, a: str, against: tuple[str, ...]) -> tuple[str | None, str]:
     if got is None:
         return None, f" Cold cache: not called ({why or 'no cold cells for these strategies'})."
     call, ratio, b = got
-    return call, (f" Cold (relations evicted from shared buffers and the OS page cache before each request, "
-                  f"psycopg, direct): {a} takes {ratio:.2f}x {b}'s median, {call}.")
+    twin_call, twin_text = ec.twin_cold(t, call, ec.twin_caching(ev.run.path), a, against, stats.MARGIN)
+    return ec.counted(call, twin_call), (
+        f" Cold (relations evicted from shared buffers and the OS page cache before each request, "
+        f"psycopg, direct): {a} takes {ratio:.2f}x {b}'s median, {call} ({twin_text}).")
 
 
 def rpc_beside(req: pd.DataFrame) -> str:
