@@ -211,3 +211,48 @@ def tier_growth(wide: pd.DataFrame) -> str:
             f"two processes grow alike. So tier and server times at RTT 10 ms and beyond include a cost of waking "
             f"from idle, paid per request: a form that sends more requests pays it more often, as it would over a real "
             f"link to an otherwise idle server.")
+
+
+def cold_twin_calls(table: pd.DataFrame | None, twin: pd.DataFrame | None) -> pd.DataFrame:
+    """The cold comparisons the claims call (`evolution_cells.COLD_COMPARISONS`), in the run's
+    caching table and in its A/A twin's: per comparison the form set against, the ratio of
+    medians with its interval and the call in each, and whether the two calls agree (where they
+    do not, the pages count the cold call as undecided). The twin's columns stay empty where it
+    has no proven cold cells at the run's scale (a twin of the read paths alone); no rows where
+    the run's own cold cells are not proven cold."""
+    from bench.report import evolution_cells as ec
+
+    cols = ["a", "b", "ratio", "lo", "hi", "call", "b_twin", "ratio_twin", "lo_twin", "hi_twin", "call_twin", "same"]
+    if table is None or not ec.proven_cold(table)[0]:
+        return pd.DataFrame(columns=cols)
+    usable = (twin is not None and ec.proven_cold(twin)[0]
+              and ec.records(twin, "buffers").scale.iloc[0] == ec.records(table, "buffers").scale.iloc[0])
+    rows = []
+    for a, against in ec.COLD_COMPARISONS:
+        got = ec.cold_paired(table, a, against, stats.MARGIN)
+        if got is None:
+            continue
+        (c, b), t = got, ec.cold_paired(twin, a, against, stats.MARGIN) if usable else None
+        row = {"a": a, "b": b, "ratio": c.ratio, "lo": c.lo, "hi": c.hi, "call": c.call}
+        if t is None:
+            row.update(b_twin="", ratio_twin=float("nan"), lo_twin=float("nan"), hi_twin=float("nan"), call_twin="",
+                       same=pd.NA)
+        else:
+            row.update(b_twin=t[1], ratio_twin=t[0].ratio, lo_twin=t[0].lo, hi_twin=t[0].hi, call_twin=t[0].call,
+                       same=t[0].call == c.call)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def cold_twin_sentence(d: pd.DataFrame) -> str:
+    """What `cold_twin_calls` shows, in one sentence."""
+    if d.empty:
+        return "The run's cold cells are not proven cold (or it has none): no cold call to set beside a twin."
+    if d.call_twin.eq("").all():
+        return ("No A/A twin of the cold cells beside this run (no twin, a twin of the read paths alone, or twin cold "
+                "cells not proven cold): the cold calls below are this run's, not checked against a second run.")
+    differ = d[d.same.eq(False)]
+    if differ.empty:
+        return f"Every one of the {len(d)} cold calls is the same in the A/A twin run."
+    named = "; ".join(f"{r.a} against {r.b}: {r.call} here, {r.call_twin} in the twin" for r in differ.itertuples())
+    return f"{len(differ)} of {len(d)} cold calls differ in the A/A twin run and count as undecided: {named}."
