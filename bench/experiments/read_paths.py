@@ -14,7 +14,11 @@ Rows of the table (column `record`):
 
 Request rows carry `client`: `psycopg` (the harness) for every cell, and at
 `client_rtts_ms` for `client_bundles` also `pgbench` and `node-postgres`
-(read_paths_clients). Blocks are paired: in each repetition every strategy and client takes
+(read_paths_clients). At `relational_rtts_ms`, supabase-js also runs on the relational variant
+(spokes reference profiles; seeded with the same seed, so the same users), through a second tier
+on that dataset: Promise.all, in turn, and the embed PostgREST refuses on the star (PGRST200),
+rows with `variant` "relational" and envelope `tier_relational` (the star's rows carry no
+variant: nothing that reads envelope `tier` sees them). Blocks are paired: in each repetition every strategy and client takes
 the same users in the same order, the same number of requests (set by the block's slowest
 strategy's warm-up, so that it fits the budget).
 """
@@ -32,7 +36,8 @@ from bench.experiments import adaptive, read_paths_clients
 from bench.experiments import common as checks
 from bench.experiments.common import Step, progress
 from bench.measure import bundles, harness, netdelay, postgrest_shapes, strategies, tier, topology
-from bench.measure.clients import PSYCOPG
+from bench.measure.clients import PSYCOPG, supabase
+from bench.seeding import seed
 
 NAME = "read_paths"
 
@@ -61,6 +66,8 @@ class Matrix:
     client_bundles: tuple[str, ...] = ("account",)
     far_from_ms: float = 2.0  # beyond this RTT only the far bundles run (no verdict reads the others there)
     far_bundles: tuple[str, ...] = ("account",)
+    # supabase-js on the relational variant (a second tier on it): Promise.all against the embed
+    relational_rtts_ms: tuple[float, ...] = (0.0, 2.0)
 
 
 DEFAULT = Matrix()
@@ -72,7 +79,7 @@ ENVELOPES = {  # how requests reach the database: directly, or as PostgREST send
     "tier": {"rest": "tier"},  # supabase-js requests over the delayed link to the tier beside the database
 }
 QUICK = Matrix(rtts_ms=(0.0, 2.0), rest_rtts_ms=(0.0,), reps=3, max_reps=3, per_decile=1, block_budget_s=0.05,
-               min_requests=6, max_requests=30, warmup=2)
+               min_requests=6, max_requests=30, warmup=2, relational_rtts_ms=(2.0,))
 
 
 def run(ctx) -> pd.DataFrame:
@@ -90,10 +97,25 @@ def _run(ctx) -> pd.DataFrame:
         intent.checkpoint("read_paths:indexed")
         the_tier = stack.enter_context(tier.Process(tcp)) if mx.tier else None
         topology.to_server(the_tier.pid if the_tier else None)  # PostgREST sits beside the database
-        return _measure(ctx, mx, tcp, the_tier)
+        rel = _relational(ctx, mx, stack)
+        return _measure(ctx, mx, tcp, the_tier, rel)
 
 
-def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
+def _relational(ctx, mx: Matrix, stack: contextlib.ExitStack) -> tuple[str, tier.Process] | None:
+    """The relational dataset (the same seed: the same users), indexed while the run lasts, and a
+    second tier on it, pinned beside the database as the first: (its TCP DSN, the tier); None where
+    supabase-js or its cells do not run."""
+    if not (mx.tier and mx.relational_rtts_ms and mx.client_bundles) or supabase.missing() is not None:
+        return None
+    ds = seed.seed(ctx.server, replace(ctx.req, variant="relational"), progress=False)
+    stack.enter_context(intent.indexed(ds.dsn, NAME, ctx.req.indexes))  # restored as seeded after the run
+    rel_tcp = pg.tcp_dsn(ds.dsn)
+    rel_tier = stack.enter_context(tier.Process(rel_tcp))
+    topology.to_server(rel_tier.pid)
+    return rel_tcp, rel_tier
+
+
+def _measure(ctx, mx: Matrix, tcp: str, the_tier, rel: tuple[str, tier.Process] | None = None) -> pd.DataFrame:
     base = {"experiment": NAME, "scale": ctx.req.scale}
     sample = checks.sample_users(ctx.dsn, ctx.req.seed, mx.per_decile)
     users = [u["id"] for u in sample]
@@ -112,6 +134,8 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
         if name in mx.client_bundles:
             read_paths_clients.check_answers(tcp, bundles.load(name), users, checksums[name])
         out += [{**base, **r} for r in checks.wire_bytes(tcp, bundles.load(name), sample, mx.strategies)]
+    if rel is not None:  # the relational dataset's answer is the star's, for the same users
+        out += [{**base, **r} for r in read_paths_clients.check_relational(rel[0], mx.client_bundles, users, checksums)]
     rng = random.Random(ctx.req.seed)
     orders: list[list[int]] = []  # per repetition, for everyone (timed_cells adds them as it needs them)
     overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
@@ -140,6 +164,14 @@ def _measure(ctx, mx: Matrix, tcp: str, the_tier) -> pd.DataFrame:
                 reps = max((n for (b, _), n in taken.items() if b in mx.client_bundles), default=mx.reps)
                 out += read_paths_clients.cells(mx, dsn, tcp, users, orders[:reps], counts, cond, checksums,
                                                 tier_addr=tier_addr)  # supabase-js over the same link to the tier
+                if rel is not None and rtt in mx.relational_rtts_ms:
+                    t0 = time.perf_counter()
+                    port = here_stack.enter_context(netdelay.DelayProxy("127.0.0.1", rel[1].port, rtt, overhead)).port \
+                        if rtt else rel[1].port
+                    out += read_paths_clients.relational_cells(mx, rel[0], users, orders[:reps], counts, cond,
+                                                               checksums, ("127.0.0.1", port))
+                    progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms, relational (supabase-js) "
+                             f"{time.perf_counter() - t0:.1f} s")
         progress(f"read_paths {ctx.req.scale}: RTT {rtt:g} ms")
     if mx.as_written:
         schema.run_files(ctx.dsn, ("variants/as-written.sql",))

@@ -14,7 +14,12 @@ the experiment's meta).
 
 Each client's lineup in a repetition, in an order shuffled per bundle and repetition, holds a
 sham (common.sham_of): a twin of its one-request form (join_json on the direct connection,
-rpc_bundle through the tier) whose rows carry record "sham" and the twin's strategy id."""
+rpc_bundle through the tier) whose rows carry record "sham" and the twin's strategy id.
+
+On the relational variant (spokes reference profiles, so PostgREST accepts the embed it refuses
+on the star with PGRST200), supabase-js runs Promise.all, the three in turn and the embed
+(RELATIONAL) with a sham of the embed, through a second tier on that dataset, in the same blocks
+(users, order, requests): rows with `variant` "relational" and envelope `tier_relational`."""
 from __future__ import annotations
 
 import random
@@ -87,6 +92,51 @@ def _check_supabase(tcp: str, bundle: bundles.Bundle, answers: list[dict], users
                 continue
         raise checks.AnswerMismatch(f"bundle {bundle.name}: supabase-js {strategy} differs from the checksum")
     return capped
+
+
+RELATIONAL = ("star_sequential", "star_parallel", supabase.EMBED)  # what PostgREST allows on the relational variant
+RELATIONAL_ENVELOPE = "tier_relational"  # apart from `tier` (the star's): nothing reading the star's rows sees them
+RELATIONAL_VARIANT = "relational"
+
+
+def check_relational(rel_tcp: str, names, users: list, expected: dict[str, str]) -> list[dict]:
+    """Each bundle's direct answer on the relational dataset, for the star's sampled users, must
+    be the star's checksum (the same seed: the same users and rows). One `equivalence` row each."""
+    out = []
+    for name in names:
+        got = checks.same_answer(rel_tcp, bundles.load(name), users, RELATIONAL)
+        if got != expected[name]:
+            raise checks.AnswerMismatch(f"bundle {name}: the relational dataset's answer for the sampled users "
+                                        f"differs from the star's checksum")
+        out.append({"record": "equivalence", "bundle": name, "envelope": RELATIONAL_ENVELOPE,
+                    "variant": RELATIONAL_VARIANT, "strategy": ",".join(RELATIONAL), "checksum": got})
+    return out
+
+
+def relational_cells(mx, rel_tcp: str, users: list, orders: list[list[int]], counts: dict, cond: dict,
+                     expected: dict[str, str], tier_addr: tuple[str, int]) -> list[dict]:
+    """supabase-js on the relational variant through its tier at `tier_addr` (the delay proxy in
+    front of it at RTT > 0): RELATIONAL and a sham of the embed, per bundle in mx.client_bundles,
+    one block per repetition (orders[rep]), counts[bundle, "tier"] requests as the star's cells;
+    every strategy's answer checked against the checksum first (db-max-rows cut allowed)."""
+    out = []
+    sham = bool(getattr(mx, "sham", False))
+    warmup = mx.warmup + len(users)
+    rtt = cond.get("rtt_ms")
+    for name in (b for b in mx.client_bundles if (b, "tier") in counts or (b, "plain") in counts):
+        bundle = bundles.load(name)
+        requests = counts.get((name, "tier"), counts.get((name, "plain")))
+        blocks = [{"rep": rep, "strategy": s, "order": order, "requests": requests, "warmup": warmup}
+                  for rep, order in enumerate(orders)
+                  for s in _lineup(RELATIONAL, sham, f"supabase relational {name} {rtt} {rep}")]
+        answers, records = supabase.run(rel_tcp, tier_addr, bundle, users, blocks, verify=True, strategies=RELATIONAL)
+        capped = _check_supabase(rel_tcp, bundle, answers, users, expected[name], names=RELATIONAL)
+        row = {**cond, "bundle": name, "envelope": RELATIONAL_ENVELOPE, "client": SUPABASE,
+               "variant": RELATIONAL_VARIANT}
+        out.append({**row, "record": "equivalence", "strategy": ",".join(RELATIONAL), "checksum": expected[name],
+                    "capped": bool(capped), "capped_parts": ",".join(capped)})
+        out += _relabel(records, row, bundle)
+    return out
 
 
 def _lineup(names, sham: bool, seed: str) -> list[str]:
