@@ -161,10 +161,14 @@ if paths is not None:
 
 # %% [markdown]
 # ## A/A: the same code and data, run twice
-# `make reference` runs the read-path matrix a second time at the headline scale, nothing
-# changed. Set side by side, first every cell by `python -m bench compare` (the suite's rule: a
-# Welch t interval on the two runs' per-repetition medians), then the headline calls themselves:
-# a call that differs between the twins is read as undecided.
+# `make reference` runs the read-path matrix and the caching experiment a second time at the
+# headline scale, nothing changed. Set side by side, first every cell by `python -m bench compare`
+# (the suite's rule: a Welch t interval on the two runs' per-repetition medians), then the headline
+# calls themselves: a call that differs between the twins is read as undecided. Last, the cold
+# calls the verdicts quote (cold cache, direct, psycopg: Promise.all and the star's queries in
+# turn, each against the fastest one-request join), the ratio of medians [95 % interval] and the
+# call in this run and in the twin, and whether they agree: a cold call the twin makes otherwise
+# counts as undecided in the caching, parallel and no-joins verdicts.
 
 # %%
 aa_dir = results.aa_run(run.path)
@@ -182,6 +186,19 @@ if aa_dir is not None:
                                                                     "hi_twin")})))
 else:
     display(Markdown("No A/A run beside this run (`make reference` makes one, into `data/reference/aa/`)."))
+
+# %%
+from bench.report import evolution_cells as ec
+
+cold = calibration.cold_twin_calls(run.table("caching") if run.has("caching") else None, ec.twin_caching(run.path))
+display(Markdown(calibration.cold_twin_sentence(cold)))
+if len(cold):
+    words = lambda r, s="": (f"{r['ratio' + s]:.2f}x [{r['lo' + s]:.2f}-{r['hi' + s]:.2f}] {r['call' + s]}"  # noqa: E731
+                             if r["call" + s] else None)
+    display(page.table(cold.assign(run=cold.apply(words, axis=1), twin=cold.apply(words, axis=1, s="_twin"))
+                       [["a", "b", "run", "b_twin", "twin", "same"]].replace("", None),
+                       note="– : the twin has no proven cold cells at this run's scale" if (cold.call_twin == "").any()
+                       else ""))
 
 # %% [markdown]
 # ## The delay proxy

@@ -236,7 +236,7 @@ def cold_twin_calls(table: pd.DataFrame | None, twin: pd.DataFrame | None) -> pd
         row = {"a": a, "b": b, "ratio": c.ratio, "lo": c.lo, "hi": c.hi, "call": c.call}
         if t is None:
             row.update(b_twin="", ratio_twin=float("nan"), lo_twin=float("nan"), hi_twin=float("nan"), call_twin="",
-                       same=pd.NA)
+                       same=None)
         else:
             row.update(b_twin=t[1], ratio_twin=t[0].ratio, lo_twin=t[0].lo, hi_twin=t[0].hi, call_twin=t[0].call,
                        same=t[0].call == c.call)
