@@ -15,12 +15,15 @@ CLIENT_ORDER = ("psycopg", "pgbench", "node-postgres", TIER, SUPABASE)
 
 
 def requests(table: pd.DataFrame, bundle: str = "account", scale: str | None = None,
-             envelope: str = "plain") -> pd.DataFrame:
+             envelope: str = "plain", variant: str = "star") -> pd.DataFrame:
     """Per-request rows of one bundle, one envelope (default plain: a direct connection as the
     table owner), indexed, warm cache, at `scale` (default the largest), every client (rows
-    before issue 14 are the harness's: client psycopg)."""
+    before issue 14 are the harness's: client psycopg), on one dataset variant (rows without
+    `variant` are the star's; the relational variant's supabase-js rows: claims.relational)."""
     t = table[(table.record == "request") & (table.bundle == bundle) & (table.envelope == envelope)
               & (table.indexes == "indexed") & (table.cache == "warm")].copy()
+    if "variant" in t:
+        t = t[t.variant.fillna("star") == variant]
     t["client"] = t["client"].fillna("psycopg") if "client" in t else "psycopg"
     if t.empty:
         return t
