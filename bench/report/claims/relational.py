@@ -19,8 +19,8 @@ VARIANT = "relational"
 EMBED = "join_json"
 FORMS = {"star_parallel": "Promise.all", "star_sequential": "in turn", EMBED: "the embed"}
 NONE = "no relational cells in this run"
-WHY = ("PostgREST accepts the embed there, where the spokes reference profiles, and refuses it on the star with "
-       "PGRST200, where every spoke references auth.users")
+WHY = ("its spokes reference profiles, so PostgREST accepts the embed it refuses on the star with PGRST200, "
+       "where every spoke references auth.users")
 COLUMNS = ["rtt_ms", "Promise.all (ms)", "in turn (ms)", "the embed (ms)", "Promise.all / embed", "call",
            "in turn / embed", "call (in turn)", "reps"]
 
