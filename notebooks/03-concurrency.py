@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: py:percent,ipynb
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -14,7 +19,9 @@
 # What happens when many users fetch at once. The memo's parallel fan-out (`Promise.all`) spends
 # three connections and three transactions per request, and reads three tables under three
 # snapshots. Here every request takes its connections from one shared pool with a fixed budget
-# (10, PostgREST's default pool size), under two kinds of load:
+# (10, PostgREST's default pool size): through the PostgREST path (the tier's pool beside the
+# database, where the claim is decided), and on direct connections (the Python load generator's
+# pool, and pgbench), under two kinds of load:
 #
 # - **closed loop**: N clients, each sending its next request as soon as the last returns;
 # - **open loop**: Poisson arrivals at a target rate, latency measured from each request's
@@ -38,6 +45,7 @@ from bench.report.charts import pooler as pooler_charts
 from bench.report.claims import quote
 from bench.results import store as results
 from bench.report.charts import concurrency as charts
+from bench.report.claims.parallel_load import TIER_CLIENT
 
 run = results.load(run_dir)
 has = run.has("concurrency")
@@ -65,6 +73,34 @@ if has:
                   caption="Closed loop: throughput against p99 latency per strategy as clients grow, RTT 0 and 2 ms")
 
 # %% [markdown]
+# <a id="concurrency-through-the-postgrest-path"></a>
+# ## Through the PostgREST path: Promise.all against one request
+# The memo's "parallel processing" under load is decided here, where a Supabase app's requests
+# go: through PostgREST, whose pool of 10 sits beside the database, with the round trip on the
+# client's side of the link. Each virtual user runs the memo's `getUserData` (`Promise.all`, three
+# requests in flight) or the one request a Supabase user can make on the star (the RPC), in a
+# closed loop. supabase-js makes each user's requests once; node's own http client then sends
+# exactly those requests, as many at once as the users have in flight: the library's own work per
+# request (about half a millisecond of Node's one thread) would make the client, not the server,
+# the bottleneck. The tier, a single-threaded Python process in PostgREST's place, shares the
+# server's core with PostgreSQL. The call: saturation throughput per repetition, Promise.all over
+# the RPC, with its 95 % interval, in cells where neither node nor the delay proxy was the
+# bottleneck (hollow points: client-bound).
+
+# %%
+if has:
+    display(Markdown(quote.markdown(found, "parallel_load")))
+    if (c.client == TIER_CLIENT).any():
+        plots.publish("fig-concurrency-tier-load", charts.throughput_latency(
+            c, TIER_CLIENT, "supabase-js's requests replayed by node's http, through the PostgREST tier",
+            "virtual users (closed loop)"), run=run,
+            caption="Through the PostgREST path: throughput and p99 latency of Promise.all and the RPC as virtual "
+                    "users grow, RTT 0 and 2 ms")
+    else:
+        display(Markdown("**No load through the PostgREST tier in this run** (it needs Node.js and `make setup`'s "
+                         "npm packages; run.json's `tier_load` says why): the call below rests on the direct pool."))
+
+# %% [markdown]
 # <a id="concurrency-saturation-without-a-python-client-in"></a>
 # ## Saturation without a Python client in the way
 # The same cells driven by pgbench (C; one connection per client, at most the budget, so no
@@ -73,16 +109,14 @@ if has:
 # Python process reached a core (the GIL): there the client set the pace, and the under-load
 # verdicts leave such cells out.
 #
-# The memo's "parallel processing" under load is decided here: star_parallel's saturation
-# throughput over the best one-request form at a fixed budget (PostgREST's pool of 10), in cells
-# where no client was the bottleneck, as a ratio per repetition with its 95 % interval (below 1:
-# Promise.all saturates lower). The first chart's sentence sets the same cells' median peaks
-# side by side the other way up (the one-request form over the star), so its number is the
-# inverse of a ratio of medians, not this figure.
+# Every load client's saturation throughput side by side: the PostgREST path above, and on
+# direct connections the Python load generator (its pool of 10 on the client's side of the link)
+# and pgbench. The first chart's sentence sets the direct pool's median peaks side by side the
+# other way up (the one-request form over the star), so its number is the inverse of a ratio of
+# medians, not the figure above.
 
 # %%
 if has:
-    display(Markdown(quote.markdown(found, "parallel_load")))
     plots.publish("fig-concurrency-saturation-clients", charts.saturation_clients(c), run=run,
                   caption="Saturation throughput per strategy and RTT for each load client, repetition range as whiskers")
     sat = cells.saturation(c).rename(columns=SHORT)

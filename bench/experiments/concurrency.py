@@ -12,7 +12,12 @@ Runs ONCE per run, at the run's largest scale. Rows (column `record`):
   uniformly from the whole population, so heavy users come in as often as they exist.
 Load rows carry `client`: `psycopg` (the Python load generator, every strategy) or `pgbench`
 (C, the strategies a script can express, the same statements and users; bench.measure.clients.
-pgbench_load), so every under-load figure has a cell without a Python client in the way.
+pgbench_load), so every under-load figure has a cell without a Python client in the way; and
+`node-http` (envelope `tier`): through the PostgREST path, the memo's Promise.all against the one
+request a Supabase user can make on the star (the RPC), the requests supabase-js makes replayed
+by node's http client against the tier (its pool of 10 beside the database), the delay proxy on
+the client's side of the link (bench.measure.clients.supabase_load). Where Node.js or the npm
+packages are missing, those cells are absent and run.json says why (`tier_load`).
 Open-loop rates are fractions of the best closed-loop throughput measured at RTT 0, so every
 strategy is offered the same loads and the slower ones saturate first.
 """
@@ -26,8 +31,8 @@ import pandas as pd
 from bench.db import intent, pg
 from bench.experiments import common, consistency
 from bench.experiments.common import LARGEST, QUICK_LOAD, LoadSettings, Step, progress
-from bench.measure import bundles, loadrun, netdelay, strategies
-from bench.measure.clients import PSYCOPG, pgbench, pgbench_load
+from bench.measure import bundles, loadrun, netdelay, strategies, tier, topology
+from bench.measure.clients import PSYCOPG, pgbench, pgbench_load, supabase, supabase_load
 from bench.sql import sql_text
 
 NAME = "concurrency"
@@ -44,6 +49,8 @@ class Matrix(LoadSettings):
     budget_clients: int = 32
     budget_strategies: tuple[str, ...] = ("star_parallel", "star_sequential", "join_json")
     budget: int = 10  # PostgREST's default pool size
+    tier_strategies: tuple[str, ...] = ("star_parallel", "rpc_bundle")  # Promise.all against the RPC, through the tier
+    tier_clients: tuple[int, ...] = (1, 16, 48)  # virtual users, closed loop, at every RTT
     reps: int = 3
     consistency_bundles: tuple[str, ...] = ("account", "chat")
     write_rates: tuple[float, ...] = (0.0, 50.0, 250.0)
@@ -56,7 +63,7 @@ class Matrix(LoadSettings):
 
 DEFAULT = Matrix()
 QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
-               open_senders=16, budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
+               open_senders=16, tier_clients=(1, 8), budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
                **QUICK_LOAD, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
                pgbench_clients=(1, 4), pgbench_s=0.9, pgbench_warmup_s=0.4)
 
@@ -74,6 +81,7 @@ def run(ctx) -> pd.DataFrame:
             best = max(r["throughput_rps"] for r in out if r.get("rtt_ms") == 0 and r.get("client") == PSYCOPG)
             out += _open(mx, runner, tcp, users, rng, ctx.req.seed, best)
             out += _budgets(mx, runner, tcp, users, rng, ctx.req.seed)
+        out += _tier(mx, tcp, users, rng)
         out += consistency.cells(tcp, ctx.req.seed, mx.consistency_bundles, mx.write_rates, mx.readers,
                                  mx.consistency_s, progress)
     return pd.DataFrame([{**base, **r} for r in out])
@@ -154,6 +162,42 @@ def _budgets(mx, runner, tcp, users, rng, seed) -> list[dict]:
             out += [{**r, "rtt_ms": 0.0, "sweep": "budget"} for r in rows]
     progress(f"concurrency budget sweep: {mx.budgets}")
     return out
+
+
+def _tier(mx, tcp, users, rng) -> list[dict]:
+    """Promise.all against the RPC through the PostgREST path: the tier beside the database (on
+    the server's cores), node on the client's side of the delayed link; a sham twin of the RPC."""
+    if supabase.missing() is not None:
+        return []
+    tokens = tuple(supabase.bearers(tcp, list(users)))
+    out = []
+    overhead = netdelay.calibrate(tcp) if any(mx.rtts_ms) else 0.0
+    with tier.Process(tcp, pool_size=mx.budget) as the_tier:
+        topology.to_server(the_tier.pid)
+        for rtt in mx.rtts_ms:
+            with netdelay.DelayProxy("127.0.0.1", the_tier.port, rtt, overhead) as proxy:
+                for clients in mx.tier_clients:
+                    lineup = [*mx.tier_strategies, *common.sham_of(mx.tier_strategies)]
+                    rng.shuffle(lineup)
+                    for strategy in lineup:
+                        kind = common.label(strategy)
+                        cell = supabase_load.Cell(kind["strategy"], mx.bundle, users, tokens, clients=clients,
+                                                  budget=mx.budget, duration_s=mx.rep_s, warmup_s=mx.warmup_s,
+                                                  reps=mx.reps)
+                        record = "load" if kind["record"] == "request" else "load_sham"
+                        statements = strategies.shape(kind["strategy"], bundles.load(mx.bundle)).statements
+                        out += [{**r, "record": record, "rtt_ms": rtt, "statements_per_s": r["throughput_rps"] * statements}
+                                for r in supabase_load.run(cell, ("127.0.0.1", proxy.port), tcp, the_tier.pid,
+                                                           proxy.pid)]
+            progress(f"concurrency through the PostgREST tier: RTT {rtt:g} ms")
+    return out
+
+
+def run_meta(table: pd.DataFrame) -> dict:
+    """For run.json: whether the load through the PostgREST tier ran, and why not."""
+    why = supabase.missing()
+    return {"tier_load": {"client": supabase_load.REPLAY, "driver": "supabase-js's requests replayed by node's http",
+                          **({"absent": why} if why else supabase.version())}}
 
 
 STEPS = (Step(run, at=LARGEST),)

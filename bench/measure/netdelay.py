@@ -227,6 +227,10 @@ class DelayProxy:
 
     LIVE: set = set()  # the proxies running now, whose CPU `live_cpu_s` sums
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
     def cpu_s(self) -> float:
         """CPU seconds (user + system) the proxy process has used so far."""
         return cpu_seconds(self._proc.pid) if self._proc else 0.0

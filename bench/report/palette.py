@@ -123,6 +123,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "client:pgbench": ("pgbench (C, libpq)", "#2f3e46"),
     "client:node-postgres": ("node-postgres (the memo's JavaScript)", "#a98467"),
     "client:supabase-js": ("supabase-js (the memo's own code, through the tier)", "#3ecf8e"),
+    "client:node-http": ("supabase-js's requests, replayed by node's http (through the tier)", "#1f7a54"),
     # caching: where the bundle's pages are
     "warm": ("warm (shared buffers)", "#fee391"),
     "shared_cold": ("shared buffers evicted, OS cache warm", "#41b6c4"),

@@ -9,11 +9,13 @@ const ws = require("ws");
 
 const SHAM = "sham:";
 
-function client(job, bearer) {
+// `fetchImpl`: a fetch of the caller's in place of the global one (load.js records through it).
+function client(job, bearer, fetchImpl) {
   return createClient(job.url, job.anon_key, {
     accessToken: async () => bearer,
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     realtime: { transport: ws },  // Node 20 has no global WebSocket; no channel is ever opened
+    ...(fetchImpl ? { global: { fetch: fetchImpl } } : {}),
   });
 }
 

@@ -6,6 +6,8 @@ suite's harness (client `psycopg`), timed by other programs.
   pipeline mode in node-postgres, so no star_pipelined.
 - `supabase-js`: the memo's own code (`getUserData`'s `Promise.all` over three `.from()` calls,
   the same calls in turn, `.rpc()`) over HTTP to the PostgREST tier (envelope `tier`).
+- `node-http` (load cells only): the requests supabase-js makes, recorded once and replayed by
+  node's own http client with many in flight, through the tier (supabase_load).
 
 Each client's `block(...)` runs one strategy for a fixed number of requests over the users in a
 given order (cycling) after a warm-up, and returns one record per request:
@@ -18,6 +20,7 @@ PSYCOPG = "psycopg"
 PGBENCH = "pgbench"
 NODE = "node-postgres"
 SUPABASE = "supabase-js"
+NODE_HTTP = "node-http"
 
 
 def script_statement(text: str, variable: str) -> str:

@@ -36,10 +36,12 @@ def _python(c: pd.DataFrame) -> pd.DataFrame:
     return c[c.client == cells.LOAD_CLIENT]
 
 
-def throughput_latency(c: pd.DataFrame):
-    """Closed loop, the Python load generator: throughput (top) and p99 latency (bottom) against
-    the number of clients, per RTT; every line runs left to right, one legend for the panels."""
-    c = _python(c)
+def throughput_latency(c: pd.DataFrame, client: str = cells.LOAD_CLIENT,
+                       who: str = "Python load generator", xlabel: str = "closed-loop clients"):
+    """Closed loop, one load client (the Python load generator unless `client` says another):
+    throughput (top) and p99 latency (bottom) against the number of clients, per RTT; every line
+    runs left to right, one legend for the panels."""
+    c = c[c.client == client]
     d = c[(c["mode"] == "closed") & c.sweep.isna() & (c.budget == c.budget.mode().iloc[0])]
     rtts = sorted(d.rtt_ms.unique())
     fig, axes = plt.subplots(2, len(rtts), figsize=(4.8 * len(rtts), 6.4), squeeze=False, sharex=True)
@@ -58,7 +60,7 @@ def throughput_latency(c: pd.DataFrame):
         ticks = sorted(d.clients.unique())
         bottom.set_xticks(ticks, [str(int(t)) for t in ticks])
         bottom.xaxis.set_minor_locator(plt.NullLocator())
-        bottom.set_xlabel("closed-loop clients")
+        bottom.set_xlabel(xlabel)
     axes[0][0].set_ylabel("throughput (bundles per second)")
     axes[1][0].set_ylabel("p99 latency (ms, log)")
     handles, labels = axes[0][0].get_legend_handles_labels()
@@ -67,7 +69,7 @@ def throughput_latency(c: pd.DataFrame):
     peaks = {r: g.loc[g.throughput_rps.idxmax(), "strategy"] for r, g in sat.groupby("rtt_ms")}
     lead = (f"{palette.label(next(iter(peaks.values())))} peaks highest at every RTT" if len(set(peaks.values())) == 1
             else "; ".join(f"{palette.label(v)} peaks highest at RTT {r:g} ms" for r, v in peaks.items()))
-    fig.suptitle(f"{lead}\nclosed loop, Python load generator, budget {int(d.budget.iloc[0])} connections "
+    fig.suptitle(f"{lead}\nclosed loop, {who}, budget {int(d.budget.iloc[0])} connections "
                  "(hollow points: client-bound)", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig, _saturation_sentence(d)

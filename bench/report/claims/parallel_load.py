@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bench.measure.clients import NODE_HTTP
 from bench.report import cells
 from bench.report.claims import core
 from bench.results import stats
@@ -12,12 +13,15 @@ SPEC = core.Spec(
     needs=("concurrency",),
     comparison=("saturation throughput of star_parallel against the best one-request form at a fixed connection "
                 "budget, per RTT, in cells where neither the client nor the delay proxy is the bottleneck"),
-    surfaces="the load generator through a pool of 10 beside the database; pgbench beside",
+    surfaces=("the PostgREST path: the requests supabase-js makes, replayed by node's http client with many in "
+              "flight, against the tier and its pool of 10 beside the database, the round trip on the client's side; "
+              "beside it, the Python load generator and pgbench on direct connections"),
     attribution_test=core.NOT_APPLICABLE,
     rule=("The memo is right if Promise.all's saturation throughput is called higher than one request's in every "
           "cell free of a client bottleneck, right only when in some (named), wrong if in none (a tie is no win), "
           "undecided if no such cell or most straddle the margin; torn reads are reported beside, never the gate."))
 ONE_REQUEST = ("join_json", "rpc_bundle")
+TIER_CLIENT = NODE_HTTP  # the headline: through the PostgREST path (CLAIMS.md), where the run has it
 
 
 def _reps(t: pd.DataFrame, sat: pd.DataFrame) -> dict:
@@ -49,28 +53,46 @@ def decide(cells_: list[tuple[str, str]]) -> tuple[str, str]:
     return core.decide(cells_)
 
 
+def _calls_text(got: list, who: str) -> str:
+    return ", ".join(f"{c.ratio:.2f}x [{c.lo:.2f}-{c.hi:.2f}] {c.call} at RTT {rtt:g} ms (vs {b})" for rtt, b, c in got) \
+        + f" ({who})"
+
+
 def evaluate(ev: core.Evidence) -> core.Finding:
     t = ev.table("concurrency")
     sat = cells.saturation(cells.load(t))
     fair = sat[~sat.client_bound.astype(bool)]
     per_rep = _reps(t, sat)
-    got = called(fair, per_rep, cells.LOAD_CLIENT, "star_parallel", ONE_REQUEST)
+    through_tier = (sat.client == TIER_CLIENT).any()
+    head = TIER_CLIENT if through_tier else cells.LOAD_CLIENT  # runs before the tier's load cells: the direct pool
+    got = called(fair, per_rep, head, "star_parallel", ("rpc_bundle",) if through_tier else ONE_REQUEST)
     label, cond = decide([(f"RTT {rtt:g} ms", c.call) for rtt, _, c in got])
+    mine = sat[sat.client == head]
     if not got:
         cond = (f"no saturation cell of star_parallel and a one-request form free of a client bottleneck "
-                f"({int(sat.client_bound.astype(bool).sum())} of {len(sat)} client-bound)")
-    fig = None
+                f"({int(mine.client_bound.astype(bool).sum())} of {len(mine)} client-bound)")
+    surface = ("PostgREST tier, pool of 10 beside the database; supabase-js's requests replayed by node's http"
+               if through_tier else "load generator, pool of 10")
+    fig, p99_text = None, ""
     if got:
         rtt, best, c = got[-1]
-        p99 = fair[(fair.client == cells.LOAD_CLIENT) & (fair.rtt_ms == rtt)].set_index("strategy").latency_p99_us
         fig = core.Figure(f"star_parallel / {best}, saturation throughput", c.ratio, c.lo, c.hi, c.call,
-                          surface="load generator, pool of 10", rtt_ms=rtt, client=cells.LOAD_CLIENT, users="all")
-        p99_text = (f"; p99 at saturation {p99['star_parallel'] / 1000:.1f} ms against {p99[best] / 1000:.1f} ms"
-                    if {"star_parallel", best} <= set(p99.index) else "")
-    load = ("Saturation throughput of star_parallel over the best one-request form, cells free of a client "
-            "bottleneck: " + ", ".join(f"{c.ratio:.2f}x [{c.lo:.2f}-{c.hi:.2f}] {c.call} at RTT {rtt:g} ms (vs {b})"
-                                       for rtt, b, c in got) + (p99_text if got else "")
-            if got else f"Under load: {cond}, so no throughput call")
+                          surface=surface, rtt_ms=rtt, client=head, users="all")
+        p99 = fair[(fair.client == head) & (fair.rtt_ms == rtt)].set_index("strategy").latency_p99_us
+        p99_text = (f"; p99 at saturation {p99['star_parallel'] / 1000:.1f} ms against {p99[best] / 1000:.1f} ms "
+                    f"at RTT {rtt:g} ms" if {"star_parallel", best} <= set(p99.index) else "")
+    who = ("through the PostgREST path: the requests supabase-js makes, replayed by node's http client, against the "
+           "tier and its pool of 10 beside the database" if through_tier else "the Python load generator, a pool of 10")
+    load = ("Saturation throughput of Promise.all (star_parallel) over one request, cells free of a client "
+            "bottleneck: " + _calls_text(got, who) + p99_text if got else f"Under load: {cond}, so no throughput call")
+    if through_tier:
+        tier = t[(t.record == "load") & (t.client == TIER_CLIENT)]
+        load += (f". The tier's own CPU per HTTP request: {tier[tier.strategy == 'rpc_bundle'].tier_cpu_us_per_http.median():.0f} µs "
+                 f"for the RPC, {tier[tier.strategy == 'star_parallel'].tier_cpu_us_per_http.median():.0f} µs for each request "
+                 "of Promise.all's three (median over cells; a single-threaded Python process in PostgREST's place)")
+        direct = called(fair, per_rep, cells.LOAD_CLIENT, "star_parallel", ONE_REQUEST)
+        if direct:
+            load += "; on direct connections beside it, " + _calls_text(direct, "the Python load generator, a pool of 10")
     server = called(fair, per_rep, "pgbench", "star_pipelined", ("join_json",)) + called(
         fair, per_rep, "pgbench", "star_sequential", ("join_json",))
     if server:
@@ -86,7 +108,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
               f"{int(one.torn.sum()) if len(one) else 0} of {int(one.reads.sum()) if len(one) else 0} for one joined "
               f"statement." if len(cons) else "No consistency cells in this run.")
     return core.finding(SPEC, label, condition=cond, attribution=core.NOT_APPLICABLE, figure=fig, answer=load + ".",
-                        beside=beside, figures=["fig-concurrency-saturation-clients", "fig-concurrency-torn-reads",
+                        beside=beside, figures=["fig-concurrency-tier-load", "fig-concurrency-saturation-clients", "fig-concurrency-torn-reads",
                                                 "fig-concurrency-budget-throughput"],
                         advice=("under load, read a user's tables in one request" if label in (core.WRONG,
                                                                                                core.RIGHT_WHEN) else ""))
