@@ -107,6 +107,8 @@ def _relational(ctx, mx: Matrix, stack: contextlib.ExitStack) -> tuple[str, tier
     supabase-js or its cells do not run."""
     if not (mx.tier and mx.relational_rtts_ms and mx.client_bundles) or supabase.missing() is not None:
         return None
+    if ctx.req.variant != "star" or (ctx.req.orphans and not schema.ORPHANS_ALLOWED["relational"]):
+        return None  # the comparison is the star's against relational; relational forbids orphans by key
     ds = seed.seed(ctx.server, replace(ctx.req, variant="relational"), progress=False)
     stack.enter_context(intent.indexed(ds.dsn, NAME, ctx.req.indexes))  # restored as seeded after the run
     rel_tcp = pg.tcp_dsn(ds.dsn)

@@ -43,7 +43,8 @@ def meta() -> dict:
                       "session": pgbench.SESSION},
             NODE: node.version() if why is None else {"absent": why},
             SUPABASE: {**(supabase.version() if why_js is None else {"absent": why_js}), "envelope": "tier",
-                       "tier_token_cache": cache}}
+                       "tier_token_cache": cache, "relational_variant": {"envelope": RELATIONAL_ENVELOPE,
+                                                                         "strategies": list(RELATIONAL)}}}
 
 
 def check_answers(tcp: str, bundle: bundles.Bundle, users: list, expected: str) -> None:

@@ -81,6 +81,38 @@ def test_quick_read_paths_run_is_valid_and_complete(xs_quick_run):
 
 
 @pytest.mark.slow
+def test_supabase_js_ran_on_the_relational_variant_checked_and_labelled(xs_quick_run):
+    """The quick run's relational cells: supabase-js through a second tier on the relational
+    dataset at one RTT, Promise.all, in turn and the embed with a sham of the embed, every answer
+    the star's checksum for the same users; labelled apart from the star's tier rows."""
+    from bench.experiments import read_paths
+    from bench.experiments import read_paths_clients as rpc
+    from bench.measure.clients import supabase
+    from bench.report import calls
+    from bench.report.claims import relational
+
+    if supabase.missing():
+        pytest.skip(supabase.missing())
+    table = results.load(xs_quick_run).table("read_paths")
+    rel = table[table.variant.eq("relational")] if "variant" in table else table.iloc[:0]
+    timed = rel[rel.record.isin(["request", "sham"])]
+    assert set(timed.envelope) == {rpc.RELATIONAL_ENVELOPE} and set(timed.client) == {"supabase-js"}
+    assert set(timed.rtt_ms) == set(read_paths.QUICK.relational_rtts_ms) == {2.0}  # one RTT in quick mode
+    assert set(timed[timed.record == "request"].strategy) == {"star_parallel", "star_sequential", "join_json"}
+    assert set(timed[timed.record == "sham"].strategy) == {"join_json"}
+    assert (timed.latency_us > 0).all() and timed.rep.nunique() == read_paths.QUICK.reps
+    sizes = timed.groupby(["record", "strategy", "rep"]).size()
+    assert sizes.nunique() == 1  # the same requests per block, as the star's supabase-js cells
+    star_sum = table[(table.record == "equivalence") & (table.bundle == "account") & table.checksum.notna()
+                     & ~table.variant.eq("relational")].checksum.unique()
+    checked = rel[(rel.record == "equivalence") & (rel.bundle == "account")]
+    assert len(checked) == 2 and set(checked.checksum) == set(star_sum)  # direct, then supabase-js's own answers
+    assert set(rel.user_idx.dropna().astype(int)) <= set(table[table.envelope == "tier"].user_idx.dropna().astype(int))
+    assert calls.requests(table, envelope="tier").variant.isna().all()  # the star's rows stay the star's
+    c = relational.cells(table)
+    assert list(c.rtt_ms) == [2.0] and c.call.notna().all() and c["call (in turn)"].notna().all()
+
+@pytest.mark.slow
 def test_every_timed_block_carries_a_sham_and_run_json_says_how_client_and_server_were_placed(xs_quick_run):
     from bench.report import sham
 
