@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: py:percent,ipynb
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -254,7 +259,12 @@ plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.p
 #   database and runs PostgREST's statements, but it is not PostgREST's Haskell code: request
 #   parsing, JWT verification and schema-cache lookups cost what this tier's Python costs, which
 #   each request reports separately (`tier_us` less `tier_db_us`) so it is never taken for
-#   PostgreSQL's time.
+#   PostgreSQL's time. Under load (03) the tier is one Python thread on the server's core beside
+#   PostgreSQL, where PostgREST would spread its requests over every core it has: the table below
+#   gives its CPU per HTTP request, the price each of Promise.all's three requests pays again. The
+#   load client sends the requests supabase-js makes, recorded once per user, through node's own
+#   http client: supabase-js's query builder and fetch, about half a millisecond per request on
+#   Node's one thread, would make the client the bottleneck on the client's one core.
 # - **The pooler.** Supabase reaches the database through Supavisor; the suite measures Debian's
 #   PgBouncer 1.18 in transaction mode with a pool of 15 (chapter 03) and runs every other cell
 #   without one. 1.18 loses named prepared statements between transactions, so pooled cells use
@@ -267,3 +277,8 @@ plots.publish("fig-method-noise-repetitions", charts.noise(results.summary(run.p
 
 # %%
 display(Markdown(EMBED_NOTE))
+if run.has("concurrency"):
+    tier_load = calibration.tier_load_cost(run.table("concurrency"))
+    if len(tier_load):
+        display(page.table(tier_load, "through the PostgREST path under load (03): the tier's CPU per HTTP request and "
+                           "each side's cores, median over the repetitions of each saturation cell"))

@@ -63,7 +63,7 @@ class Matrix(LoadSettings):
 
 DEFAULT = Matrix()
 QUICK = Matrix(strategies=("star_parallel", "join_json"), clients=(1, 8), rtts_ms=(0.0, 2.0), open_fractions=(0.5, 1.1),
-               open_senders=16, tier_clients=(1, 8), budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
+               open_senders=16, tier_clients=(4,), budgets=(3,), budget_clients=8, budget_strategies=("star_parallel",), reps=2,
                **QUICK_LOAD, consistency_bundles=("account",), write_rates=(200.0,), consistency_s=0.3,
                pgbench_clients=(1, 4), pgbench_s=0.9, pgbench_warmup_s=0.4)
 

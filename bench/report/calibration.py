@@ -256,3 +256,27 @@ def cold_twin_sentence(d: pd.DataFrame) -> str:
         return f"Every one of the {len(d)} cold calls is the same in the A/A twin run."
     named = "; ".join(f"{r.a} against {r.b}: {r.call} here, {r.call_twin} in the twin" for r in differ.itertuples())
     return f"{len(differ)} of {len(d)} cold calls differ in the A/A twin run and count as undecided: {named}."
+
+
+def tier_load_cost(table: pd.DataFrame) -> pd.DataFrame:
+    """Through the PostgREST path under load (concurrency, client node-http): per RTT, strategy
+    and virtual users, the tier's CPU per HTTP request, the cores of the tier, of PostgreSQL and the
+    tier together, of node and of the delay proxy, and whether the cell was client-bound; medians
+    over the repetitions."""
+    cols = ["RTT ms", "strategy", "virtual users", "HTTP per bundle", "bundles/s", "tier µs CPU per HTTP",
+            "tier cores", "server side cores", "node cores", "proxy cores", "client-bound"]
+    if table is None or "client" not in table:
+        return pd.DataFrame(columns=cols)
+    t = table[(table.record == "load") & (table.client == "node-http")]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    g = t.groupby(["rtt_ms", "strategy", "clients"], sort=True)
+    out = g.agg(http=("http_per_request", "first"), rps=("throughput_rps", "median"),
+                tier_us=("tier_cpu_us_per_http", "median"), tier=("tier_cpu_cores", "median"),
+                server=("server_cpu_cores", "median"), node=("client_cpu_cores", "median"),
+                proxy=("proxy_cpu_cores", "median"), bound=("client_bound", "any")).reset_index()
+    out[["rps", "tier_us"]] = out[["rps", "tier_us"]].round(0)
+    out[["tier", "server", "node", "proxy"]] = out[["tier", "server", "node", "proxy"]].round(2)
+    out["clients"] = out.clients.astype(int)
+    out.columns = cols
+    return out

@@ -150,3 +150,36 @@ def test_pgbench_load_cell_counts_every_transaction_of_its_windows_and_the_open_
                                               budget=1, rate=50_000, duration_s=0.9, warmup_s=0.3, reps=1))
     assert late[0]["skipped"] > 0 and late[0]["lag_p50_us"] > 0
     assert late[0]["latency_p50_us"] >= late[0]["service_p50_us"]
+
+
+def test_quick_run_loads_through_the_postgrest_tier(xs_quick_run):
+    """Promise.all and the RPC through the tier, driven by node with the requests supabase-js
+    makes, at both RTTs, a sham beside, no request failed, the tier's CPU measured apart."""
+    run = results.load(xs_quick_run)
+    t = run.table("concurrency")
+    tier = t[t.client == "node-http"]
+    assert run.meta["tier_load"].get("supabase-js"), run.meta["tier_load"]
+    assert set(tier.record) == {"load", "load_sham"} and set(tier.strategy) == {"star_parallel", "rpc_bundle"}
+    assert set(tier.rtt_ms) == {0.0, 2.0} and set(tier.envelope) == {"tier"}
+    assert (tier.errors == 0).all() and (tier.requests > 0).all() and (tier.tier_cpu_cores > 0).all()
+    assert set(zip(tier.strategy, tier.http_per_request)) == {("star_parallel", 3), ("rpc_bundle", 1)}
+    assert (tier.client_side_cores >= tier.client_cpu_cores).all()
+
+
+def test_a_tier_load_cell_counts_what_the_tier_refuses_as_errors_and_the_library_itself_runs(tcp, users):
+    """The embed on the star is refused (PGRST200): the replayed requests fail and count as errors,
+    none as served; the same cell through supabase-js itself serves every request."""
+    from bench.measure import tier
+    from bench.measure.clients import supabase, supabase_load
+    if supabase.missing():
+        pytest.skip(supabase.missing())
+    tokens = tuple(supabase.bearers(tcp, list(users)))
+    with tier.Process(tcp) as the_tier:
+        addr = ("127.0.0.1", the_tier.port)
+        refused = supabase_load.run(supabase_load.Cell("join_json", "account", users, tokens, clients=2, reps=1,
+                                                       duration_s=0.2, warmup_s=0.1), addr, tcp, the_tier.pid)
+        library = supabase_load.run(supabase_load.Cell("star_parallel", "account", users, tokens, clients=2, reps=1,
+                                                       duration_s=0.2, warmup_s=0.1, driver="supabase-js"),
+                                    addr, tcp, the_tier.pid)
+    assert refused[0]["requests"] == 0 and refused[0]["errors"] > 0 and "PGRST200" in refused[0]["first_error"]
+    assert library[0]["client"] == "supabase-js" and library[0]["errors"] == 0 and library[0]["requests"] > 0
