@@ -67,7 +67,8 @@ def run(cell: Cell, addr: tuple[str, int], server_dsn: str, tier_pid: int, proxy
     server = ServerCPU(server_dsn)
     try:
         if json.loads(proc.stdout.readline() or "{}").get("phase") != "go":
-            raise RuntimeError("the supabase-js load driver did not start")
+            proc.wait(30)
+            raise RuntimeError(f"the supabase-js load driver did not start: {proc.stderr.read().strip()[-500:]}")
         server.start()
         tier0, proxy0, t0 = cpu_seconds(tier_pid), cpu_seconds(proxy_pid) if proxy_pid else 0.0, time.perf_counter()
         if json.loads(proc.stdout.readline() or "{}").get("phase") != "end":
