@@ -38,6 +38,12 @@ def requests(table: pd.DataFrame) -> pd.DataFrame:
     req = calls.with_tier(table)
     if not req.empty:
         req = pd.concat([req, calls.supabase_js(table)], ignore_index=True)
+    return sized(req)
+
+
+def sized(req: pd.DataFrame) -> pd.DataFrame:
+    """Each request's user sized light, median or heavy by its audit rows (terciles of the
+    sampled users), in column `users`."""
     if req.empty:
         return req.assign(users=pd.Series(dtype=str))
     if "audit_rows" in req and req.audit_rows.notna().any():

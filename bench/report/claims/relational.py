@@ -21,7 +21,7 @@ FORMS = {"star_parallel": "Promise.all", "star_sequential": "in turn", EMBED: "t
 NONE = "no relational cells in this run"
 WHY = ("its spokes reference profiles, so PostgREST accepts the embed it refuses on the star with PGRST200, "
        "where every spoke references auth.users")
-COLUMNS = ["rtt_ms", "Promise.all (ms)", "in turn (ms)", "the embed (ms)", "Promise.all / embed", "call",
+COLUMNS = ["rtt_ms", "users", "Promise.all (ms)", "in turn (ms)", "the embed (ms)", "Promise.all / embed", "call",
            "in turn / embed", "call (in turn)", "reps"]
 
 
@@ -36,24 +36,25 @@ def requests(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
 
 
 def cells(table: pd.DataFrame, bundle: str = "account") -> pd.DataFrame:
-    """Per RTT: each form's median (ms, all users), Promise.all / the embed and the three in turn /
-    the embed (geometric mean of per-repetition median ratios, paired interval, call)."""
-    req = requests(table, bundle)
+    """Per RTT and user size (all, then light / median / heavy by audit rows, as the star's read
+    calls size them): each form's median (ms), Promise.all / the embed and the three in turn / the
+    embed (geometric mean of per-repetition median ratios, paired interval, call)."""
+    from bench.report.claims import reads  # the star's read-path cells: the same sizing and cell rule
+
+    req = reads.sized(requests(table, bundle))
     if req.empty:
         return pd.DataFrame(columns=COLUMNS)
-    par = calls.calls(req, "star_parallel", (EMBED,)).set_index("rtt_ms")
-    seq = calls.calls(req, "star_sequential", (EMBED,)).set_index("rtt_ms")
+    par = reads.table_calls(req, "star_parallel", (), (EMBED,))
+    seq = reads.table_calls(req, "star_sequential", (), (EMBED,)).set_index(["rtt_ms", "users"])
     rows = []
-    for rtt, g in req.groupby("rtt_ms", sort=True):
-        med = g.groupby("strategy").latency_us.median() / 1000
-        row = {"rtt_ms": float(rtt), **{f"{FORMS[s]} (ms)": round(float(med[s]), 3) if s in med else None
-                                        for s in FORMS}}
-        for name, c, col in (("Promise.all / embed", par, "call"), ("in turn / embed", seq, "call (in turn)")):
-            if rtt in c.index:
-                r = c.loc[rtt]
-                row[name] = f"{r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}]"
-                row[col] = r.call
-                row["reps"] = int(r.reps)
+    for r in par.itertuples():
+        row = {"rtt_ms": r.rtt_ms, "users": r.users, "Promise.all (ms)": round(r.a_ms, 3),
+               "the embed (ms)": round(r.b_ms, 3), "Promise.all / embed": f"{r.ratio:.2f}x [{r.lo:.2f}-{r.hi:.2f}]",
+               "call": r.call, "reps": int(r.reps)}
+        if (r.rtt_ms, r.users) in seq.index:
+            q = seq.loc[(r.rtt_ms, r.users)]
+            row.update({"in turn (ms)": round(q.a_ms, 3), "in turn / embed": f"{q.ratio:.2f}x [{q.lo:.2f}-{q.hi:.2f}]",
+                        "call (in turn)": q.call})
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
