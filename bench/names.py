@@ -1,5 +1,7 @@
 """Names both sides use: what the measuring side records and the report labels. No imports."""
 
+TIER_LOAD_CLIENT = "node-http"  # load through the PostgREST tier: supabase-js's requests replayed by node's http
+
 SPOKES = ("profiles", "user_roles", "auth_audit_log", "user_state", "chat_sessions", "message_cache",
           "session_shares", "session_analytics")  # every table that references a user
 

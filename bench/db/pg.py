@@ -348,11 +348,12 @@ def _cut(text: str, n: int) -> str:
     return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " ..."
 
 
-_reached: set[tuple] = set()  # (host, port) this process has connected to
+_reached: set = set()  # the servers this process has connected to, by port
 
 
 def connect(dsn: str, **kwargs) -> psycopg.Connection:
-    where = tuple(psycopg.conninfo.conninfo_to_dict(dsn).get(k) for k in ("host", "port"))
+    # by port alone: one server is reached at its socket directory and at 127.0.0.1 on the same port
+    where = psycopg.conninfo.conninfo_to_dict(dsn).get("port") or "5432"
     try:
         conn = psycopg.connect(dsn, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:

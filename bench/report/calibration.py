@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 
+from bench.names import TIER_LOAD_CLIENT
 from bench.report import calls, cells, sham
 from bench.results import stats
 
@@ -267,7 +268,7 @@ def tier_load_cost(table: pd.DataFrame) -> pd.DataFrame:
             "tier cores", "server side cores", "node cores", "proxy cores", "client-bound"]
     if table is None or "client" not in table:
         return pd.DataFrame(columns=cols)
-    t = table[(table.record == "load") & (table.client == "node-http")]
+    t = table[(table.record == "load") & (table.client == TIER_LOAD_CLIENT)]
     if t.empty:
         return pd.DataFrame(columns=cols)
     g = t.groupby(["rtt_ms", "strategy", "clients"], sort=True)

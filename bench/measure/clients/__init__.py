@@ -16,11 +16,13 @@ checked by the caller against the canonical checksum before its timings count.
 """
 from __future__ import annotations
 
+from bench.names import TIER_LOAD_CLIENT
+
 PSYCOPG = "psycopg"
 PGBENCH = "pgbench"
 NODE = "node-postgres"
 SUPABASE = "supabase-js"
-NODE_HTTP = "node-http"
+NODE_HTTP = TIER_LOAD_CLIENT
 
 
 def script_statement(text: str, variable: str) -> str:

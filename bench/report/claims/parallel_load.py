@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench.measure.clients import NODE_HTTP
+from bench.names import TIER_LOAD_CLIENT
 from bench.report import cells
 from bench.report.claims import core
 from bench.results import stats
@@ -21,7 +21,7 @@ SPEC = core.Spec(
           "cell free of a client bottleneck, right only when in some (named), wrong if in none (a tie is no win), "
           "undecided if no such cell or most straddle the margin; torn reads are reported beside, never the gate."))
 ONE_REQUEST = ("join_json", "rpc_bundle")
-TIER_CLIENT = NODE_HTTP  # the headline: through the PostgREST path (CLAIMS.md), where the run has it
+TIER_CLIENT = TIER_LOAD_CLIENT  # the headline: through the PostgREST path (CLAIMS.md), where the run has it
 
 
 def _reps(t: pd.DataFrame, sat: pd.DataFrame) -> dict:
@@ -108,7 +108,7 @@ def evaluate(ev: core.Evidence) -> core.Finding:
               f"{int(one.torn.sum()) if len(one) else 0} of {int(one.reads.sum()) if len(one) else 0} for one joined "
               f"statement." if len(cons) else "No consistency cells in this run.")
     return core.finding(SPEC, label, condition=cond, attribution=core.NOT_APPLICABLE, figure=fig, answer=load + ".",
-                        beside=beside, figures=["fig-concurrency-tier-load", "fig-concurrency-saturation-clients", "fig-concurrency-torn-reads",
+                        beside=beside, figures=[*(["fig-concurrency-tier-load"] if through_tier else []), "fig-concurrency-saturation-clients", "fig-concurrency-torn-reads",
                                                 "fig-concurrency-budget-throughput"],
                         advice=("under load, read a user's tables in one request" if label in (core.WRONG,
                                                                                                core.RIGHT_WHEN) else ""))
