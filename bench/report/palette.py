@@ -16,7 +16,7 @@ ENTRIES: dict[str, tuple[str, str]] = {  # key -> (label, colour)
     "star_pipelined": ("star, pipelined (direct connection only)", "#bcbd22"),
     "join_flat": ("flat JOIN", "#1f77b4"),
     "join_json": ("JOIN, PostgREST json_agg", "#17becf"),
-    "rpc_bundle": ("RPC, one SQL function (GET /rpc)", "#6a3d9a"),
+    "rpc_bundle": ("RPC, one SQL function (/rpc)", "#6a3d9a"),
     # schema variants
     "star": ("star schema", "#8c564b"),
     "relational": ("relational schema", "#2b6e4f"),

@@ -257,6 +257,51 @@ def reproduced(c: pd.DataFrame, twin: pd.DataFrame | None, a: str, direct: tuple
                f"twin run and count as undecided: {named}.")
 
 
+def main_run_unreproduced(ev, a: str, direct: tuple[str, ...], tier: tuple[str, ...]) -> pd.DataFrame | None:
+    """For a run on another server beside a main run (`run --servers`: <root>/servers/<main-id>/<run>,
+    as make reference's PostgreSQL 15 run), the cells (client, RTT, users) whose call the main run's
+    A/A twin did not reproduce: this machine cannot reproduce them, so no server's call in them
+    counts. None where the run is not such a companion or the main run has no twin."""
+    from pathlib import Path
+
+    from bench.results import store
+
+    path = Path(ev.run.path)
+    if path.parent.parent.name != "servers":
+        return None
+    main = path.parent.parent.parent / path.parent.name
+    twin = store.aa_run(main) if main.is_dir() else None
+    if twin is None:
+        return None
+    main_run, twin_run = store.load(main), store.load(twin)
+    if not (main_run.has("read_paths") and twin_run.has("read_paths")):
+        return None
+    mine, theirs = requests(main_run.table("read_paths")), requests(twin_run.table("read_paths"))
+    c = table_calls(mine, a, direct, (tier_form(mine)[0],))
+    t = table_calls(theirs, a, direct, (tier_form(theirs)[0],))
+    if c.empty or t.empty:
+        return None
+    keys = ["client", "rtt_ms", "users"]
+    m = c.merge(t[keys + ["call"]].rename(columns={"call": "twin_call"}), on=keys)
+    return m[(m.twin_call != m.call) & (m.users != "all")][keys + ["call", "twin_call"]]
+
+
+def as_companion(c: pd.DataFrame, unreproduced: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
+    """The calls of a run on another server, with the cells the main run's A/A twin did not
+    reproduce counted as undecided, and a sentence naming them."""
+    if unreproduced is None or c.empty:
+        return c, ""
+    keys = ["client", "rtt_ms", "users"]
+    hit = c.merge(unreproduced[keys].assign(unsure=True), on=keys, how="left").unsure.fillna(False).to_numpy(bool)
+    c = c.copy()
+    c.loc[hit, "call"] = stats.UNDECIDED
+    if not hit.any():
+        return c, "No cell here is one the main run's A/A twin did not reproduce."
+    named = "; ".join(where(r) for r in c[hit & (c.users != "all").to_numpy()].itertuples())
+    return c, (f"{int((hit & (c.users != 'all').to_numpy()).sum())} cells the main run's A/A twin did not reproduce "
+               f"on this machine count as undecided here too: {named}.")
+
+
 @dataclass
 class Evaluated:
     """A read claim's calls, label and headline, as both read claims take them: the memo's form
@@ -296,7 +341,9 @@ def evaluate(ev, a: str, direct: tuple[str, ...]) -> Evaluated:
     req = requests(t)
     form, note = tier_form(req)
     c = table_calls(req, a, direct, (form,))
-    c, twin_text = reproduced(c, twin_table(ev), a, direct, (form,))
+    twin = twin_table(ev)
+    c, twin_text = (reproduced(c, twin, a, direct, (form,)) if twin is not None
+                    else as_companion(c, main_run_unreproduced(ev, a, direct, (form,))))
     label, cond = decide(c)
     cold_call, cold_text = cold(ev, a, direct)
     if cold_call is not None:  # the cold cell is one more deciding cell
