@@ -24,33 +24,10 @@
 "use strict";
 const fs = require("fs");
 const http = require("http");
-const { client, strategies, fnOf } = require("./strategies");
+const { client, strategies, fnOf, capture } = require("./strategies");
 
 const now = () => performance.now();  // ms, monotonic
 const SEQUENTIAL = new Set(["star_sequential"]);
-
-// Each user's requests as supabase-js sends them for `name`, in the order it sends them.
-async function capture(job, all, name, clientOf) {
-  const out = [];
-  for (let k = 0; k < job.users.length; k++) {
-    const sent = [];
-    const recording = async (input, init = {}) => {
-      const url = new URL(typeof input === "string" ? input : input.url);
-      const headers = {};
-      new Headers(init.headers || {}).forEach((v, key) => { headers[key] = v; });
-      sent.push({ method: init.method || "GET", path: url.pathname + url.search, headers,
-                  body: init.body == null ? null : String(init.body) });
-      return fetch(input, init);
-    };
-    try {
-      await fnOf(all, name)(clientOf(k, recording), job.users[k]);
-    } catch (err) {  // refused (an embed PostgREST cannot make): replayed all the same, each failure an error
-      if (!sent.length) throw err;
-    }
-    out.push(sent);
-  }
-  return out;
-}
 
 function replayer(job, requests, strategy) {
   const target = new URL(job.url);
@@ -129,8 +106,7 @@ async function main() {
     const fn = fnOf(all, strategy);
     send = (k) => fn(clients[k], job.users[k]);
   } else {
-    const clientOf = (k, fetchImpl) => client(job, job.bearers[k], fetchImpl);
-    send = replayer(job, await capture(job, all, strategy, clientOf), strategy);
+    send = replayer(job, await capture(job, all, strategy), strategy);
   }
   const counter = { next: 0 };
   const write = (obj) => new Promise((resolve) => process.stdout.write(JSON.stringify(obj) + "\n", resolve));

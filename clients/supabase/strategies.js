@@ -100,4 +100,28 @@ function fnOf(all, name) {
   return fn;
 }
 
-module.exports = { SHAM, client, strategies, fnOf };
+// Each user's requests as supabase-js sends them for `name` (method, path, headers, body), in the
+// order it sends them, recorded through the client's `fetch` (the requests go out and are answered).
+async function capture(job, all, name) {
+  const out = [];
+  for (let k = 0; k < job.users.length; k++) {
+    const sent = [];
+    const recording = async (input, init = {}) => {
+      const url = new URL(typeof input === "string" ? input : input.url);
+      const headers = {};
+      new Headers(init.headers || {}).forEach((v, key) => { headers[key] = v; });
+      sent.push({ method: init.method || "GET", path: url.pathname + url.search, headers,
+                  body: init.body == null ? null : String(init.body) });
+      return fetch(input, init);
+    };
+    try {
+      await fnOf(all, name)(client(job, job.bearers[k], recording), job.users[k]);
+    } catch (err) {  // refused (an embed PostgREST cannot make): replayed all the same, each failure an error
+      if (!sent.length) throw err;
+    }
+    out.push(sent);
+  }
+  return out;
+}
+
+module.exports = { SHAM, client, strategies, fnOf, capture };
