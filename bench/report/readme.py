@@ -38,7 +38,7 @@ def findings(run, rec: dict | None = None) -> str:
     rec = rec or claims.record(run)
     fs = rec["findings"]
     lines = [f"Reference run `{rec['run']}`, PostgreSQL {rec['postgresql']}, scales {rec['scale']}.", "",
-             "| the memo says | verdict | headline figure (ratio: memo's form / one request, 95 % interval) |",
+             "| the memo says | verdict | headline figure (95 % interval) |",
              "|---|---|---|"]
     for f in fs:
         fig = f.get("figure") or {}

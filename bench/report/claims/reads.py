@@ -4,6 +4,7 @@ memo's form against the best one-request form the surface allows. The median dec
 (per repetition, paired the same way) and the pooled p95 are reported beside."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -264,12 +265,21 @@ def main_run_unreproduced(ev, a: str, direct: tuple[str, ...], tier: tuple[str, 
     counts. None where the run is not such a companion or the main run has no twin."""
     from pathlib import Path
 
-    from bench.results import store
 
     path = Path(ev.run.path)
     if path.parent.parent.name != "servers":
         return None
-    main = path.parent.parent.parent / path.parent.name
+    return _unreproduced(str(path.parent.parent.parent / path.parent.name), a, direct, tier)
+
+
+@functools.lru_cache(maxsize=16)
+def _unreproduced(main_dir: str, a: str, direct: tuple[str, ...], tier: tuple[str, ...]) -> pd.DataFrame | None:
+    """main_run_unreproduced's work, once per main run and comparison in a process."""
+    from pathlib import Path
+
+    from bench.results import store
+
+    main = Path(main_dir)
     twin = store.aa_run(main) if main.is_dir() else None
     if twin is None:
         return None
