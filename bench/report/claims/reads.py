@@ -286,14 +286,13 @@ def _unreproduced(main_dir: str, a: str, direct: tuple[str, ...], tier: tuple[st
     main_run, twin_run = store.load(main), store.load(twin)
     if not (main_run.has("read_paths") and twin_run.has("read_paths")):
         return None
-    mine, theirs = requests(main_run.table("read_paths")), requests(twin_run.table("read_paths"))
+    mine = requests(main_run.table("read_paths"))
     c = table_calls(mine, a, direct, (tier_form(mine)[0],))
-    t = table_calls(theirs, a, direct, (tier_form(theirs)[0],))
-    if c.empty or t.empty:
+    m, _ = reproduced(c, twin_run.table("read_paths"), a, direct, (tier_form(mine)[0],))
+    if "twin_call" not in m:
         return None
-    keys = ["client", "rtt_ms", "users"]
-    m = c.merge(t[keys + ["call"]].rename(columns={"call": "twin_call"}), on=keys)
-    return m[(m.twin_call != m.call) & (m.users != "all")][keys + ["call", "twin_call"]]
+    differ = m.twin_call.notna() & (m.twin_call != c.call.to_numpy()) & (m.users != "all")  # reproduced's left merge keeps c's rows
+    return m[differ][["client", "rtt_ms", "users", "twin_call"]]
 
 
 def as_companion(c: pd.DataFrame, unreproduced: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
